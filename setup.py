@@ -1,0 +1,29 @@
+"""Installs `vagan_tf` and its `vagan` command line."""
+from setuptools import find_packages, setup
+
+setup(
+    name="vagan_tf",
+    version="0.1.0",
+    description=(
+        "Variationally annealed GANs and GANs that sample unnormalised densities, "
+        "on TensorFlow 2 / Keras 3."
+    ),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["vagan_tf", "vagan_tf.*"]),
+    include_package_data=True,
+    install_requires=[
+        "tensorflow>=2.18,<2.22",
+        "keras>=3.6,<4",
+        "tensorflow-probability==0.25.*",
+        "tf-keras>=2.18,<2.22",
+        "gin-config>=0.5,<0.6",
+        "tensorboard",
+        "tensorflow-datasets>=4.9",
+        "numpy",
+        "matplotlib",
+    ],
+    extras_require={"test": ["pytest>=7"]},
+    entry_points={"console_scripts": ["vagan = vagan_tf.cli:main"]},
+)

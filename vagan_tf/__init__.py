@@ -1,0 +1,12 @@
+"""vagan_tf: variationally annealed GANs (Tao et al., ICML 2019) on TensorFlow 2 / Keras 3.
+
+Importing the package registers every gin configurable.
+"""
+from vagan_tf import (annealing, callbacks, data, experiment, export, latents, metrics, nets,
+                      objectives, regularizers, score, targets)
+from vagan_tf.models import AnnealedGAN
+
+__version__ = "0.1.0"
+
+__all__ = ["AnnealedGAN", "annealing", "callbacks", "data", "experiment", "export", "latents",
+           "metrics", "nets", "objectives", "regularizers", "score", "targets"]

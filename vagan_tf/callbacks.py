@@ -1,0 +1,110 @@
+"""Keras callbacks of a training run: non-finite guard, checkpoints, periodic evaluation."""
+import json
+import math
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from vagan_tf.plots import save_samples_png
+
+
+class NonFiniteLossError(RuntimeError):
+    """A training loss became NaN or infinite."""
+
+
+def _finite(logs):
+    return all(np.all(np.isfinite(np.asarray(v, np.float64))) for v in (logs or {}).values())
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stops ``fit`` at the first batch whose logs hold a NaN or inf.
+
+    Raising from the callback ends ``fit`` before any later checkpoint or export is
+    written, so the last good checkpoint on disk is what a restart resumes from.
+    """
+
+    def __init__(self, checkpoint_manager=None):
+        super().__init__()
+        self.checkpoint_manager = checkpoint_manager
+
+    def on_train_batch_end(self, batch, logs=None):
+        if _finite(logs):
+            return
+        bad = sorted(k for k, v in logs.items() if not np.all(np.isfinite(np.asarray(v, np.float64))))
+        step = int(self.model.step.numpy()) if hasattr(self.model, "step") else batch
+        last = self.checkpoint_manager.latest_checkpoint if self.checkpoint_manager else None
+        kept = (f"the last good checkpoint {last} is kept" if last
+                else "no checkpoint had been written yet")
+        raise NonFiniteLossError(
+            f"training stopped: {', '.join(bad)} became non-finite at step {step}; {kept}, "
+            "and no export was written from the diverged weights")
+
+
+class CheckpointEachEpoch(keras.callbacks.Callback):
+    """Saves a ``tf.train.CheckpointManager`` checkpoint (model, optimizers, step) after each epoch."""
+
+    def __init__(self, checkpoint_manager):
+        super().__init__()
+        self.checkpoint_manager = checkpoint_manager
+
+    def on_epoch_end(self, epoch, logs=None):
+        if _finite(logs):
+            self.checkpoint_manager.save(checkpoint_number=int(self.model.step.numpy()))
+
+
+class PeriodicEvaluation(keras.callbacks.Callback):
+    """Every ``every_epochs`` epochs: draw samples, evaluate them, plot them.
+
+    Appends ``{"step": t, **evaluator(samples)}`` to ``metrics_path`` (a JSON list),
+    writes the scalar entries to TensorBoard under ``eval/`` and the samples to
+    ``samples_path`` as a PNG.
+    """
+
+    def __init__(self, evaluator, num_samples, metrics_path, samples_path, log_dir=None,
+                 every_epochs=1, reference=None):
+        super().__init__()
+        self.evaluator = evaluator
+        self.num_samples = int(num_samples)
+        self.metrics_path = metrics_path
+        self.samples_path = samples_path
+        self.every_epochs = int(every_epochs)
+        self.reference = reference
+        self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "eval")) if log_dir else None
+        self.last_record = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_epochs == 0:
+            self.evaluate()
+
+    def evaluate(self):
+        """Evaluates the current generator and returns the record it appended."""
+        step = int(self.model.step.numpy())
+        samples = self.model.sample(self.num_samples).numpy()
+        record = {"step": step}
+        if self.evaluator is not None:
+            record.update(self.evaluator(samples))
+        append_record(self.metrics_path, record)
+        if self.writer is not None:
+            with self.writer.as_default():
+                for key, value in record.items():
+                    if isinstance(value, (int, float)) and key != "step" and math.isfinite(value):
+                        tf.summary.scalar(key, value, step=step)
+            self.writer.flush()
+        save_samples_png(samples, self.samples_path, reference=self.reference, title=f"step {step}")
+        self.last_record = record
+        return record
+
+
+def append_record(path, record):
+    """Appends ``record`` to the JSON list in ``path``, rewriting the file atomically."""
+    records = []
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            records = json.load(f)
+    records = [r for r in records if r.get("step") != record.get("step")] + [record]
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(records, f, indent=1)
+    os.replace(tmp, path)

@@ -1,0 +1,123 @@
+"""A training run of an AnnealedGAN in a model directory: train, resume, export.
+
+``D`` after ``GANExperiment(D).train()``:
+
+    D/config.gin              every binding the run was started with
+    D/operative_config.gin    the bindings actually used (written at the end)
+    D/checkpoints/            tf.train checkpoints (model, optimizers, step), one per epoch
+    D/logs/                   TensorBoard: training losses, lambda_t, beta_t, eval/ metrics
+    D/metrics.json            periodic evaluation records [{"step": t, ...}, ...]
+    D/samples.png             samples of the latest evaluation
+    D/export/                 SavedModel with sample(n) and serve(z)
+
+Running ``train()`` again in the same directory resumes from the last checkpoint.
+"""
+import os
+
+import gin
+import keras
+import tensorflow as tf
+
+from vagan_tf import callbacks as cb
+from vagan_tf.export import export_generator
+
+gin.external_configurable(keras.optimizers.Adam, "Adam", module="keras.optimizers")
+
+
+@gin.configurable
+class GANExperiment:
+    """Builds the model, optimizers and pipeline from gin and trains with ``model.fit``.
+
+    Args:
+      model_dir: the run's directory.
+      model: an ``AnnealedGAN``.
+      dataset_fn: ``dataset_fn(batch_size=..., start=...)`` -> endless ``tf.data`` of real
+        batches; ``start`` is the step a resumed run continues from.
+      total_steps: generator steps of the whole run.
+      batch_size: generator batch size B (the pipeline batch is n_critic * B).
+      steps_per_epoch: steps between checkpoints and evaluations.
+      generator_optimizer, critic_optimizer, denoiser_optimizer: keras optimizers.
+      evaluator: ``evaluator(samples) -> dict`` for ``metrics.json``, or None.
+      eval_samples: number of samples drawn for each evaluation and plot.
+      reference: optional real points drawn under the samples in ``samples.png``.
+      checkpoints_to_keep: how many checkpoints the manager keeps.
+      steps_per_execution: train steps per compiled call (amortises Keras' per-step
+        overhead; the non-finite guard then looks every that many steps).
+      verbose: ``fit``'s verbosity (1: progress bar).
+    """
+
+    def __init__(self, model_dir, model=gin.REQUIRED, dataset_fn=gin.REQUIRED,
+                 total_steps=gin.REQUIRED, batch_size=256, steps_per_epoch=1000,
+                 generator_optimizer=gin.REQUIRED, critic_optimizer=gin.REQUIRED,
+                 denoiser_optimizer=None, evaluator=None, eval_samples=2500, reference=None,
+                 checkpoints_to_keep=3, steps_per_execution=1, verbose=1):
+        if total_steps % steps_per_epoch:
+            raise ValueError(f"GANExperiment.total_steps ({total_steps}) must be a multiple of "
+                             f"GANExperiment.steps_per_epoch ({steps_per_epoch})")
+        self.model_dir = model_dir
+        self.model = model
+        self.dataset_fn = dataset_fn
+        self.total_steps = int(total_steps)
+        self.batch_size = int(batch_size)
+        self.steps_per_epoch = int(steps_per_epoch)
+        self.evaluator = evaluator
+        self.eval_samples = int(eval_samples)
+        self.reference = reference
+        self.verbose = verbose
+        model.compile(generator_optimizer=generator_optimizer, critic_optimizer=critic_optimizer,
+                      denoiser_optimizer=denoiser_optimizer,
+                      steps_per_execution=steps_per_execution)
+        model.build_all()
+        optimizers = {"generator_optimizer": generator_optimizer,
+                      "critic_optimizer": critic_optimizer}
+        if model.denoiser_optimizer is not None:
+            optimizers["denoiser_optimizer"] = denoiser_optimizer
+        self.checkpoint = tf.train.Checkpoint(model=model, **optimizers)
+        self.checkpoint_manager = tf.train.CheckpointManager(
+            self.checkpoint, self.path("checkpoints"), max_to_keep=checkpoints_to_keep)
+
+    def path(self, *names):
+        return os.path.join(self.model_dir, *names)
+
+    def restore(self):
+        """Restores the latest checkpoint, if any; returns the step it resumes at."""
+        latest = self.checkpoint_manager.latest_checkpoint
+        if latest:
+            self.checkpoint.restore(latest).assert_existing_objects_matched()
+        return int(self.model.step.numpy())
+
+    def train(self):
+        """Trains to ``total_steps`` (resuming if possible), then exports; returns the last evaluation."""
+        os.makedirs(self.model_dir, exist_ok=True)
+        with open(self.path("config.gin"), "w", encoding="utf-8") as f:
+            f.write(gin.config_str())
+        start = self.restore()
+        if start % self.steps_per_epoch:
+            raise ValueError(f"checkpoint step {start} is not a multiple of steps_per_epoch "
+                             f"{self.steps_per_epoch}; was the run started with other bindings?")
+        dataset = self.dataset_fn(batch_size=self.batch_size * self.model.n_critic, start=start)
+        evaluation = cb.PeriodicEvaluation(
+            self.evaluator, self.eval_samples, self.path("metrics.json"), self.path("samples.png"),
+            log_dir=self.path("logs"), reference=self.reference)
+        callbacks = [
+            cb.StopOnNonFiniteLoss(self.checkpoint_manager),
+            cb.CheckpointEachEpoch(self.checkpoint_manager),
+            keras.callbacks.TensorBoard(self.path("logs"), update_freq=100),
+            evaluation,
+        ]
+        if start < self.total_steps:
+            self.model.fit(dataset, epochs=self.total_steps // self.steps_per_epoch,
+                           initial_epoch=start // self.steps_per_epoch,
+                           steps_per_epoch=self.steps_per_epoch, callbacks=callbacks,
+                           shuffle=False, verbose=self.verbose)
+        with open(self.path("operative_config.gin"), "w", encoding="utf-8") as f:
+            f.write(gin.operative_config_str())
+        if evaluation.last_record is None:  # nothing left to train: evaluate the restored model
+            evaluation.set_model(self.model)
+            evaluation.evaluate()
+        self.export()
+        return evaluation.last_record
+
+    def export(self):
+        """Writes ``model_dir/export`` from the model's current weights."""
+        return export_generator(self.model, self.path("export"))

@@ -1,0 +1,182 @@
+"""AnnealedGAN: a GAN whose generator loss carries a scheduled annealing term.
+
+One call of ``train_step`` (t = the model's ``step``) does, for a real batch
+x of size n_critic * B split into n_critic critic batches:
+
+1. for each critic batch: critic update on
+       L_D = objective.critic_loss(y_real, y_fake) + objective.penalty(D, x, G(z)),
+   then a denoiser update on the annealing term's points (sg'd);
+2. one generator update on
+       L_G = objective.generator_loss(y_fake) + annealing.generator_term(h(G(z)), lambda_t),
+   with gradients to the generator only;
+3. t <- t + 1.
+"""
+import gin
+import keras
+import tensorflow as tf
+
+from vagan_tf.configurable import keras_configurable
+from vagan_tf.latents import NormalLatent
+from vagan_tf.objectives import JensenShannon
+from vagan_tf.regularizers import NoAnnealing
+
+
+@keras_configurable()
+class AnnealedGAN(keras.Model):
+    """Generator G(z), discriminator D(x) -> (logit, features), objective, annealing term.
+
+    Args:
+      generator: keras model z [B, latent_dim] -> x [B, *data_shape].
+      discriminator: keras model x -> (logit [B, 1], features [B, ...]).
+      latent_dim: size of z.
+      objective: an ``objectives.Objective`` (jsd, rkl, wgan_gp).
+      annealing: an ``regularizers.AnnealingTerm`` (no_annealing, likelihood, entropy).
+      n_critic: critic (and denoiser) updates per generator update; each consumes
+        its own 1/n_critic share of the real batch.
+      latent: the latent distribution (``latents.NormalLatent`` by default).
+      seed: seed of the model's noise (latents, interpolates, denoiser noise).
+    """
+
+    def __init__(self, generator=gin.REQUIRED, discriminator=gin.REQUIRED, latent_dim=gin.REQUIRED,
+                 objective=None, annealing=None, n_critic=1, latent=None, seed=None,
+                 name="annealed_gan"):
+        super().__init__(name=name)
+        if n_critic < 1:
+            raise ValueError(f"AnnealedGAN.n_critic must be >= 1, got {n_critic}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim)
+        self.objective = objective if objective is not None else JensenShannon()
+        self.annealing = annealing if annealing is not None else NoAnnealing()
+        self.n_critic = int(n_critic)
+        self.latent = latent if latent is not None else NormalLatent()
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
+        self.data_shape = tuple(generator.output_shape[1:])
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self._loss_names()}
+
+    # ------------------------------------------------------------------ set-up
+    def compile(self, generator_optimizer, critic_optimizer, denoiser_optimizer=None, **kwargs):
+        """One optimizer per network; ``denoiser_optimizer`` is needed iff the term has a denoiser."""
+        super().compile(**kwargs)
+        if self.denoiser is not None and denoiser_optimizer is None:
+            raise ValueError(f"{type(self.annealing).__name__} trains a denoiser: "
+                             "pass denoiser_optimizer to compile()")
+        self.generator_optimizer = generator_optimizer
+        self.critic_optimizer = critic_optimizer
+        self.denoiser_optimizer = denoiser_optimizer if self.denoiser is not None else None
+
+    @property
+    def denoiser(self):
+        return self.annealing.denoiser
+
+    def _loss_names(self):
+        names = ["critic_loss"]
+        if self.objective.has_penalty:
+            names.append("gradient_penalty")
+        if self.denoiser is not None:
+            names.append("denoiser_loss")
+        return names + ["generator_loss"]
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def build_all(self):
+        """Create every variable (networks, denoiser, optimizer slots) without training.
+
+        Checkpoint restore and export need the full variable set to exist.
+        """
+        z = tf.zeros((1, self.latent_dim))
+        x = self.generator(z)
+        _, features = self.discriminator(x)
+        if self.denoiser is not None:
+            self.denoiser(self.annealing.select(x, features))
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.critic_optimizer.build(self.discriminator.trainable_variables)
+        if self.denoiser_optimizer is not None:
+            self.denoiser_optimizer.build(self.denoiser.trainable_variables)
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def sample(self, n, seed=None):
+        """n generated points, x = G(z) with the generator in inference mode."""
+        return self.generator(self.latent.sample((n, self.latent_dim), seed=seed), training=False)
+
+    # ------------------------------------------------------------------ checks
+    def _real_batch(self, data):
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        x = tf.convert_to_tensor(x)
+        if x.shape.rank is None or tuple(x.shape[1:]) != self.data_shape:
+            raise ValueError(f"AnnealedGAN expects real batches of shape (batch, "
+                             f"{', '.join(map(str, self.data_shape))}) to match the generator's "
+                             f"output; got {tuple(x.shape)}")
+        if not x.dtype.is_floating:
+            raise ValueError(f"AnnealedGAN expects floating-point real batches (float32); "
+                             f"got {x.dtype.name}")
+        batch = x.shape[0]
+        if batch is not None and batch % self.n_critic:
+            raise ValueError(f"AnnealedGAN with n_critic={self.n_critic} expects a real batch "
+                             f"size divisible by {self.n_critic}; got {batch}")
+        return tf.cast(x, self.compute_dtype)
+
+    # ------------------------------------------------------------------ steps
+    def _logits(self, x):
+        return self.discriminator(x, training=True)[0]
+
+    def _critic_step(self, real):
+        batch = tf.shape(real)[0]
+        z = self.latent.sample((batch, self.latent_dim), seed=self.seed_generator)
+        fake = self.generator(z, training=True)
+        with tf.GradientTape() as tape:
+            real_logits, real_features = self.discriminator(real, training=True)
+            fake_logits, fake_features = self.discriminator(fake, training=True)
+            loss = self.objective.critic_loss(real_logits, fake_logits)
+            penalty = self.objective.penalty(self._logits, real, fake, self.seed_generator)
+            total = loss + penalty
+        variables = self.discriminator.trainable_variables
+        self.critic_optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        self.trackers["critic_loss"].update_state(loss)
+        if self.objective.has_penalty:
+            self.trackers["gradient_penalty"].update_state(penalty)
+        if self.denoiser is not None:
+            points = self.annealing.denoiser_points(
+                real=self.annealing.select(real, real_features),
+                fake=self.annealing.select(fake, fake_features))
+            self._denoiser_step(points)
+
+    def _denoiser_step(self, points):
+        with tf.GradientTape() as tape:
+            loss = self.denoiser.denoising_loss(points)
+        variables = self.denoiser.trainable_variables
+        self.denoiser_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.trackers["denoiser_loss"].update_state(loss)
+
+    def generator_loss(self, z, lam):
+        """L_G = objective.generator_loss(y_fake) + annealing term; returns (L_G, adversarial part)."""
+        fake = self.generator(z, training=True)
+        fake_logits, fake_features = self.discriminator(fake, training=True)
+        adversarial = self.objective.generator_loss(fake_logits)
+        term = self.annealing.generator_term(self.annealing.select(fake, fake_features), lam)
+        return adversarial + term, adversarial
+
+    def _generator_step(self, batch, lam):
+        z = self.latent.sample((batch, self.latent_dim), seed=self.seed_generator)
+        with tf.GradientTape() as tape:
+            loss, adversarial = self.generator_loss(z, lam)
+        variables = self.generator.trainable_variables
+        self.generator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.trackers["generator_loss"].update_state(adversarial)
+
+    def train_step(self, data):
+        real = self._real_batch(data)
+        critic_batches = tf.split(real, self.n_critic) if self.n_critic > 1 else [real]
+        for critic_batch in critic_batches:
+            self._critic_step(critic_batch)
+        lam = self.annealing.lam(self.step)
+        self._generator_step(tf.shape(critic_batches[0])[0], lam)
+        self.step.assign_add(1)
+        logs = {m.name: m.result() for m in self.metrics}
+        logs.update(**{"lambda": lam, "beta": self.annealing.beta(lam)})
+        return logs

@@ -1,0 +1,58 @@
+"""Fully connected networks for low-dimensional data (toys, densities)."""
+import gin
+import keras
+import numpy as np
+
+from vagan_tf.configurable import keras_configurable
+
+
+def _hidden_stack(x, width, depth, activation, prefix):
+    for i in range(depth):
+        x = keras.layers.Dense(width, activation=activation, name=f"{prefix}_dense_{i}")(x)
+    return x
+
+
+@gin.configurable
+def mlp_generator(latent_dim=gin.REQUIRED, output_dim=gin.REQUIRED, width=256, depth=3,
+                  activation="relu", name="generator"):
+    """G(z): `depth` hidden layers of `width` units, linear output of size `output_dim`."""
+    z = keras.Input((latent_dim,), name="z")
+    h = _hidden_stack(z, width, depth, activation, "generator")
+    x = keras.layers.Dense(output_dim, name="generator_output")(h)
+    return keras.Model(z, x, name=name)
+
+
+@gin.configurable
+def mlp_critic(input_dim=gin.REQUIRED, width=256, depth=3, activation="relu", name="critic"):
+    """D(x) -> (logit [B, 1], features [B, width]); the features are the last hidden layer."""
+    x = keras.Input((input_dim,), name="x")
+    features = _hidden_stack(x, width, depth, activation, "critic")
+    logit = keras.layers.Dense(1, name="critic_logit")(features)
+    return keras.Model(x, [logit, features], name=name)
+
+
+@keras_configurable("mlp_denoiser")
+class MLPDenoiser(keras.Model):
+    """r(h): flatten -> `depth` hidden layers of `width` -> linear -> reshape to h's shape.
+
+    Works on any input shape (2-D points or image feature maps); the output layer is
+    sized when the input shape is first seen.
+    """
+
+    def __init__(self, width=256, depth=3, activation="relu", name="mlp_denoiser"):
+        super().__init__(name=name)
+        self.hidden = [keras.layers.Dense(width, activation=activation) for _ in range(depth)]
+        self.flatten = keras.layers.Flatten()
+        self.output_layer = None
+        self.reshape = None
+
+    def build(self, input_shape):
+        event_shape = tuple(input_shape[1:])
+        self.output_layer = keras.layers.Dense(int(np.prod(event_shape)))
+        self.reshape = keras.layers.Reshape(event_shape)
+
+    def call(self, h, training=False):
+        x = self.flatten(h)
+        for layer in self.hidden:
+            x = layer(x, training=training)
+        return self.reshape(self.output_layer(x))

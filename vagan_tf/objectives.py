@@ -1,0 +1,124 @@
+"""Adversarial objectives: critic loss, generator loss and critic penalty.
+
+The critic returns a logit y. At the optimum of the logistic critic loss
+y*(x) = log p_data(x) / q(x), which is what lets the reverse-KL generator loss
+-E_q[y] minimise KL(q || p_data).
+
+Every objective is a small object selected in gin, e.g.
+``AnnealedGAN.objective = @rkl()``.
+"""
+import gin
+import keras
+import tensorflow as tf
+
+
+def _mean_softplus(x):
+    return tf.reduce_mean(tf.math.softplus(x))
+
+
+class Objective:
+    """Interface of an adversarial objective.
+
+    ``critic_loss`` and ``generator_loss`` take logits; ``penalty`` takes the
+    critic itself, because a gradient penalty differentiates through it.
+    """
+
+    has_penalty = False
+
+    def critic_loss(self, real_logits, fake_logits):
+        raise NotImplementedError
+
+    def generator_loss(self, fake_logits):
+        raise NotImplementedError
+
+    def penalty(self, critic, real, fake, seed):
+        """Extra critic loss; zero unless the objective regularises the critic."""
+        del critic, real, fake, seed
+        return tf.constant(0.0)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class _LogisticCritic(Objective):
+    """Critic loss  L_D = mean softplus(-y_real) + mean softplus(y_fake).
+
+    This is the binary cross-entropy with real labelled 1 and fake labelled 0,
+    minimised by y*(x) = log p_data(x) / q(x).
+    """
+
+    def critic_loss(self, real_logits, fake_logits):
+        return _mean_softplus(-real_logits) + _mean_softplus(fake_logits)
+
+
+@gin.configurable("jsd")
+class JensenShannon(_LogisticCritic):
+    """Non-saturating GAN (Goodfellow et al. 2014): L_G = mean softplus(-y_fake)."""
+
+    def generator_loss(self, fake_logits):
+        return _mean_softplus(-fake_logits)
+
+
+@gin.configurable("rkl")
+class ReverseKL(_LogisticCritic):
+    """Reverse KL, KL(q || p_data):  L_G = -mean y_fake.
+
+    With the optimal critic, -E_q[y*] = E_q[log q / p_data] = KL(q || p_data).
+    """
+
+    def generator_loss(self, fake_logits):
+        return -tf.reduce_mean(fake_logits)
+
+
+def safe_norm(x, epsilon=1e-12):
+    """Euclidean norm over all but the first axis, sqrt(sum x^2 + epsilon).
+
+    The epsilon keeps the value and its gradient finite where x = 0, where the
+    plain norm has an undefined (NaN) gradient.
+    """
+    axes = list(range(1, len(x.shape)))
+    return tf.sqrt(tf.reduce_sum(tf.square(x), axis=axes) + epsilon)
+
+
+@gin.configurable("wgan_gp")
+class WassersteinGP(Objective):
+    """W-GAN with gradient penalty (Gulrajani et al. 2017).
+
+    L_D = mean y_fake - mean y_real + gamma * mean (||grad_x y(x_hat)||_2 - 1)^2,
+    x_hat = eps * x_real + (1 - eps) * x_fake,  eps ~ U(0, 1) per example;
+    L_G = -mean y_fake.
+    """
+
+    has_penalty = True
+
+    def __init__(self, gp_weight=10.0, epsilon=1e-12):
+        self.gp_weight = float(gp_weight)
+        self.epsilon = float(epsilon)
+
+    def critic_loss(self, real_logits, fake_logits):
+        return tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
+
+    def generator_loss(self, fake_logits):
+        return -tf.reduce_mean(fake_logits)
+
+    def penalty(self, critic, real, fake, seed):
+        """gamma * mean (||grad y(x_hat)|| - 1)^2 at random interpolates x_hat.
+
+        ``critic(x)`` must return the logit (or a tuple whose first entry is it);
+        ``seed`` is a ``keras.random.SeedGenerator`` or an int.
+        """
+        batch = tf.shape(real)[0]
+        eps_shape = tf.concat([[batch], tf.ones([len(real.shape) - 1], tf.int32)], 0)
+        eps = keras.random.uniform(eps_shape, seed=seed, dtype=real.dtype)
+        interpolates = eps * real + (1.0 - eps) * tf.stop_gradient(fake)
+        with tf.GradientTape() as tape:
+            tape.watch(interpolates)
+            logits = critic(interpolates)
+            if isinstance(logits, (tuple, list)):
+                logits = logits[0]
+        grads = tape.gradient(logits, interpolates)
+        slopes = safe_norm(grads, self.epsilon)
+        return self.gp_weight * tf.reduce_mean(tf.square(slopes - 1.0))
+
+    def __repr__(self):
+        return f"WassersteinGP(gp_weight={self.gp_weight})"

@@ -1,0 +1,114 @@
+"""Annealing regularisers: the scheduled term added to the generator loss.
+
+Both terms use a denoiser r working on a chosen space h (the discriminator's
+feature vector f for images, as in DFM, or the data x itself for toy data) and
+differentiate only through h; B is the batch size and F the size of h.
+
+* ``likelihood`` (beta = 1 + lambda_t): r is trained on noisy real points and
+      term = lambda_t * mean_{b,i}( sg[h - r(h)] * h ),
+  whose gradient in h is lambda_t (h - r(h)) / (B F) = -lambda_t sigma^2 s_p(h) / (B F):
+  descending it moves h up the data density for lambda > 0. A constant
+  lambda = 0.06 has exactly the gradient of DFM's 0.03 * MSE(h, sg[r(h)]).
+* ``entropy`` (beta = 1 / (1 + lambda_t)): r_q is trained on noisy *generated*
+  points and term = lambda_t * mean( sg[r_q(h) - h] * h ), a surrogate of
+  lambda_t E_q[log q] whose gradient is lambda_t sigma^2 s_q(h) / (B F).
+* ``no_annealing``: no term, lambda = 0, beta = 1.
+"""
+import gin
+import keras
+import tensorflow as tf
+
+from vagan_tf import annealing
+from vagan_tf.configurable import keras_configurable
+
+SPACES = ("features", "data")
+
+
+class AnnealingTerm(keras.layers.Layer):
+    """A scheduled generator-loss term and the denoiser that estimates its score."""
+
+    def __init__(self, schedule=None, denoiser=None, space="features", name=None):
+        super().__init__(name=name)
+        if space not in SPACES:
+            raise ValueError(f"annealing space must be one of {SPACES}, got {space!r}")
+        self.schedule = schedule
+        self.denoiser = denoiser
+        self.space = space
+
+    def lam(self, step):
+        """lambda_t, a float32 scalar tensor."""
+        return self.schedule(step)
+
+    def beta(self, lam):
+        """The inverse temperature this term anneals to for weight lambda."""
+        raise NotImplementedError
+
+    def select(self, x, features):
+        """The points h the denoiser works on: features f or data x."""
+        return x if self.space == "data" else features
+
+    def denoiser_points(self, real, fake):
+        """Which points the denoiser learns: real for likelihood, fake for entropy."""
+        raise NotImplementedError
+
+    def generator_term(self, h, lam):
+        raise NotImplementedError
+
+
+@keras_configurable("no_annealing")
+class NoAnnealing(AnnealingTerm):
+    """The plain GAN: lambda = 0, beta = 1, no denoiser."""
+
+    def __init__(self, name="no_annealing"):
+        super().__init__(name=name)
+
+    def lam(self, step):
+        del step
+        return tf.constant(0.0)
+
+    def beta(self, lam):
+        return 1.0 + lam
+
+    def generator_term(self, h, lam):
+        del h
+        return tf.zeros_like(lam)
+
+
+@keras_configurable("likelihood")
+class LikelihoodAnnealing(AnnealingTerm):
+    """term = lambda_t * mean( sg[h - r(h)] * h ) with r a denoiser of real points."""
+
+    def __init__(self, schedule=gin.REQUIRED, denoiser=gin.REQUIRED, space="features",
+                 name="likelihood"):
+        super().__init__(schedule, denoiser, space, name)
+
+    def beta(self, lam):
+        return annealing.likelihood_beta(lam)
+
+    def denoiser_points(self, real, fake):
+        del fake
+        return real
+
+    def generator_term(self, h, lam):
+        residual = tf.stop_gradient(h - self.denoiser(h, training=False))
+        return lam * tf.reduce_mean(residual * h)
+
+
+@keras_configurable("entropy")
+class EntropyAnnealing(AnnealingTerm):
+    """term = lambda_t * mean( sg[r_q(h) - h] * h ) with r_q a denoiser of generated points."""
+
+    def __init__(self, schedule=gin.REQUIRED, denoiser=gin.REQUIRED, space="features",
+                 name="entropy"):
+        super().__init__(schedule, denoiser, space, name)
+
+    def beta(self, lam):
+        return annealing.entropy_beta(lam)
+
+    def denoiser_points(self, real, fake):
+        del real
+        return fake
+
+    def generator_term(self, h, lam):
+        residual = tf.stop_gradient(self.denoiser(h, training=False) - h)
+        return lam * tf.reduce_mean(residual * h)

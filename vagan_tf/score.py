@@ -1,0 +1,70 @@
+"""Denoising autoencoders and the score estimators built from them.
+
+A denoiser r trained to minimise E ||r(x + sigma xi) - x||^2, xi ~ N(0, I), is
+optimal at r*(x~) = E[x | x~] = x~ + sigma^2 grad log p_sigma(x~) (Tweedie),
+where p_sigma = p * N(0, sigma^2 I). Hence the two estimators of DESIGN 3.5:
+
+* DAE-score     s(x)   = (r(x) - x) / sigma^2                 (-> grad log p_sigma)
+* DAE-residual  s_r(x) = -grad_x ||r(x) - x||^2
+
+The paper (Tao et al. 2019, Fig. 2) finds the first recovers the density and the
+second collapses Langevin chains.
+"""
+import gin
+import keras
+import tensorflow as tf
+
+from vagan_tf.configurable import keras_configurable
+
+
+@keras_configurable()
+class DenoisingAutoencoder(keras.Model):
+    """r(x) = network(x), trained on inputs corrupted by N(0, sigma^2 I) noise.
+
+    ``fit`` trains it on a dataset of clean points; inside a GAN step the owner
+    calls ``denoising_loss`` under its own tape and optimizer.
+    """
+
+    def __init__(self, network=gin.REQUIRED, sigma=1.0, seed=None, name="denoiser"):
+        super().__init__(name=name)
+        if sigma <= 0:
+            raise ValueError(f"DenoisingAutoencoder.sigma must be positive, got {sigma}")
+        self.network = network
+        self.sigma = float(sigma)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.loss_tracker = keras.metrics.Mean(name="denoiser_loss")
+
+    def call(self, x, training=False):
+        return self.network(x, training=training)
+
+    def denoising_loss(self, x, training=True):
+        """mean over batch and coordinates of (r(x + sigma xi) - x)^2."""
+        x = tf.stop_gradient(x)
+        noise = keras.random.normal(tf.shape(x), seed=self.seed_generator, dtype=x.dtype)
+        restored = self(x + self.sigma * noise, training=training)
+        return tf.reduce_mean(tf.square(restored - x))
+
+    def score(self, x):
+        """DAE-score s(x) = (r(x) - x) / sigma^2, with r in inference mode."""
+        return (self(x, training=False) - x) / self.sigma**2
+
+    def residual_score(self, x):
+        """DAE-residual s_r(x) = -grad_x ||r(x) - x||^2 (per example)."""
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            axes = list(range(1, len(x.shape)))
+            energy = tf.reduce_sum(tf.square(self(x, training=False) - x), axis=axes)
+        return -tape.gradient(energy, x)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+    def train_step(self, data):
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        with tf.GradientTape() as tape:
+            loss = self.denoising_loss(x)
+        variables = self.network.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.loss_tracker.update_state(loss)
+        return {"denoiser_loss": self.loss_tracker.result()}
