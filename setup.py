@@ -24,6 +24,6 @@ setup(
         "numpy",
         "matplotlib",
     ],
-    extras_require={"test": ["pytest>=7"]},
+    extras_require={"test": ["pytest>=7", "scipy"]},
     entry_points={"console_scripts": ["vagan = vagan_tf.cli:main"]},
 )

@@ -21,8 +21,15 @@ GIN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 @gin.configurable
-def experiment(model_dir, factory=gin.REQUIRED):
-    """The run in ``model_dir``: ``factory(model_dir=...)``, e.g. ``experiment.factory = @GANExperiment``."""
+def experiment(model_dir, factory=gin.REQUIRED, seed=0):
+    """The run in ``model_dir``: ``factory(model_dir=...)``, e.g. ``experiment.factory = @GANExperiment``.
+
+    ``seed`` seeds Python, NumPy and Keras before anything is built, so the
+    initial weights of a run are a function of its config.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
     return factory(model_dir=model_dir)
 
 
@@ -80,7 +87,8 @@ def _sample(args):
     export_dir = os.path.join(args.model_dir, "export")
     if not os.path.isdir(export_dir):
         raise SystemExit(f"vagan sample: {export_dir} not found; run `vagan export` first")
-    samples = tf.saved_model.load(export_dir).sample(tf.constant(args.n, tf.int32)).numpy()
+    sampler = tf.saved_model.load(export_dir)  # keep a reference: it owns the variables
+    samples = sampler.sample(tf.constant(args.n, tf.int32)).numpy()
     if args.out.endswith(".npy"):
         np.save(args.out, samples)
     elif args.out.endswith(".png"):

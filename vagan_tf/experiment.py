@@ -43,6 +43,7 @@ class GANExperiment:
       checkpoints_to_keep: how many checkpoints the manager keeps.
       steps_per_execution: train steps per compiled call (amortises Keras' per-step
         overhead; the non-finite guard then looks every that many steps).
+      callbacks: extra keras callbacks, run after checkpointing and evaluation.
       verbose: ``fit``'s verbosity (1: progress bar).
     """
 
@@ -50,7 +51,7 @@ class GANExperiment:
                  total_steps=gin.REQUIRED, batch_size=256, steps_per_epoch=1000,
                  generator_optimizer=gin.REQUIRED, critic_optimizer=gin.REQUIRED,
                  denoiser_optimizer=None, evaluator=None, eval_samples=2500, reference=None,
-                 checkpoints_to_keep=3, steps_per_execution=1, verbose=1):
+                 checkpoints_to_keep=3, steps_per_execution=1, callbacks=(), verbose=1):
         if total_steps % steps_per_epoch:
             raise ValueError(f"GANExperiment.total_steps ({total_steps}) must be a multiple of "
                              f"GANExperiment.steps_per_epoch ({steps_per_epoch})")
@@ -64,6 +65,7 @@ class GANExperiment:
         self.eval_samples = int(eval_samples)
         self.reference = reference
         self.verbose = verbose
+        self.callbacks = list(callbacks)
         model.compile(generator_optimizer=generator_optimizer, critic_optimizer=critic_optimizer,
                       denoiser_optimizer=denoiser_optimizer,
                       steps_per_execution=steps_per_execution)
@@ -72,7 +74,11 @@ class GANExperiment:
                       "critic_optimizer": critic_optimizer}
         if model.denoiser_optimizer is not None:
             optimizers["denoiser_optimizer"] = denoiser_optimizer
-        self.checkpoint = tf.train.Checkpoint(model=model, **optimizers)
+        # Keras 3 objects are not tf.train trackables by attribute; checkpoint their
+        # variable lists (weights, step, RNG states, optimizer slots), matched by position.
+        self.checkpoint = tf.train.Checkpoint(
+            model=list(model.variables),
+            **{name: list(optimizer.variables) for name, optimizer in optimizers.items()})
         self.checkpoint_manager = tf.train.CheckpointManager(
             self.checkpoint, self.path("checkpoints"), max_to_keep=checkpoints_to_keep)
 
@@ -104,6 +110,7 @@ class GANExperiment:
             cb.CheckpointEachEpoch(self.checkpoint_manager),
             keras.callbacks.TensorBoard(self.path("logs"), update_freq=100),
             evaluation,
+            *self.callbacks,
         ]
         if start < self.total_steps:
             self.model.fit(dataset, epochs=self.total_steps // self.steps_per_epoch,

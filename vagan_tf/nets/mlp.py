@@ -41,14 +41,15 @@ class MLPDenoiser(keras.Model):
 
     def __init__(self, width=256, depth=3, activation="relu", name="mlp_denoiser"):
         super().__init__(name=name)
-        self.hidden = [keras.layers.Dense(width, activation=activation) for _ in range(depth)]
+        self.hidden = [keras.layers.Dense(width, activation=activation, name=f"denoiser_dense_{i}")
+                       for i in range(depth)]
         self.flatten = keras.layers.Flatten()
         self.output_layer = None
         self.reshape = None
 
     def build(self, input_shape):
         event_shape = tuple(input_shape[1:])
-        self.output_layer = keras.layers.Dense(int(np.prod(event_shape)))
+        self.output_layer = keras.layers.Dense(int(np.prod(event_shape)), name="denoiser_output")
         self.reshape = keras.layers.Reshape(event_shape)
 
     def call(self, h, training=False):

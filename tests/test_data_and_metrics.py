@@ -1,0 +1,97 @@
+"""Toy targets, their tf.data pipelines, and the sample-quality metrics."""
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from scipy import stats
+
+from vagan_tf import metrics, targets
+from vagan_tf.data import sampler_dataset
+
+
+def test_ring_and_grid_centres():
+    ring = targets.ring()
+    np.testing.assert_allclose(np.linalg.norm(ring.centers, axis=1), 2.0, rtol=1e-6)
+    assert ring.num_modes == 8 and ring.std == 0.02
+    grid = targets.grid()
+    assert grid.num_modes == 25 and grid.std == 0.05
+    assert set(np.unique(grid.centers)) == {-4.0, -2.0, 0.0, 2.0, 4.0}
+
+
+def test_mixture_log_prob_is_a_normalised_density():
+    mixture = targets.GaussianMixture([[0.0, 0.0], [2.0, 1.0]], std=0.5)
+    axis = np.linspace(-4, 6, 401)
+    xx, yy = np.meshgrid(axis, axis)
+    points = np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float32)
+    density = np.exp(mixture.log_prob(points).numpy())
+    assert np.sum(density) * (axis[1] - axis[0]) ** 2 == pytest.approx(1.0, abs=1e-3)
+
+
+def test_mixture_rejects_points_of_the_wrong_dimension():
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        targets.ring().log_prob(tf.zeros((4, 3)))
+
+
+def test_sampler_dataset_batches_are_exact_and_reproducible():
+    ring = targets.ring()
+    batches = list(sampler_dataset(ring, 512, seed=7).take(3).as_numpy_iterator())
+    assert all(b.shape == (512, 2) and b.dtype == np.float32 for b in batches)
+    again = next(sampler_dataset(ring, 512, seed=7).as_numpy_iterator())
+    np.testing.assert_array_equal(batches[0], again)
+    resumed = next(sampler_dataset(ring, 512, seed=7, start=2).as_numpy_iterator())
+    np.testing.assert_array_equal(batches[2], resumed)
+    assert not np.allclose(batches[0], batches[1])
+    distances = np.min(np.linalg.norm(batches[0][:, None] - ring.centers[None], axis=-1), axis=1)
+    assert np.max(distances) < 6 * ring.std
+
+
+def test_exact_samples_cover_every_mode_with_the_3_sigma_fraction():
+    """In 2-D, P(|x - c| <= 3 std) = 1 - exp(-9 / 2) = 0.9889."""
+    ring = targets.ring()
+    stats_ = metrics.mode_statistics(ring.sample(20000, seed=(3, 4)).numpy(), ring.centers, ring.std)
+    assert stats_["modes_covered"] == 8
+    assert stats_["high_quality"] == pytest.approx(1 - math.exp(-4.5), abs=0.003)
+
+
+def test_a_collapsed_generator_covers_one_mode():
+    ring = targets.ring()
+    collapsed = ring.centers[3] + 0.01 * np.random.randn(1000, 2)
+    stats_ = metrics.mode_statistics(collapsed, ring.centers, ring.std)
+    assert stats_["modes_covered"] == 1
+    assert stats_["mode_counts"][3] == 1000
+
+
+def gaussian_abs_mean(m, v):
+    """E|Z| for Z ~ N(m, v)."""
+    s = math.sqrt(v)
+    return s * math.sqrt(2 / math.pi) * math.exp(-m * m / (2 * v)) + m * (1 - 2 * stats.norm.cdf(-m / s))
+
+
+def test_energy_distance_of_two_normals_matches_the_closed_form():
+    """E = 2 E|X - Y| - E|X - X'| - E|Y - Y'| with X ~ N(0, 1), Y ~ N(1, 1) in 1-D."""
+    n = 4000
+    x = stats.norm.ppf((np.arange(n) + 0.5) / n)[:, None]
+    y = x + 1.0
+    expected = 2 * gaussian_abs_mean(1.0, 2.0) - 2 * gaussian_abs_mean(0.0, 2.0)
+    assert metrics.energy_distance(x, y) == pytest.approx(expected, abs=2e-3)
+    assert metrics.energy_distance(x, x) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_histogram_symmetric_kl_is_zero_for_equal_and_symmetric_otherwise():
+    ring = targets.ring()
+    a = ring.sample(5000, seed=(1, 1)).numpy()
+    b = targets.grid().sample(5000, seed=(1, 2)).numpy()
+    limits = [(-5, 5), (-5, 5)]
+    assert metrics.histogram_symmetric_kl(a, a, limits=limits) == pytest.approx(0.0, abs=1e-12)
+    ab = metrics.histogram_symmetric_kl(a, b, limits=limits)
+    assert ab > 1.0
+    assert metrics.histogram_symmetric_kl(b, a, limits=limits) == pytest.approx(ab)
+
+
+def test_mixture_report_of_exact_samples_is_near_the_floor():
+    ring = targets.ring()
+    report = metrics.mixture_report(ring.sample(2500, seed=(9, 9)).numpy(), ring)
+    assert report["modes_covered"] == 8
+    assert report["energy_distance"] < 0.01
+    assert report["symmetric_kl"] < 1.0
