@@ -1,11 +1,14 @@
 """Toy quality: ring and grid x {jsd, rkl, wgan_gp} x {none, linear, sinusoidal}, several seeds.
 
-Each run is ``vagan train`` with the gin files gin/toy/<data>.gin, <objective>.gin and
-<schedule>.gin at a fixed step budget; the script prints one markdown row per
-configuration with mean +- std over seeds of modes covered, high-quality % and
-histogram symmetric KL, and writes every run's numbers to --out as JSON.
+Each run is a `vagan train` configuration: gin/toy/<data>.gin + <objective>.gin +
+<schedule>.gin at a fixed step budget, seeded by ``experiment.seed``,
+``AnnealedGAN.seed`` and ``sampler_dataset.seed``. The script prints one markdown row
+per configuration (mean ± std over seeds of modes covered, high-quality % and histogram
+symmetric KL, with the per-seed mode counts) and writes every run's final evaluation to
+--out. ``--table A.json B.json`` prints the table of finished runs.
 
-    python benchmarks/toy_quality.py --steps 10000 --seeds 0 1 2 --out benchmarks/results/toy_quality.json
+    python benchmarks/toy_quality.py --data ring --out benchmarks/results/toy_ring.json
+    python benchmarks/toy_quality.py --table benchmarks/results/toy_*.json
 """
 import argparse
 import itertools
@@ -17,19 +20,44 @@ import time
 import gin
 import numpy as np
 
-from vagan_tf import cli
+HEADER = ("| data | objective | annealing | modes (per seed) | high quality % | symmetric KL "
+          "| energy distance | s / run |\n|---|---|---|---|---|---|---|---|")
 
 
-def run_one(data, objective, schedule, seed, steps, workdir):
+def run_one(data, objective, schedule, seed, steps, workdir, params):
+    from vagan_tf import cli
+
     gin.clear_config()
     cli.parse_gin([f"toy/{data}.gin", f"toy/{objective}.gin", f"toy/{schedule}.gin"],
-                  [f"TOTAL_STEPS = {steps}", f"AnnealedGAN.seed = {seed}",
-                   f"sampler_dataset.seed = {seed}", "GANExperiment.verbose = 0"])
+                  [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
+                   f"AnnealedGAN.seed = {seed}", f"sampler_dataset.seed = {seed}",
+                   "GANExperiment.verbose = 0", *params])
     model_dir = os.path.join(workdir, f"{data}_{objective}_{schedule}_{seed}")
     start = time.time()
     record = cli.experiment(model_dir=model_dir).train()
-    record["seconds"] = time.time() - start
-    return record
+    return {"data": data, "objective": objective, "schedule": schedule, "seed": seed,
+            "steps": steps, "seconds": time.time() - start, **record}
+
+
+def table_row(runs):
+    def stat(key, scale=1.0, digits=1):
+        values = scale * np.array([r[key] for r in runs], dtype=float)
+        return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
+
+    first = runs[0]
+    modes = "/".join(str(r["modes_covered"]) for r in runs)
+    return (f"| {first['data']} | {first['objective']} | {first['schedule']} | {modes} | "
+            f"{stat('high_quality', 100)} | {stat('symmetric_kl', digits=2)} | "
+            f"{stat('energy_distance', digits=3)} | {np.mean([r['seconds'] for r in runs]):.0f} |")
+
+
+def print_table(results):
+    print(HEADER)
+    groups = {}
+    for r in results:
+        groups.setdefault((r["data"], r["objective"], r["schedule"]), []).append(r)
+    for runs in groups.values():
+        print(table_row(runs))
 
 
 def main():
@@ -39,28 +67,29 @@ def main():
     parser.add_argument("--schedules", nargs="+", default=["none", "linear", "sinusoidal"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=10000)
+    parser.add_argument("--gin_param", action="append", default=[], help="extra binding")
+    parser.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: all)")
     parser.add_argument("--out", default=None)
     parser.add_argument("--workdir", default=None, help="keep run directories here")
+    parser.add_argument("--table", nargs="+", default=None, help="print the table of these JSONs")
     args = parser.parse_args()
 
+    if args.table:
+        print_table([r for path in args.table for r in json.load(open(path, encoding="utf-8"))])
+        return
+    import tensorflow as tf
+
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     workdir = args.workdir or tempfile.mkdtemp(prefix="toy_quality_")
     results = []
-    print("| data | objective | annealing | modes | high quality % | symmetric KL | s / run |")
-    print("|---|---|---|---|---|---|---|")
+    print(HEADER, flush=True)
     for data, objective, schedule in itertools.product(args.data, args.objectives, args.schedules):
-        runs = [run_one(data, objective, schedule, seed, args.steps, workdir) for seed in args.seeds]
-        for seed, run in zip(args.seeds, runs):
-            results.append({"data": data, "objective": objective, "schedule": schedule,
-                            "seed": seed, "steps": args.steps, **run})
-
-        def stat(key, scale=1.0, digits=1):
-            values = scale * np.array([r[key] for r in runs], dtype=float)
-            return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
-
-        modes = "/".join(str(r["modes_covered"]) for r in runs)
-        print(f"| {data} | {objective} | {schedule} | {modes} | {stat('high_quality', 100)} | "
-              f"{stat('symmetric_kl', digits=2)} | {np.mean([r['seconds'] for r in runs]):.0f} |",
-              flush=True)
+        runs = [run_one(data, objective, schedule, seed, args.steps, workdir, args.gin_param)
+                for seed in args.seeds]
+        results += runs
+        print(table_row(runs), flush=True)
         if args.out:
             os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
             with open(args.out, "w", encoding="utf-8") as f:
