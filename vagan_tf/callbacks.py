@@ -63,14 +63,13 @@ class PeriodicEvaluation(keras.callbacks.Callback):
     """
 
     def __init__(self, evaluator, num_samples, metrics_path, samples_path, log_dir=None,
-                 every_epochs=1, reference=None):
+                 every_epochs=1):
         super().__init__()
         self.evaluator = evaluator
         self.num_samples = int(num_samples)
         self.metrics_path = metrics_path
         self.samples_path = samples_path
         self.every_epochs = int(every_epochs)
-        self.reference = reference
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "eval")) if log_dir else None
         self.last_record = None
 
@@ -92,7 +91,7 @@ class PeriodicEvaluation(keras.callbacks.Callback):
                     if isinstance(value, (int, float)) and key != "step" and math.isfinite(value):
                         tf.summary.scalar(key, value, step=step)
             self.writer.flush()
-        save_samples_png(samples, self.samples_path, reference=self.reference, title=f"step {step}")
+        save_samples_png(samples, self.samples_path, title=f"step {step}")
         self.last_record = record
         return record
 

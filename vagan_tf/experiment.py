@@ -39,7 +39,6 @@ class GANExperiment:
       generator_optimizer, critic_optimizer, denoiser_optimizer: keras optimizers.
       evaluator: ``evaluator(samples) -> dict`` for ``metrics.json``, or None.
       eval_samples: number of samples drawn for each evaluation and plot.
-      reference: optional real points drawn under the samples in ``samples.png``.
       checkpoints_to_keep: how many checkpoints the manager keeps.
       steps_per_execution: train steps per compiled call (amortises Keras' per-step
         overhead; the non-finite guard then looks every that many steps).
@@ -50,7 +49,7 @@ class GANExperiment:
     def __init__(self, model_dir, model=gin.REQUIRED, dataset_fn=gin.REQUIRED,
                  total_steps=gin.REQUIRED, batch_size=256, steps_per_epoch=1000,
                  generator_optimizer=gin.REQUIRED, critic_optimizer=gin.REQUIRED,
-                 denoiser_optimizer=None, evaluator=None, eval_samples=2500, reference=None,
+                 denoiser_optimizer=None, evaluator=None, eval_samples=2500,
                  checkpoints_to_keep=3, steps_per_execution=1, callbacks=(), verbose=1):
         if total_steps % steps_per_epoch:
             raise ValueError(f"GANExperiment.total_steps ({total_steps}) must be a multiple of "
@@ -63,7 +62,6 @@ class GANExperiment:
         self.steps_per_epoch = int(steps_per_epoch)
         self.evaluator = evaluator
         self.eval_samples = int(eval_samples)
-        self.reference = reference
         self.verbose = verbose
         self.callbacks = list(callbacks)
         model.compile(generator_optimizer=generator_optimizer, critic_optimizer=critic_optimizer,
@@ -104,7 +102,7 @@ class GANExperiment:
         dataset = self.dataset_fn(batch_size=self.batch_size * self.model.n_critic, start=start)
         evaluation = cb.PeriodicEvaluation(
             self.evaluator, self.eval_samples, self.path("metrics.json"), self.path("samples.png"),
-            log_dir=self.path("logs"), reference=self.reference)
+            log_dir=self.path("logs"))
         callbacks = [
             cb.StopOnNonFiniteLoss(self.checkpoint_manager),
             cb.CheckpointEachEpoch(self.checkpoint_manager),

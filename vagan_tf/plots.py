@@ -6,16 +6,13 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless back
 import numpy as np  # noqa: E402
 
 
-def save_samples_png(samples, path, reference=None, title=None):
-    """Scatter of 2-D points [n, 2] (over ``reference`` points if given) or a grid of images [n, h, w, c]."""
+def save_samples_png(samples, path, title=None):
+    """A scatter plot of 2-D points [n, 2] or a grid of images [n, h, w, c] in [-1, 1]."""
     samples = np.asarray(samples)
     if samples.ndim == 2 and samples.shape[1] == 2:
         fig, ax = plt.subplots(figsize=(5, 5))
-        if reference is not None:
-            ax.scatter(*np.asarray(reference).T, s=2, c="tab:gray", alpha=0.3, label="data")
-        ax.scatter(*samples.T, s=2, c="tab:blue", alpha=0.5, label="generated")
+        ax.scatter(*samples.T, s=2, c="tab:blue", alpha=0.5)
         ax.set_aspect("equal")
-        ax.legend(loc="upper right", markerscale=4)
     elif samples.ndim == 4:
         side = int(np.ceil(np.sqrt(len(samples))))
         images = np.clip((samples + 1.0) / 2.0, 0.0, 1.0)  # generators emit [-1, 1]
