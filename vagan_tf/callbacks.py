@@ -1,13 +1,14 @@
-"""Keras callbacks of a training run: non-finite guard, checkpoints, periodic evaluation."""
+"""Keras callbacks of a training run: non-finite guard, checkpoints, evaluation, sample grids."""
 import json
 import math
 import os
 
+import gin
 import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf.plots import save_samples_png
+from vagan_tf.plots import image_grid, save_samples_png
 
 
 class NonFiniteLossError(RuntimeError):
@@ -55,7 +56,7 @@ class CheckpointEachEpoch(keras.callbacks.Callback):
 
 
 class PeriodicEvaluation(keras.callbacks.Callback):
-    """Every ``every_epochs`` epochs: draw samples, evaluate them, plot them.
+    """Every ``every_epochs`` epochs and after ``final_epoch``: draw samples, evaluate, plot.
 
     Appends ``{"step": t, **evaluator(samples)}`` to ``metrics_path`` (a JSON list),
     writes the scalar entries to TensorBoard under ``eval/`` and the samples to
@@ -63,18 +64,19 @@ class PeriodicEvaluation(keras.callbacks.Callback):
     """
 
     def __init__(self, evaluator, num_samples, metrics_path, samples_path, log_dir=None,
-                 every_epochs=1):
+                 every_epochs=1, final_epoch=None):
         super().__init__()
         self.evaluator = evaluator
         self.num_samples = int(num_samples)
         self.metrics_path = metrics_path
         self.samples_path = samples_path
         self.every_epochs = int(every_epochs)
+        self.final_epoch = final_epoch
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "eval")) if log_dir else None
         self.last_record = None
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every_epochs == 0:
+        if (epoch + 1) % self.every_epochs == 0 or epoch + 1 == self.final_epoch:
             self.evaluate()
 
     def evaluate(self):
@@ -94,6 +96,49 @@ class PeriodicEvaluation(keras.callbacks.Callback):
         save_samples_png(samples, self.samples_path, title=f"step {step}")
         self.last_record = record
         return record
+
+
+@gin.configurable
+class SampleGrid(keras.callbacks.Callback):
+    """Every ``every_steps`` steps: a grid of G(z) for a fixed z, as PNG and TensorBoard image.
+
+    The same ``num_images`` latents are used throughout a run (drawn from ``seed``), so
+    successive grids show how each sample evolves. ``GANExperiment`` sets ``directory``
+    (PNG files ``grid_<step>.png``) and ``log_dir``.
+    """
+
+    def __init__(self, every_steps=1000, num_images=64, seed=1234, directory=None, log_dir=None):
+        super().__init__()
+        self.every_steps = int(every_steps)
+        self.num_images = int(num_images)
+        self.seed = seed
+        self.directory = directory
+        self.log_dir = log_dir
+        self._latents = None
+        self._writer = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.step.numpy())
+        if step % self.every_steps == 0:
+            self.write(step)
+
+    def write(self, step):
+        """Writes the grid of the current generator at ``step``; returns the uint8 picture."""
+        if self._latents is None:
+            self._latents = self.model.latent.sample((self.num_images, self.model.latent_dim),
+                                                     seed=self.seed)
+        images = self.model.generator(self._latents, training=False).numpy()
+        grid = image_grid(images)
+        if self.directory:
+            os.makedirs(self.directory, exist_ok=True)
+            save_samples_png(images, os.path.join(self.directory, f"grid_{step:08d}.png"))
+        if self.log_dir:
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "samples"))
+            with self._writer.as_default():
+                tf.summary.image("samples", grid[None], step=step)
+            self._writer.flush()
+        return grid
 
 
 def append_record(path, record):

@@ -120,6 +120,9 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    # oneDNN kernels: 4x faster DCGAN steps on CPUs where TensorFlow leaves them off
+    # (benchmarks/image_speed.py); must be set before TensorFlow is imported.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     from vagan_tf.callbacks import NonFiniteLossError
 
     try:

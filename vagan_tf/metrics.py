@@ -8,6 +8,9 @@
   small pseudo-count, on a common grid.
 * energy distance  E(X, Y) = 2 E||X - Y|| - E||X - X'|| - E||Y - Y'|| (Szekely),
   the V-statistic, which is >= 0 and is 0 iff the two empirical laws coincide.
+* image metrics from the features / logits of a fixed network (``extractors``):
+  Frechet distance (FID, Heusel et al. 2017), kernel inception distance (KID,
+  Binkowski et al. 2018) and Inception Score (Salimans et al. 2016).
 """
 import gin
 import numpy as np
@@ -60,6 +63,68 @@ def energy_distance(x, y):
     y = np.asarray(y, np.float64)
     return float(2.0 * _pairwise_distances(x, y).mean()
                  - _pairwise_distances(x, x).mean() - _pairwise_distances(y, y).mean())
+
+
+def gaussian_statistics(features):
+    """(mean [F], covariance [F, F]) of features [n, F] (unbiased covariance)."""
+    features = np.asarray(features, np.float64)
+    return features.mean(axis=0), np.cov(features, rowvar=False)
+
+
+def _psd_sqrt(matrix):
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2.0)
+    return (vectors * np.sqrt(np.maximum(values, 0.0))) @ vectors.T
+
+
+def frechet_distance(mean1, cov1, mean2, cov2):
+    """||m1 - m2||^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2)), the squared W2 distance of two Gaussians.
+
+    Tr((C1 C2)^(1/2)) is computed as Tr((C1^(1/2) C2 C1^(1/2))^(1/2)), a symmetric PSD
+    matrix with the same eigenvalues, so no complex matrix square root is needed.
+    """
+    mean1, mean2 = np.asarray(mean1, np.float64), np.asarray(mean2, np.float64)
+    cov1, cov2 = np.atleast_2d(cov1).astype(np.float64), np.atleast_2d(cov2).astype(np.float64)
+    root1 = _psd_sqrt(cov1)
+    cross = np.linalg.eigvalsh(root1 @ cov2 @ root1)
+    trace_sqrt = np.sum(np.sqrt(np.maximum(cross, 0.0)))
+    return float(np.sum((mean1 - mean2) ** 2) + np.trace(cov1) + np.trace(cov2) - 2.0 * trace_sqrt)
+
+
+def kernel_distance(features1, features2, num_subsets=100, subset_size=1000, seed=0):
+    """KID: the unbiased MMD^2 with k(x, y) = (x.y / F + 1)^3, averaged over random subsets.
+
+    Each subset draws min(subset_size, n1, n2) rows of each set without replacement;
+    MMD^2_u = mean_{i!=j} k(x_i, x_j) + mean_{i!=j} k(y_i, y_j) - 2 mean_{i,j} k(x_i, y_j).
+    Returns (mean, standard deviation) over the subsets.
+    """
+    x = np.asarray(features1, np.float64)
+    y = np.asarray(features2, np.float64)
+    m = min(subset_size, len(x), len(y))
+    dim = x.shape[1]
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(num_subsets):
+        a = x[rng.choice(len(x), m, replace=False)]
+        b = y[rng.choice(len(y), m, replace=False)]
+        k_aa = (a @ a.T / dim + 1.0) ** 3
+        k_bb = (b @ b.T / dim + 1.0) ** 3
+        k_ab = (a @ b.T / dim + 1.0) ** 3
+        within = (k_aa.sum() - np.trace(k_aa) + k_bb.sum() - np.trace(k_bb)) / (m * (m - 1))
+        values.append(within - 2.0 * k_ab.mean())
+    return float(np.mean(values)), float(np.std(values))
+
+
+def inception_score(logits, num_splits=10):
+    """exp(E_x KL(p(y|x) || p(y))) with p(y) the split's mean prediction; (mean, std) over splits."""
+    logits = np.asarray(logits, np.float64)
+    log_p = logits - logits.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    scores = []
+    for part in np.array_split(log_p, num_splits):
+        log_marginal = np.log(np.exp(part).mean(axis=0))
+        kl = np.sum(np.exp(part) * (part - log_marginal), axis=1)
+        scores.append(np.exp(kl.mean()))
+    return float(np.mean(scores)), float(np.std(scores))
 
 
 @gin.configurable

@@ -53,6 +53,10 @@ class AnnealedGAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
         self.data_shape = tuple(generator.output_shape[1:])
+        critic_shape = tuple(discriminator.input_shape[1:])
+        if critic_shape != self.data_shape:
+            raise ValueError(f"AnnealedGAN: the generator makes samples of shape {self.data_shape} "
+                             f"but the discriminator expects inputs of shape {critic_shape}")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self._loss_names()}
 
     # ------------------------------------------------------------------ set-up

@@ -33,16 +33,23 @@ def mlp_critic(input_dim=gin.REQUIRED, width=256, depth=3, activation="relu", na
 
 @keras_configurable("mlp_denoiser")
 class MLPDenoiser(keras.Model):
-    """r(h): flatten -> `depth` hidden layers of `width` -> linear -> reshape to h's shape.
+    """r(h): flatten -> `depth` x [dense `width`, (BN), activation] -> linear -> reshape to h.
 
     Works on any input shape (2-D points or image feature maps); the output layer is
-    sized when the input shape is first seen.
+    sized when the input shape is first seen. The image runs use width 2048, BN and
+    leaky ReLU on the 2048 discriminator features (DFM's denoiser).
     """
 
-    def __init__(self, width=256, depth=3, activation="relu", name="mlp_denoiser"):
+    def __init__(self, width=256, depth=3, activation="relu", batch_norm=False,
+                 name="mlp_denoiser"):
         super().__init__(name=name)
-        self.hidden = [keras.layers.Dense(width, activation=activation, name=f"denoiser_dense_{i}")
-                       for i in range(depth)]
+        self.hidden = []
+        for i in range(depth):
+            self.hidden.append(keras.layers.Dense(width, name=f"denoiser_dense_{i}"))
+            if batch_norm:
+                self.hidden.append(keras.layers.BatchNormalization(
+                    momentum=0.9, epsilon=1e-5, name=f"denoiser_bn_{i}"))
+            self.hidden.append(keras.layers.Activation(activation, name=f"denoiser_act_{i}"))
         self.flatten = keras.layers.Flatten()
         self.output_layer = None
         self.reshape = None
