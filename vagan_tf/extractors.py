@@ -54,11 +54,13 @@ def inception_v3(weights_path=gin.REQUIRED, image_size=299):
     """InceptionV3 with ImageNet weights from ``weights_path``: images -> [pool 2048, log p 1000].
 
     Grey images are repeated over three channels; every image is resized bilinearly to
-    ``image_size`` (InceptionV3 takes inputs in [-1, 1], the generators' range).
+    ``image_size`` (InceptionV3 takes inputs in [-1, 1], the generators' range). Sizes
+    other than 299 (at least 75) run the same weights on a coarser grid.
     """
     _require_file(weights_path, "InceptionV3 weights",
                   f"download {INCEPTION_WEIGHTS_URL} on a machine with internet")
-    network = keras.applications.InceptionV3(include_top=True, weights=None)
+    network = keras.applications.InceptionV3(include_top=True, weights=None,
+                                             input_shape=(image_size, image_size, 3))
     network.load_weights(weights_path)
     pooled = network.get_layer("avg_pool").output
     images = keras.Input((None, None, None), name="images")
