@@ -120,3 +120,13 @@ def test_sample_grid_callback_writes_png_and_tensorboard_image(tmp_path):
     again = grid.write(step=8)  # the same latents each time
     np.testing.assert_array_equal(picture, again)
     assert any(f.startswith("events") for f in run_dir_files(tmp_path / "logs"))
+
+
+def test_missing_inception_weights_stop_the_run_before_its_first_step(tmp_path):
+    model_dir = tmp_path / "cifar"
+    args = ["train", "--model_dir", str(model_dir), "--gin_file", "cifar10/base.gin",
+            "--gin_file", "images/jsd.gin", "--gin_file", "images/none.gin",
+            "--gin_param", f"INCEPTION_WEIGHTS = '{tmp_path / 'absent.h5'}'"]
+    with pytest.raises(SystemExit, match="InceptionV3 weights not found at .*absent.h5"):
+        cli.main(args + [a for p in TINY if "evaluator" not in p for a in ("--gin_param", p)])
+    assert not (model_dir / "checkpoints").exists()

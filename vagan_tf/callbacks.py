@@ -64,7 +64,7 @@ class PeriodicEvaluation(keras.callbacks.Callback):
     """
 
     def __init__(self, evaluator, num_samples, metrics_path, samples_path, log_dir=None,
-                 every_epochs=1, final_epoch=None):
+                 every_epochs=1, final_epoch=None, chunk_size=500):
         super().__init__()
         self.evaluator = evaluator
         self.num_samples = int(num_samples)
@@ -72,6 +72,7 @@ class PeriodicEvaluation(keras.callbacks.Callback):
         self.samples_path = samples_path
         self.every_epochs = int(every_epochs)
         self.final_epoch = final_epoch
+        self.chunk_size = int(chunk_size)
         self.writer = tf.summary.create_file_writer(os.path.join(log_dir, "eval")) if log_dir else None
         self.last_record = None
 
@@ -82,7 +83,9 @@ class PeriodicEvaluation(keras.callbacks.Callback):
     def evaluate(self):
         """Evaluates the current generator and returns the record it appended."""
         step = int(self.model.step.numpy())
-        samples = self.model.sample(self.num_samples).numpy()
+        samples = np.concatenate([  # in chunks: 10 000 images at once would not fit in memory
+            self.model.sample(min(self.chunk_size, self.num_samples - begin)).numpy()
+            for begin in range(0, self.num_samples, self.chunk_size)])
         record = {"step": step}
         if self.evaluator is not None:
             record.update(self.evaluator(samples))

@@ -127,7 +127,7 @@ def main(argv=None):
 
     try:
         args.run(args)
-    except NonFiniteLossError as error:
+    except (NonFiniteLossError, FileNotFoundError) as error:
         raise SystemExit(f"vagan: {error}") from None
     return 0
 

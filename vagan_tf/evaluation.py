@@ -12,7 +12,8 @@ class ImageQuality:
 
     The reference is the first ``reference_size`` images of ``dataset_fn`` (a pipeline
     of ``data``, read once, on the first call); its Gaussian statistics and features
-    are kept for every later evaluation.
+    are kept for every later evaluation. The extractor is built at construction, so a
+    missing weights file stops a run before its first step.
 
     Args:
       extractor: ``extractor()`` -> keras model images -> [features, logits]
@@ -25,19 +26,17 @@ class ImageQuality:
 
     def __init__(self, extractor=gin.REQUIRED, dataset_fn=gin.REQUIRED, reference_size=10_000,
                  kid_subsets=100, kid_subset_size=1000, is_splits=10):
-        self.extractor_fn = extractor
+        self.extractor = extractor()  # now: a missing weights file fails before training
         self.dataset_fn = dataset_fn
         self.reference_size = int(reference_size)
         self.kid_subsets = int(kid_subsets)
         self.kid_subset_size = int(kid_subset_size)
         self.is_splits = int(is_splits)
-        self.extractor = None
         self.reference = None
 
     def reference_features(self):
         """Features of the real reference images (computed once)."""
         if self.reference is None:
-            self.extractor = self.extractor_fn()
             images = real_images(self.dataset_fn, self.reference_size)
             features, _ = extract(self.extractor, images)
             self.reference = (features, metrics.gaussian_statistics(features))
