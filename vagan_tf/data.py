@@ -109,11 +109,13 @@ def tfds_images(name=gin.REQUIRED, batch_size=64, start=0, resolution=32, crop=N
         raise ValueError(f"tfds_images.name must be one of {sorted(TFDS_SETS)}, got {name!r}")
     if name == "celeb_a" and crop is None:
         crop = 178
+    if cache is None:
+        cache = name != "celeb_a"  # CelebA's 1.4 GB of JPEGs stay on disk
     shape = TFDS_SETS[name]
     images = tfds.load(name, split=split, data_dir=data_dir, shuffle_files=False,
                        decoders={"image": tfds.decode.SkipDecoding()})
     images = images.map(lambda example: example["image"], num_parallel_calls=tf.data.AUTOTUNE)
-    if cache if cache is not None else name != "celeb_a":
+    if cache:
         images = images.cache()
 
     def decode(encoded):
