@@ -1,4 +1,4 @@
-"""A training run of an AnnealedGAN in a model directory: train, resume, export.
+"""A training run of a GAN (annealed or unnormalised) in a model directory: train, resume, export.
 
 ``D`` after ``GANExperiment(D).train()``:
 
@@ -9,7 +9,7 @@
     D/metrics.json            periodic evaluation records [{"step": t, ...}, ...]
     D/samples.png             samples of the latest evaluation
     D/samples/                sample grids of a fixed z (image runs, ``SampleGrid``)
-    D/export/                 SavedModel with sample(n) and serve(z)
+    D/export/                 SavedModel with sample(n) and serve(z) (and log_prob(x) of a flow)
 
 Running ``train()`` again in the same directory resumes from the last checkpoint.
 """
@@ -31,13 +31,16 @@ class GANExperiment:
 
     Args:
       model_dir: the run's directory.
-      model: an ``AnnealedGAN``.
+      model: an ``AnnealedGAN`` or an ``UnnormalizedGAN``.
       dataset_fn: ``dataset_fn(batch_size=..., start=...)`` -> endless ``tf.data`` of real
         batches; ``start`` is the step a resumed run continues from.
       total_steps: generator steps of the whole run.
-      batch_size: generator batch size B (the pipeline batch is n_critic * B).
+      batch_size: generator batch size B (the pipeline batch is
+        ``model.examples_per_step(B)``: n_critic * B for an AnnealedGAN).
       steps_per_epoch: steps between checkpoints and evaluations.
-      generator_optimizer, critic_optimizer, denoiser_optimizer: keras optimizers.
+      generator_optimizer, critic_optimizer, denoiser_optimizer, flow_optimizer: keras
+        optimizers, passed to ``model.compile`` when given (an AnnealedGAN takes the first
+        three, an UnnormalizedGAN the generator's, the flow's and the critic's).
       evaluator: ``evaluator(samples) -> dict`` for ``metrics.json``, or None.
       eval_samples: number of samples drawn for each evaluation and plot.
       eval_every_epochs: evaluate after every that many epochs (and after the last).
@@ -51,8 +54,9 @@ class GANExperiment:
 
     def __init__(self, model_dir, model=gin.REQUIRED, dataset_fn=gin.REQUIRED,
                  total_steps=gin.REQUIRED, batch_size=256, steps_per_epoch=1000,
-                 generator_optimizer=gin.REQUIRED, critic_optimizer=gin.REQUIRED,
-                 denoiser_optimizer=None, evaluator=None, eval_samples=2500, eval_every_epochs=1,
+                 generator_optimizer=gin.REQUIRED, critic_optimizer=None,
+                 denoiser_optimizer=None, flow_optimizer=None, evaluator=None, eval_samples=2500,
+                 eval_every_epochs=1,
                  checkpoints_to_keep=3, steps_per_execution=1, callbacks=(), verbose=1):
         if total_steps % steps_per_epoch:
             raise ValueError(f"GANExperiment.total_steps ({total_steps}) must be a multiple of "
@@ -68,19 +72,17 @@ class GANExperiment:
         self.eval_every_epochs = int(eval_every_epochs)
         self.verbose = verbose
         self.callbacks = list(callbacks)
-        model.compile(generator_optimizer=generator_optimizer, critic_optimizer=critic_optimizer,
-                      denoiser_optimizer=denoiser_optimizer,
+        optimizers = {"generator_optimizer": generator_optimizer,
+                      "critic_optimizer": critic_optimizer,
+                      "denoiser_optimizer": denoiser_optimizer, "flow_optimizer": flow_optimizer}
+        model.compile(**{name: opt for name, opt in optimizers.items() if opt is not None},
                       steps_per_execution=steps_per_execution)
         model.build_all()
-        optimizers = {"generator_optimizer": generator_optimizer,
-                      "critic_optimizer": critic_optimizer}
-        if model.denoiser_optimizer is not None:
-            optimizers["denoiser_optimizer"] = denoiser_optimizer
         # Keras 3 objects are not tf.train trackables by attribute; checkpoint their
         # variable lists (weights, step, RNG states, optimizer slots), matched by position.
         self.checkpoint = tf.train.Checkpoint(
             model=list(model.variables),
-            **{name: list(optimizer.variables) for name, optimizer in optimizers.items()})
+            **{name: list(opt.variables) for name, opt in model.optimizers_by_name.items()})
         self.checkpoint_manager = tf.train.CheckpointManager(
             self.checkpoint, self.path("checkpoints"), max_to_keep=checkpoints_to_keep)
 
@@ -103,7 +105,8 @@ class GANExperiment:
         if start % self.steps_per_epoch:
             raise ValueError(f"checkpoint step {start} is not a multiple of steps_per_epoch "
                              f"{self.steps_per_epoch}; was the run started with other bindings?")
-        dataset = self.dataset_fn(batch_size=self.batch_size * self.model.n_critic, start=start)
+        dataset = self.dataset_fn(batch_size=self.model.examples_per_step(self.batch_size),
+                                  start=start)
         evaluation = cb.PeriodicEvaluation(
             self.evaluator, self.eval_samples, self.path("metrics.json"), self.path("samples.png"),
             log_dir=self.path("logs"), every_epochs=self.eval_every_epochs,

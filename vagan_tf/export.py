@@ -5,6 +5,7 @@ The SavedModel needs TensorFlow only (no ``vagan_tf``, no Keras):
     sampler = tf.saved_model.load(path)
     x = sampler.sample(1000)            # float32 [1000, *data_shape]
     x = sampler.serve(z)                # z [n, latent_dim] -> x; also "serving_default"
+    log_q = sampler.log_prob(x)         # U-GAN exports: the flow's log density [n]
 """
 import os
 import shutil
@@ -40,10 +41,20 @@ def write_atomically(write, path):
 
 
 def export_generator(model, path):
-    """Writes ``model.generator`` as a SavedModel with ``serve(z)`` and ``sample(n)`` endpoints."""
+    """Writes ``model.generator`` as a SavedModel with ``serve(z)`` and ``sample(n)`` endpoints.
+
+    A model with a ``flow`` (``UnnormalizedGAN``) also gets ``log_prob(x)``, the flow's
+    log density at points x [n, d].
+    """
     generator, latent, latent_dim = model.generator, model.latent, model.latent_dim
     archive = keras.export.ExportArchive()
     archive.track(generator)
+    flow = getattr(model, "flow", None)
+    if flow is not None:
+        archive.track(flow)
+        archive.add_endpoint(
+            "log_prob", lambda x: tf.cast(flow.log_prob(x), tf.float32),
+            input_signature=[tf.TensorSpec((None, flow.event_dim), tf.float32, name="x")])
 
     def serve(z):
         return tf.cast(generator(z, training=False), tf.float32)

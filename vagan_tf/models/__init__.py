@@ -1,4 +1,5 @@
 """Keras models with custom train steps."""
 from vagan_tf.models.annealed_gan import AnnealedGAN
+from vagan_tf.models.unnormalized_gan import UnnormalizedGAN
 
-__all__ = ["AnnealedGAN"]
+__all__ = ["AnnealedGAN", "UnnormalizedGAN"]

@@ -71,6 +71,19 @@ class AnnealedGAN(keras.Model):
         self.denoiser_optimizer = denoiser_optimizer if self.denoiser is not None else None
 
     @property
+    def optimizers_by_name(self):
+        """The optimizers in use, by their ``compile`` argument names."""
+        optimizers = {"generator_optimizer": self.generator_optimizer,
+                      "critic_optimizer": self.critic_optimizer}
+        if self.denoiser_optimizer is not None:
+            optimizers["denoiser_optimizer"] = self.denoiser_optimizer
+        return optimizers
+
+    def examples_per_step(self, batch_size):
+        """Real examples one ``train_step`` consumes: n_critic * B."""
+        return self.n_critic * batch_size
+
+    @property
     def denoiser(self):
         return self.annealing.denoiser
 

@@ -1,0 +1,204 @@
+"""UnnormalizedGAN (U-GAN): a generator that learns to sample u(x) from log u alone.
+
+For the generator's law q, a flow nu and the normaliser Z of u,
+
+    KL(q || u / Z) = E_q[log q - log nu] + E_q[log nu - log u] + log Z.
+
+The first term is estimated by a critic w(x) ~ log q(x) / nu(x) (logistic regression
+of generated points, label 1, against flow samples, label 0); the flow is trained by
+maximum likelihood on generated points, so it follows q and keeps w small. One
+``train_step`` (t = the model's ``step``, eps ~ latent, B the batch size):
+
+1. ``flow_steps`` flow updates:   L_nu = -mean log nu(sg[G(eps)]);
+2. ``critic_steps`` critic updates: L_w = mean softplus(-w(sg[G(eps)])) + mean softplus(w(x_nu)),
+   x_nu ~ nu drawn without gradient;
+3. one generator update on, with lambda_t from ``schedule``,
+       likelihood form: L_G = mean[ w(G) + log nu(G) - (1 + lambda_t) log u(G) ]
+       entropy form:    L_G = mean[ (1 + lambda_t) (w(G) + log nu(G)) - log u(G) ]
+   with gradients to the generator only. Both are KL(q || u) up to log Z once
+   lambda reaches 0 (beta = 1 + lambda_t, or 1 / (1 + lambda_t), as for AnnealedGAN).
+
+``critic=None`` is the critic-free ablation (w = 0: the flow stands in for q).
+The logged ``kl_up_to_log_z`` is mean[w + log nu - log u] over the generator batch,
+an estimate of KL(q || u / Z) - log Z.
+"""
+import gin
+import keras
+import tensorflow as tf
+
+from vagan_tf import annealing
+from vagan_tf.configurable import keras_configurable
+from vagan_tf.latents import NormalLatent
+
+FORMS = ("likelihood", "entropy")
+
+
+@keras_configurable()
+class UnnormalizedGAN(keras.Model):
+    """Generator G(eps) paired with a flow nu (and a critic w) to sample exp(log u).
+
+    Args:
+      generator: keras model eps [B, latent_dim] -> x [B, d].
+      flow: a ``flows.MAF`` (or any layer with ``log_prob(x)`` and ``sample(n)``) over R^d.
+      target: an object with ``log_prob(x) -> [n]`` (``targets.banana()`` ...) and ``dim``.
+      latent_dim: size of eps.
+      critic: keras model x -> logit [B, 1] (or [logit, features]); None for the ablation.
+      schedule: an ``annealing`` schedule of lambda_t (None: lambda = 0, beta = 1).
+      form: 'likelihood' or 'entropy' (see the module docstring).
+      flow_steps, critic_steps: updates of nu and w per generator update.
+      latent: the latent distribution (``latents.NormalLatent`` by default).
+      seed: seed of the model's noise (latents, flow samples).
+    """
+
+    def __init__(self, generator=gin.REQUIRED, flow=gin.REQUIRED, target=gin.REQUIRED,
+                 latent_dim=gin.REQUIRED, critic=None, schedule=None, form="likelihood",
+                 flow_steps=1, critic_steps=1, latent=None, seed=None, name="unnormalized_gan"):
+        super().__init__(name=name)
+        if form not in FORMS:
+            raise ValueError(f"UnnormalizedGAN.form must be one of {FORMS}, got {form!r}")
+        if flow_steps < 1 or (critic is not None and critic_steps < 1):
+            raise ValueError("UnnormalizedGAN.flow_steps and critic_steps must be >= 1")
+        self.generator = generator
+        self.flow = flow
+        self.target = target
+        self.critic = critic
+        self.latent_dim = int(latent_dim)
+        self.schedule = schedule
+        self.form = form
+        self.flow_steps = int(flow_steps)
+        self.critic_steps = int(critic_steps)
+        self.latent = latent if latent is not None else NormalLatent()
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
+        self.data_shape = tuple(generator.output_shape[1:])
+        self._check_dimensions()
+        names = ["flow_loss"] + (["critic_loss"] if critic is not None else [])
+        names += ["generator_loss", "kl_up_to_log_z", "target_log_prob"]
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+
+    def _check_dimensions(self):
+        dims = {"generator output": self.data_shape, "flow": (self.flow.event_dim,),
+                "target": (int(self.target.dim),)}
+        if self.critic is not None:
+            dims["critic input"] = tuple(self.critic.input_shape[1:])
+        if len(set(dims.values())) > 1:
+            shapes = ", ".join(f"{k} {v}" for k, v in dims.items())
+            raise ValueError(f"UnnormalizedGAN: the point shapes disagree: {shapes}")
+
+    # ------------------------------------------------------------------ set-up
+    def compile(self, generator_optimizer, flow_optimizer, critic_optimizer=None, **kwargs):
+        """One optimizer per network; ``critic_optimizer`` is needed iff there is a critic."""
+        super().compile(**kwargs)
+        if self.critic is not None and critic_optimizer is None:
+            raise ValueError("UnnormalizedGAN has a critic: pass critic_optimizer to compile()")
+        self.generator_optimizer = generator_optimizer
+        self.flow_optimizer = flow_optimizer
+        self.critic_optimizer = critic_optimizer if self.critic is not None else None
+
+    @property
+    def optimizers_by_name(self):
+        """The optimizers in use, by their ``compile`` argument names."""
+        optimizers = {"generator_optimizer": self.generator_optimizer,
+                      "flow_optimizer": self.flow_optimizer}
+        if self.critic_optimizer is not None:
+            optimizers["critic_optimizer"] = self.critic_optimizer
+        return optimizers
+
+    def examples_per_step(self, batch_size):
+        """Elements of the (step-count) pipeline one ``train_step`` consumes: B."""
+        return batch_size
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def build_all(self):
+        """Create every variable (networks, optimizer slots) without training."""
+        x = self.generator(tf.zeros((1, self.latent_dim)))
+        self.flow.log_prob(x)
+        if self.critic is not None:
+            self.critic(x)
+            self.critic_optimizer.build(self.critic.trainable_variables)
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.flow_optimizer.build(self.flow.trainable_variables)
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def sample(self, n, seed=None):
+        """n generated points x = G(eps)."""
+        return self.generator(self.latent.sample((n, self.latent_dim), seed=seed), training=False)
+
+    def lam(self):
+        return self.schedule(self.step) if self.schedule is not None else tf.constant(0.0)
+
+    def beta(self, lam):
+        if self.form == "likelihood":
+            return annealing.likelihood_beta(lam)
+        return annealing.entropy_beta(lam)
+
+    # ------------------------------------------------------------------ steps
+    def _generate(self, batch, training=True):
+        z = self.latent.sample((batch, self.latent_dim), seed=self.seed_generator)
+        return self.generator(z, training=training)
+
+    def _critic_logit(self, x):
+        out = self.critic(x, training=True)
+        return out[0] if isinstance(out, (list, tuple)) else out
+
+    def _flow_step(self, batch):
+        x = tf.stop_gradient(self._generate(batch))
+        with tf.GradientTape() as tape:
+            loss = -tf.reduce_mean(self.flow.log_prob(x))
+        variables = self.flow.trainable_variables
+        self.flow_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.trackers["flow_loss"].update_state(loss)
+
+    def _critic_step(self, batch):
+        x_q = tf.stop_gradient(self._generate(batch))
+        x_nu = tf.stop_gradient(self.flow.sample(batch, seed=self._stateless_seed()))
+        with tf.GradientTape() as tape:
+            loss = (tf.reduce_mean(tf.nn.softplus(-self._critic_logit(x_q)))
+                    + tf.reduce_mean(tf.nn.softplus(self._critic_logit(x_nu))))
+        variables = self.critic.trainable_variables
+        self.critic_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.trackers["critic_loss"].update_state(loss)
+
+    def _stateless_seed(self):
+        return keras.random.randint([2], 0, 2**30, seed=self.seed_generator)
+
+    def generator_loss(self, x, lam):
+        """(L_G, mean[w + log nu - log u], mean log u) at generated points x."""
+        log_nu = self.flow.log_prob(x)
+        log_u = self.target.log_prob(x)
+        w = tf.zeros_like(log_nu) if self.critic is None else self._critic_logit(x)[:, 0]
+        log_ratio = w + log_nu  # ~ log q(x)
+        if self.form == "likelihood":
+            loss = tf.reduce_mean(log_ratio - (1.0 + lam) * log_u)
+        else:
+            loss = tf.reduce_mean((1.0 + lam) * log_ratio - log_u)
+        return loss, tf.reduce_mean(log_ratio - log_u), tf.reduce_mean(log_u)
+
+    def _generator_step(self, batch, lam):
+        with tf.GradientTape() as tape:
+            x = self._generate(batch)
+            loss, kl, log_u = self.generator_loss(x, lam)
+        variables = self.generator.trainable_variables
+        self.generator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.trackers["generator_loss"].update_state(loss)
+        self.trackers["kl_up_to_log_z"].update_state(kl)
+        self.trackers["target_log_prob"].update_state(log_u)
+
+    def train_step(self, data):
+        batch = tf.shape(tf.convert_to_tensor(data))[0]
+        for _ in range(self.flow_steps):
+            self._flow_step(batch)
+        if self.critic is not None:
+            for _ in range(self.critic_steps):
+                self._critic_step(batch)
+        lam = self.lam()
+        self._generator_step(batch, lam)
+        self.step.assign_add(1)
+        logs = {m.name: m.result() for m in self.metrics}
+        logs.update(**{"lambda": lam, "beta": self.beta(lam)})
+        return logs
