@@ -1,0 +1,84 @@
+"""Seconds per training step: U-GAN vs a MAF and an IAF trained by reverse KL, d in {2, 16, 61}.
+
+All three use the paper's flow (8 MAF blocks, MADE [512, 512]) on a d-dimensional
+Gaussian energy log u = -||x||^2 / 2, batch 64, in one process:
+
+* U-GAN (``UnnormalizedGAN``): flow step on log nu of generated points (K MADE passes),
+  critic step with flow samples drawn without gradient (K d passes, no backprop),
+  generator step through log nu (K passes);
+* MAF-RKL (``ReverseKLFlow``): backpropagation through the MAF's sampling pass (K d passes);
+* IAF-RKL (``ReverseKLFlow(inverse=True)``): the cheap direction, K passes.
+
+Prints seconds per step and the ratio to U-GAN for each d. The ratio is what pairing
+buys over training the flow by reverse KL directly.
+
+    python benchmarks/ugan_speed.py --steps 5
+"""
+import argparse
+import time
+
+import keras
+import tensorflow as tf
+
+from vagan_tf import data
+from vagan_tf.flows import MAF
+from vagan_tf.models import ReverseKLFlow, UnnormalizedGAN
+from vagan_tf.nets import mlp_critic, mlp_generator
+from vagan_tf.targets import Target
+
+BATCH = 64
+
+
+class GaussianEnergy(Target):
+    """log u(x) = -||x||^2 / 2 on R^dim."""
+
+    name = "gaussian_energy"
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def _log_prob(self, x):
+        return -0.5 * tf.reduce_sum(tf.square(x), axis=1)
+
+
+def ugan(dim):
+    model = UnnormalizedGAN(mlp_generator(dim, dim, width=256, depth=3), MAF(dim),
+                            GaussianEnergy(dim), latent_dim=dim,
+                            critic=mlp_critic(dim, width=256, depth=2), seed=0)
+    model.compile(generator_optimizer=keras.optimizers.Adam(1e-4),
+                  flow_optimizer=keras.optimizers.Adam(1e-4),
+                  critic_optimizer=keras.optimizers.Adam(1e-4))
+    return model
+
+
+def reverse_kl(dim, inverse):
+    model = ReverseKLFlow(MAF(dim), GaussianEnergy(dim), inverse=inverse, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-4))
+    return model
+
+
+def seconds_per_step(model, steps):
+    stream = data.step_counter(BATCH)
+    model.fit(stream, steps_per_epoch=2, epochs=1, verbose=0)  # trace and warm up
+    start = time.perf_counter()
+    model.fit(stream, steps_per_epoch=steps, epochs=1, verbose=0)
+    return (time.perf_counter() - start) / steps
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dims", nargs="+", type=int, default=[2, 16, 61])
+    parser.add_argument("--steps", type=int, default=5)
+    args = parser.parse_args()
+    print("| d | U-GAN s/step | MAF-RKL s/step | IAF-RKL s/step | MAF-RKL / U-GAN | "
+          "IAF-RKL / U-GAN |\n|---|---|---|---|---|---|")
+    for dim in args.dims:
+        u = seconds_per_step(ugan(dim), args.steps)
+        maf = seconds_per_step(reverse_kl(dim, inverse=False), args.steps)
+        iaf = seconds_per_step(reverse_kl(dim, inverse=True), args.steps)
+        print(f"| {dim} | {u:.3f} | {maf:.3f} | {iaf:.3f} | {maf / u:.1f} | {iaf / u:.2f} |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
