@@ -95,3 +95,35 @@ def test_mixture_report_of_exact_samples_is_near_the_floor():
     assert report["modes_covered"] == 8
     assert report["energy_distance"] < 0.01
     assert report["symmetric_kl"] < 1.0
+
+
+def test_gaussian_mmd2_of_a_small_case_by_hand():
+    """x = {0, 1}, y = {0, 2}, h = 1: k(0, 1) = e^-1/2, k(0, 2) = e^-2, k(1, 2) = e^-1/2, so
+    MMD^2_u = e^-1/2 + e^-2 - 2 (1 + e^-2 + 2 e^-1/2) / 4 = (e^-2 - 1) / 2."""
+    x, y = np.array([[0.0], [1.0]]), np.array([[0.0], [2.0]])
+    assert metrics.gaussian_mmd2(x, y, bandwidth=1.0) == pytest.approx((math.exp(-2) - 1) / 2)
+
+
+def test_gaussian_mmd2_of_two_normals_matches_the_closed_form():
+    """X ~ N(0, s^2), Y ~ N(d, s^2), k of bandwidth h: E k(X, X') = h / sqrt(h^2 + 2 s^2) and
+    E k(X, Y) = h / sqrt(h^2 + 2 s^2) exp(-d^2 / (2 (h^2 + 2 s^2))), hence
+    MMD^2 = 2 h / sqrt(h^2 + 2 s^2) (1 - exp(-d^2 / (2 (h^2 + 2 s^2))))."""
+    n, d, h = 3000, 1.0, 0.7
+    x = stats.norm.ppf((np.arange(n) + 0.5) / n)[:, None]
+    scale = h**2 + 2.0
+    expected = 2 * h / math.sqrt(scale) * (1 - math.exp(-d**2 / (2 * scale)))
+    assert metrics.gaussian_mmd2(x, x + d, bandwidth=h) == pytest.approx(expected, abs=1e-3)
+    assert abs(metrics.gaussian_mmd2(x, x, bandwidth=h)) < 1e-3
+
+
+def test_median_bandwidth_pools_the_samples():
+    """Pooled {0, 1, 3}: pair distances 1, 3, 2 -> median 2."""
+    assert metrics.median_bandwidth([[0.0], [1.0]], [[3.0]]) == pytest.approx(2.0)
+    x = np.random.randn(50, 2)
+    assert metrics.gaussian_mmd2(x, x + 1.0) == pytest.approx(
+        metrics.gaussian_mmd2(x, x + 1.0, bandwidth=metrics.median_bandwidth(x, x + 1.0)))
+
+
+def test_gaussian_mmd2_needs_two_points_per_set():
+    with pytest.raises(ValueError, match="at least 2 points"):
+        metrics.gaussian_mmd2(np.zeros((1, 2)), np.zeros((5, 2)))

@@ -3,11 +3,12 @@
 Importing the package registers every gin configurable.
 """
 from vagan_tf import (annealing, callbacks, data, evaluation, experiment, export, extractors,
-                      latents, metrics, nets, objectives, regularizers, score, targets)
-from vagan_tf.models import AnnealedGAN
+                      flows, langevin, latents, metrics, nets, objectives, regularizers, score,
+                      svgd, targets)
+from vagan_tf.models import AnnealedGAN, ReverseKLFlow, UnnormalizedGAN
 
 __version__ = "0.1.0"
 
-__all__ = ["AnnealedGAN", "annealing", "callbacks", "data", "evaluation", "experiment", "export",
-           "extractors", "latents", "metrics", "nets", "objectives", "regularizers", "score",
-           "targets"]
+__all__ = ["AnnealedGAN", "ReverseKLFlow", "UnnormalizedGAN", "annealing", "callbacks", "data",
+           "evaluation", "experiment", "export", "extractors", "flows", "langevin", "latents",
+           "metrics", "nets", "objectives", "regularizers", "score", "svgd", "targets"]

@@ -18,6 +18,9 @@ def sampler_dataset(target, batch_size, seed=0, start=0):
 
     Batch i = start, start + 1, ... uses the stateless seed (seed, i): the stream
     is reproducible, and a run resumed at step t passes ``start=t`` to continue it.
+    ``keras.random.SeedGenerator(seed)`` draws with those same pairs, so a target must
+    split the pair it is given (as every ``targets`` sampler does) or a model seeded
+    alike would see noise that is a function of its data.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -26,6 +29,17 @@ def sampler_dataset(target, batch_size, seed=0, start=0):
         lambda i: target.sample(batch_size, seed=tf.stack([tf.constant(seed, tf.int64), i])),
         num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return batches.prefetch(tf.data.AUTOTUNE)
+
+
+@gin.configurable
+def step_counter(batch_size, start=0):
+    """For models without data (U-GAN): batch i = [i] * batch_size, i = start, start + 1, ...
+
+    Only the batch size and the count of steps matter to such a model.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    return tf.data.Dataset.counter(start).map(lambda i: tf.fill([batch_size], i))
 
 
 # ---------------------------------------------------------------------------- images

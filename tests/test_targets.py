@@ -1,0 +1,167 @@
+"""Banana and kidney targets: closed forms, exact-sampler moments, finite differences, bad input."""
+import gin
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from scipy import stats
+
+from vagan_tf import targets
+from vagan_tf.data import sampler_dataset
+
+
+def grid_points(limit, size):
+    axis = np.linspace(-limit, limit, size)
+    xx, yy = np.meshgrid(axis, axis, indexing="ij")
+    return np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float32), axis[1] - axis[0]
+
+
+def central_differences(log_prob, x, h=1e-2):
+    """(log_prob(x + h e_k) - log_prob(x - h e_k)) / 2h for each coordinate k."""
+    columns = []
+    for k in range(x.shape[1]):
+        step = np.zeros_like(x)
+        step[:, k] = h
+        columns.append((log_prob(x + step).numpy() - log_prob(x - step).numpy()) / (2 * h))
+    return np.stack(columns, 1)
+
+
+def test_banana_is_the_product_of_its_two_gaussians_up_to_4_pi():
+    """u(x) / 4 pi = N(x2; 0, 4) N(x1; x2^2 / 4, 1), an independent check of the formula."""
+    x = np.random.uniform(-4, 4, size=(200, 2)).astype(np.float32)
+    expected = (stats.norm.logpdf(x[:, 1], 0.0, 2.0)
+                + stats.norm.logpdf(x[:, 0], x[:, 1] ** 2 / 4, 1.0) + np.log(4 * np.pi))
+    np.testing.assert_allclose(targets.Banana().log_prob(x), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_banana_integrates_to_4_pi():
+    axis1 = np.linspace(-6, 30, 721)
+    axis2 = np.linspace(-12, 12, 481)
+    xx, yy = np.meshgrid(axis1, axis2, indexing="ij")
+    points = np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float32)
+    mass = np.exp(targets.Banana().log_prob(points).numpy()).sum()
+    cell = (axis1[1] - axis1[0]) * (axis2[1] - axis2[0])
+    assert mass * cell == pytest.approx(4 * np.pi, rel=1e-3)
+
+
+def test_banana_exact_sampler_moments():
+    """x2 ~ N(0, 4), x1 | x2 ~ N(x2^2/4, 1): E x2 = 0, Var x2 = 4, E x1 = 1, Var x1 = 1 + 32/16 = 3,
+    Cov(x1, x2) = E[x2^3] / 4 = 0; tolerances are 5 Monte-Carlo standard errors."""
+    x = targets.Banana().sample(200_000, seed=(5, 6)).numpy().astype(np.float64)
+    assert x.shape == (200_000, 2)
+    n = len(x)
+    for values, mean, variance in [(x[:, 0], 1.0, 3.0), (x[:, 1], 0.0, 4.0)]:
+        centred = values - values.mean()
+        assert values.mean() == pytest.approx(mean, abs=5 * values.std() / np.sqrt(n))
+        assert np.mean(centred**2) == pytest.approx(variance,
+                                                    abs=5 * np.std(centred**2) / np.sqrt(n))
+    product = (x[:, 0] - 1.0) * x[:, 1]
+    assert product.mean() == pytest.approx(0.0, abs=5 * product.std() / np.sqrt(n))
+
+
+def test_banana_sampler_is_stateless_and_feeds_sampler_dataset():
+    banana = targets.Banana()
+    np.testing.assert_array_equal(banana.sample(10, seed=(1, 2)), banana.sample(10, seed=(1, 2)))
+    assert not np.allclose(banana.sample(10, seed=(1, 2)), banana.sample(10, seed=(1, 3)))
+    batch = next(sampler_dataset(banana, 16, seed=3).as_numpy_iterator())
+    assert batch.shape == (16, 2) and batch.dtype == np.float32
+
+
+def test_banana_sampler_does_not_reuse_the_normals_of_its_seed_pair():
+    """keras.random.SeedGenerator(s) draws with the stateless seeds (s, 0), (s, 1), ...: the
+    same pairs sampler_dataset(seed=s) passes to sample. Were the banana built from
+    stateless_normal(seed) itself, a denoiser with SeedGenerator(s) trained on that stream
+    would get noise equal to a function of its data."""
+    banana = targets.Banana()
+    generator = keras.random.SeedGenerator(0)
+    for step in range(3):
+        noise = keras.random.normal((5000, 2), seed=generator).numpy()
+        x = banana.sample(5000, seed=(0, step)).numpy()
+        standardised = np.stack([x[:, 0] - x[:, 1] ** 2 / 4, x[:, 1] / 2], 1)
+        for k in range(2):
+            assert abs(np.corrcoef(noise[:, k], standardised[:, k])[0, 1]) < 0.1
+
+
+def test_banana_score_matches_its_closed_form_and_finite_differences():
+    """d/dx1 log u = -(x1 - x2^2/4);  d/dx2 log u = -x2/4 + (x1 - x2^2/4) x2 / 2."""
+    banana = targets.Banana()
+    x = banana.sample(100, seed=(7, 7)).numpy()
+    residual = x[:, 0] - x[:, 1] ** 2 / 4
+    closed = np.stack([-residual, -x[:, 1] / 4 + residual * x[:, 1] / 2], 1)
+    np.testing.assert_allclose(banana.score(x), closed, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(banana.score(x), central_differences(banana.log_prob, x),
+                               rtol=1e-2, atol=5e-3)
+
+
+def test_kidney_values_by_hand():
+    """At (2, 0): ring term 0, lobes log(1 + e^{-(4/0.6)^2/2}).
+    At (0, 0): -(2/0.4)^2/2 + log(2 e^{-(2/0.6)^2/2})."""
+    values = targets.Kidney().log_prob([[2.0, 0.0], [0.0, 0.0]]).numpy()
+    expected = [np.log1p(np.exp(-0.5 * (4 / 0.6) ** 2)),
+                -0.5 * (2 / 0.4) ** 2 + np.log(2.0) - 0.5 * (2 / 0.6) ** 2]
+    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_kidney_is_a_density_with_its_mass_in_two_lobes_at_plus_minus_2():
+    """exp(log_prob) (not exp(energy)) is integrable: the mass converges as the grid grows,
+    nearly all of it lies within 3 radial scales of the ring (0.8 < ||x|| < 3.2), and
+    the maxima sit at (+-2, 0)."""
+    kidney = targets.Kidney()
+    masses = []
+    for limit in (5.0, 8.0):
+        points, step = grid_points(limit, int(40 * limit) + 1)
+        density = np.exp(kidney.log_prob(points).numpy())
+        masses.append(density.sum() * step**2)
+    assert masses[0] == pytest.approx(masses[1], rel=1e-4)
+    points, step = grid_points(5.0, 201)
+    density = np.exp(kidney.log_prob(points).numpy())
+    radius = np.linalg.norm(points, axis=1)
+    on_ring = density[(radius > 0.8) & (radius < 3.2)].sum() / density.sum()
+    assert on_ring > 0.99
+    right = points[np.argmax(np.where(points[:, 0] > 0, density, 0.0))]
+    left = points[np.argmax(np.where(points[:, 0] < 0, density, 0.0))]
+    np.testing.assert_allclose(right, [2.0, 0.0], atol=0.1)
+    np.testing.assert_allclose(left, [-2.0, 0.0], atol=0.1)
+
+
+def test_kidney_score_matches_finite_differences_and_is_finite_at_the_origin():
+    kidney = targets.Kidney()
+    x = np.random.uniform(-3, 3, size=(100, 2)).astype(np.float32)
+    x = x[np.linalg.norm(x, axis=1) > 0.1]
+    np.testing.assert_allclose(kidney.score(x), central_differences(kidney.log_prob, x, h=1e-3),
+                               rtol=1e-2, atol=2e-2)
+    np.testing.assert_array_equal(kidney.score(np.zeros((1, 2), np.float32)), [[0.0, 0.0]])
+
+
+@pytest.mark.parametrize("target", [targets.Banana(), targets.Kidney(), targets.ring()],
+                         ids=["banana", "kidney", "ring"])
+def test_bad_points_fail_with_a_clear_message(target):
+    name = target.name
+    with pytest.raises(ValueError, match=rf"{name} takes points of shape \(n, 2\); got \(4, 3\)"):
+        target.log_prob(tf.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"shape \(n, 2\); got \(2,\)"):
+        target.score(tf.zeros((2,)))
+    bad = np.array([[0.0, 1.0], [np.nan, 0.0], [np.inf, 1.0]], np.float32)
+    with pytest.raises(ValueError, match=rf"{name} got non-finite points \(NaN or inf\) in 2 of 3"):
+        target.log_prob(bad)
+    with pytest.raises(ValueError, match="non-finite"):
+        target.score(bad)
+    in_graph = tf.function(target.log_prob)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=f"{name} got non-finite points"):
+        in_graph(tf.constant(bad))
+
+
+def test_kidney_scales_must_be_positive():
+    with pytest.raises(ValueError, match="kidney scales must be positive"):
+        targets.Kidney(radial_scale=0.0)
+
+
+def test_targets_are_gin_configurable():
+    gin.parse_config("""
+        BANANA = @banana()
+        KIDNEY = @kidney()
+        kidney.radius = 3.0
+    """)
+    assert isinstance(gin.query_parameter("%BANANA").scoped_configurable_fn(), targets.Banana)
+    kidney = gin.query_parameter("%KIDNEY").scoped_configurable_fn()
+    assert isinstance(kidney, targets.Kidney) and kidney.radius == 3.0

@@ -1,0 +1,146 @@
+"""U-GAN: its loss against closed forms, which networks each update moves, bad input, a run."""
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from vagan_tf import cli, data, targets
+from vagan_tf.annealing import Constant
+from vagan_tf.callbacks import NonFiniteLossError, StopOnNonFiniteLoss
+from vagan_tf.flows import MAF
+from vagan_tf.models import UnnormalizedGAN
+from vagan_tf.nets import mlp_critic, mlp_generator
+
+from test_export import load_and_sample_without_vagan_tf
+
+
+class StandardNormalEnergy(targets.Target):
+    """log u(x) = -||x||^2 / 2: N(0, I) without its normaliser Z = (2 pi)^(d / 2)."""
+
+    name = "normal_energy"
+
+    def __init__(self, dim=2):
+        self.dim = dim
+
+    def _log_prob(self, x):
+        return -0.5 * tf.reduce_sum(tf.square(x), axis=1)
+
+
+def identity_generator(dim):
+    """G(eps) = eps, not trainable: q = N(0, I) exactly."""
+    eps = keras.Input((dim,))
+    layer = keras.layers.Dense(dim, kernel_initializer="identity", use_bias=False, trainable=False)
+    return keras.Model(eps, layer(eps))
+
+
+def small_ugan(critic=True, target=None, schedule=None, form="likelihood", dim=2):
+    return UnnormalizedGAN(
+        mlp_generator(3, dim, width=16, depth=1), MAF(dim, num_blocks=2, hidden_units=(8, 8)),
+        target or targets.Banana(), latent_dim=3,
+        critic=mlp_critic(dim, width=8, depth=1) if critic else None,
+        schedule=schedule, form=form, seed=0)
+
+
+def compile_adam(gan):
+    gan.compile(generator_optimizer=keras.optimizers.Adam(1e-2),
+                flow_optimizer=keras.optimizers.Adam(1e-2),
+                critic_optimizer=keras.optimizers.Adam(1e-2) if gan.critic is not None else None)
+    return gan
+
+
+def test_kl_estimate_is_minus_log_z_when_the_generator_is_the_target():
+    # q = nu = N(0, I) (fresh flows are the identity), w = 0: w + log nu - log u = -log Z exactly
+    gan = UnnormalizedGAN(identity_generator(2), MAF(2, num_blocks=2, hidden_units=(8, 8)),
+                          StandardNormalEnergy(2), latent_dim=2)
+    x = gan.sample(500)
+    loss, kl, log_u = gan.generator_loss(x, tf.constant(0.0))
+    assert float(kl) == pytest.approx(-math.log(2 * math.pi), abs=1e-5)
+    assert float(loss) == pytest.approx(float(kl), abs=1e-6)
+    assert float(log_u) == pytest.approx(float(np.mean(-0.5 * np.sum(x.numpy()**2, 1))), rel=1e-5)
+
+
+@pytest.mark.parametrize("form", ["likelihood", "entropy"])
+def test_generator_loss_of_each_form(form):
+    gan = small_ugan(form=form)
+    x = tf.random.normal((64, 2))
+    lam = tf.constant(0.7)
+    w = gan.critic(x)[0][:, 0]
+    log_nu = gan.flow.log_prob(x)
+    log_u = gan.target.log_prob(x)
+    if form == "likelihood":
+        expected = tf.reduce_mean(w + log_nu - 1.7 * log_u)
+    else:
+        expected = tf.reduce_mean(1.7 * (w + log_nu) - log_u)
+    loss, kl, _ = gan.generator_loss(x, lam)
+    np.testing.assert_allclose(float(loss), float(expected), rtol=1e-6)
+    np.testing.assert_allclose(float(kl), float(tf.reduce_mean(w + log_nu - log_u)), rtol=1e-6)
+    assert float(gan.beta(lam)) == pytest.approx(1.7 if form == "likelihood" else 1 / 1.7)
+
+
+@pytest.mark.parametrize("critic", [True, False])
+def test_a_step_moves_every_network_and_logs_the_estimates(critic):
+    gan = compile_adam(small_ugan(critic=critic, schedule=Constant(0.5)))
+    gan.build_all()
+    networks = {"generator": gan.generator, "flow": gan.flow}
+    if critic:
+        networks["critic"] = gan.critic
+    before = {k: [v.numpy() for v in n.trainable_variables] for k, n in networks.items()}
+    history = gan.fit(data.step_counter(32), steps_per_epoch=3, epochs=1, verbose=0).history
+    for name, network in networks.items():
+        moved = [not np.allclose(a, b.numpy()) for a, b in zip(before[name], network.trainable_variables)]
+        assert any(moved), name
+    assert int(gan.step.numpy()) == 3
+    assert ("critic_loss" in history) == critic
+    assert history["beta"][-1] == pytest.approx(1.5)
+    assert np.isfinite(history["kl_up_to_log_z"][-1])
+
+
+def test_the_generator_step_leaves_flow_and_critic_alone():
+    gan = compile_adam(small_ugan())
+    gan.build_all()
+    flow_and_critic = [v.numpy() for v in gan.flow.trainable_variables + gan.critic.trainable_variables]
+    generator = [v.numpy() for v in gan.generator.trainable_variables]
+    gan._generator_step(tf.constant(16), tf.constant(0.0))
+    after = [v.numpy() for v in gan.flow.trainable_variables + gan.critic.trainable_variables]
+    for a, b in zip(flow_and_critic, after):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.allclose(a, b.numpy())
+               for a, b in zip(generator, gan.generator.trainable_variables))
+
+
+def test_dimension_mismatch_is_caught_at_build_time():
+    with pytest.raises(ValueError, match=r"generator output \(3,\).*flow \(2,\).*target \(2,\)"):
+        UnnormalizedGAN(mlp_generator(3, 3, width=8, depth=1), MAF(2, 1, (4,)), targets.Banana(),
+                        latent_dim=3)
+
+
+class NaNBeyondTwo(StandardNormalEnergy):
+    """log u that is NaN wherever ||x|| > 2: a user density with a bug."""
+
+    def _log_prob(self, x):
+        value = super()._log_prob(x)
+        return tf.where(value < -2.0, tf.fill(tf.shape(value), np.nan), value)
+
+
+def test_a_nan_log_density_stops_training_and_names_the_target():
+    gan = compile_adam(small_ugan(critic=False, target=NaNBeyondTwo(2)))
+    with pytest.raises(NonFiniteLossError, match="target_log_prob"):
+        gan.fit(data.step_counter(256), steps_per_epoch=5, epochs=1, verbose=0,
+                callbacks=[StopOnNonFiniteLoss()])
+
+
+def test_banana_run_exports_sample_and_log_prob(tmp_path):
+    model_dir = tmp_path / "ugan"
+    params = ["TOTAL_STEPS = 20", "maf.num_blocks = 2", "maf.hidden_units = (16, 16)",
+              "WIDTH = 16", "GANExperiment.steps_per_epoch = 10",
+              "GANExperiment.steps_per_execution = 5", "GANExperiment.eval_samples = 200",
+              "GANExperiment.verbose = 0"]
+    cli.main(["train", "--model_dir", str(model_dir), "--gin_file", "ugan/banana.gin"]
+             + [a for p in params for a in ("--gin_param", p)])
+    samples = load_and_sample_without_vagan_tf(str(model_dir / "export"))
+    assert samples.shape == (1000, 2) and samples.dtype == np.float32
+    sampler = tf.saved_model.load(str(model_dir / "export"))
+    log_q = sampler.log_prob(tf.constant(samples[:10])).numpy()
+    assert log_q.shape == (10,) and np.all(np.isfinite(log_q))
