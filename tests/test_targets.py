@@ -165,3 +165,24 @@ def test_targets_are_gin_configurable():
     assert isinstance(gin.query_parameter("%BANANA").scoped_configurable_fn(), targets.Banana)
     kidney = gin.query_parameter("%KIDNEY").scoped_configurable_fn()
     assert isinstance(kidney, targets.Kidney) and kidney.radius == 3.0
+
+
+def test_kidney_rejection_samples_match_the_density_integrated_on_a_grid():
+    kidney = targets.Kidney()
+    samples = kidney.sample(20000, seed=(1, 2)).numpy()
+    assert samples.shape == (20000, 2) and samples.dtype == np.float32
+    grid = np.linspace(-4.4, 4.4, 401)
+    points = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2).astype(np.float32)
+    weights = np.exp(kidney.log_prob(points).numpy())
+    weights /= weights.sum()
+    for statistic in (lambda x: x[:, 0] ** 2, lambda x: np.abs(np.linalg.norm(x, axis=1) - 2.0),
+                      lambda x: (x[:, 0] > 0).astype(float)):
+        exact = np.sum(weights * statistic(points))
+        estimate = statistic(samples)
+        assert abs(estimate.mean() - exact) < 4 * estimate.std() / np.sqrt(len(samples))
+    np.testing.assert_array_equal(samples, kidney.sample(20000, seed=(1, 2)).numpy())
+
+
+def test_rejection_sampling_refuses_a_bound_below_the_density():
+    with pytest.raises(ValueError, match="above log_bound"):
+        targets.rejection_sample(targets.Kidney(), 10, [-4, -4], [4, 4], log_bound=-1.0)
