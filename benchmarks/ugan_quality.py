@@ -14,7 +14,7 @@ distance and Gaussian MMD^2 (bandwidth: median heuristic on the reference), and,
 kidney, the share of mass in the right lobe (x1 > 0); the floor row scores a second
 exact set. Writes --out (JSON) and prints a markdown table.
 
-    python benchmarks/ugan_quality.py --targets banana kidney --seconds 120 \
+    python benchmarks/ugan_quality.py --targets banana kidney --seconds 120 --threads 1 \
         --out benchmarks/results/ugan_quality.json
 """
 import argparse
@@ -87,7 +87,10 @@ def main():
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: all)")
     args = parser.parse_args()
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     results = []
     print("| target | method | steps | energy distance | MMD² | right-lobe mass |\n"
           "|---|---|---|---|---|---|", flush=True)

@@ -12,7 +12,7 @@ Gaussian energy log u = -||x||^2 / 2, batch 64, in one process:
 Prints seconds per step and the ratio to U-GAN for each d. The ratio is what pairing
 buys over training the flow by reverse KL directly.
 
-    python benchmarks/ugan_speed.py --steps 5
+    python benchmarks/ugan_speed.py --steps 5 --threads 1
 """
 import argparse
 import time
@@ -69,7 +69,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dims", nargs="+", type=int, default=[2, 16, 61])
     parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: all)")
     args = parser.parse_args()
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     print("| d | U-GAN s/step | MAF-RKL s/step | IAF-RKL s/step | MAF-RKL / U-GAN | "
           "IAF-RKL / U-GAN |\n|---|---|---|---|---|---|")
     for dim in args.dims:
