@@ -14,7 +14,7 @@ A second process repeats the bare loop with TF_ENABLE_ONEDNN_OPTS=0 (TensorFlow'
 default on CPUs without AVX-512) to measure what the ``vagan`` command's oneDNN
 default buys. Prints images/s and ratios.
 
-    python benchmarks/image_speed.py --steps 20
+    python benchmarks/image_speed.py --steps 20 --threads 1
 """
 import argparse
 import json
@@ -76,8 +76,11 @@ def pipeline(dataset, batches):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: all)")
     parser.add_argument("--onednn_off_child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     if args.onednn_off_child:
         print(json.dumps(bare_loop(args.steps)))
         return
@@ -94,7 +97,7 @@ def main():
     rates["offline digits pipeline alone"] = pipeline(data.offline_digits(batch_size=BATCH), 200)
     env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0", TF_CPP_MIN_LOG_LEVEL="3")
     child = subprocess.run([sys.executable, __file__, "--steps", str(args.steps),
-                            "--onednn_off_child"], env=env, check=True, capture_output=True,
+                            "--threads", str(args.threads), "--onednn_off_child"], env=env, check=True, capture_output=True,
                            text=True)
     rates["bare loop, oneDNN off (TF default here)"] = json.loads(child.stdout.strip().splitlines()[-1])
 
