@@ -28,16 +28,13 @@ import time
 
 import gin
 import keras
-import matplotlib
 import numpy as np
 import tensorflow as tf
 
 from vagan_tf import cli, metrics
 from vagan_tf.data import sampler_dataset
 from vagan_tf.langevin import mala, ula
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless backend)
+from vagan_tf.plots import save_density_and_clouds_png
 
 ESTIMATORS = ("exact_score", "dae_score", "dae_residual", "dae_residual_rescaled")
 TITLES = {"exact_score": "ULA, exact score", "dae_score": "ULA, DAE-score",
@@ -86,34 +83,6 @@ def score_errors(score_fns, reference):
                         "relative_error": float(np.sqrt(np.mean((values - exact) ** 2))
                                                 / np.sqrt(np.mean(exact**2)))}
     return errors
-
-
-def plot_clouds(target, clouds, reference, path, max_points=3000):
-    """True density u(x) (filled contours) and each cloud over u's contour lines, on one frame."""
-    low, high = np.percentile(reference, 0.5, axis=0), np.percentile(reference, 99.5, axis=0)
-    pad = 0.15 * (high - low)
-    axes_values = [np.linspace(lo, hi, 200) for lo, hi in zip(low - pad, high + pad)]
-    grid = np.stack(np.meshgrid(*axes_values, indexing="ij"), -1)
-    density = np.exp(target.log_prob(grid.reshape(-1, 2).astype(np.float32)).numpy())
-    density = density.reshape(grid.shape[:2])
-    figure, panels = plt.subplots(1, len(clouds) + 1, figsize=(4 * (len(clouds) + 1), 4.4),
-                                  sharex=True, sharey=True)
-    panels[0].contourf(grid[..., 0], grid[..., 1], density, levels=12, cmap="viridis")
-    panels[0].set_title(f"true density ({target.name})")
-    for panel, (name, cloud) in zip(panels[1:], clouds.items()):
-        panel.contour(grid[..., 0], grid[..., 1], density, levels=6, colors="0.75", linewidths=0.7)
-        panel.scatter(*cloud[:max_points].T, s=1.5, alpha=0.5, color="tab:blue")
-        inside = np.all((cloud >= low - pad) & (cloud <= high + pad), axis=1)
-        panel.set_title(f"{TITLES[name]}\n{100 * (1 - inside.mean()):.1f} % outside the frame",
-                        fontsize=10)
-    for panel in panels:
-        panel.set_xlim(low[0] - pad[0], high[0] + pad[0])
-        panel.set_ylim(low[1] - pad[1], high[1] + pad[1])
-        panel.set_xlabel("x1")
-    panels[0].set_ylabel("x2")
-    figure.tight_layout()
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
 
 
 @gin.configurable
@@ -169,8 +138,8 @@ def score_langevin(out_dir, target=gin.REQUIRED, make_denoiser=gin.REQUIRED, tra
     for name, values in samples.items():
         np.save(os.path.join(out_dir, f"samples_{name}.npy"), values.astype(np.float32))
         record["samples"][name] = quality(values, reference, target, bandwidth)
-    plot_clouds(target, {name: samples[name] for name in ESTIMATORS}, reference,
-                os.path.join(out_dir, f"{target.name}_langevin.png"))
+    save_density_and_clouds_png(target, {TITLES[name]: samples[name] for name in ESTIMATORS},
+                                reference, os.path.join(out_dir, f"{target.name}_langevin.png"))
     with open(os.path.join(out_dir, f"{target.name}_langevin.json"), "w") as file:
         json.dump(record, file, indent=1)
     with open(os.path.join(out_dir, "config.gin"), "w") as file:

@@ -1,4 +1,4 @@
-"""PNG figures of samples: 2-D scatter plots and image grids."""
+"""PNG figures: 2-D scatter plots, image grids, and 2-D densities with sample clouds."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -42,3 +42,37 @@ def save_samples_png(samples, path, title=None, max_images=64):
         fig.suptitle(title)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
+
+
+def save_density_and_clouds_png(target, clouds, reference, path, max_points=3000):
+    """A 2-D target's density u(x) (filled contours) and each sample cloud over its contours.
+
+    ``clouds`` maps panel titles to samples [n, 2]; the frame is the 0.5-99.5 %
+    range of ``reference`` (exact samples) plus 15 %, and each title says how much
+    of its cloud falls outside the frame.
+    """
+    low, high = np.percentile(reference, 0.5, axis=0), np.percentile(reference, 99.5, axis=0)
+    pad = 0.15 * (high - low)
+    axes_values = [np.linspace(lo, hi, 200) for lo, hi in zip(low - pad, high + pad)]
+    grid = np.stack(np.meshgrid(*axes_values, indexing="ij"), -1)
+    density = np.exp(np.asarray(target.log_prob(grid.reshape(-1, 2).astype(np.float32))))
+    density = density.reshape(grid.shape[:2])
+    figure, panels = plt.subplots(1, len(clouds) + 1, figsize=(4 * (len(clouds) + 1), 4.4),
+                                  sharex=True, sharey=True)
+    panels[0].contourf(grid[..., 0], grid[..., 1], density, levels=12, cmap="viridis")
+    panels[0].set_title(f"true density ({target.name})")
+    for panel, (title, cloud) in zip(panels[1:], clouds.items()):
+        cloud = np.asarray(cloud)
+        panel.contour(grid[..., 0], grid[..., 1], density, levels=6, colors="0.75", linewidths=0.7)
+        panel.scatter(*cloud[:max_points].T, s=1.5, alpha=0.5, color="tab:blue")
+        inside = np.all((cloud >= low - pad) & (cloud <= high + pad), axis=1)
+        panel.set_title(f"{title}\n{100 * (1 - inside.mean()):.1f} % outside the frame",
+                        fontsize=10)
+    for panel in panels:
+        panel.set_xlim(low[0] - pad[0], high[0] + pad[0])
+        panel.set_ylim(low[1] - pad[1], high[1] + pad[1])
+        panel.set_xlabel("x1")
+    panels[0].set_ylabel("x2")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
