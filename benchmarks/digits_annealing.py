@@ -23,6 +23,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # before TensorFlow is impo
 
 import gin  # noqa: E402
 import numpy as np  # noqa: E402
+from common import add_threads_argument, limit_threads, load_results  # noqa: E402
 
 CONFIGS = [("jsd", "none"), ("jsd", "dfm"), ("jsd", "sinusoidal"), ("rkl", "none"),
            ("rkl", "sinusoidal")]
@@ -83,7 +84,7 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--gin_param", action="append", default=[], help="extra binding")
-    parser.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: all)")
+    add_threads_argument(parser)
     parser.add_argument("--shard", default="0/1", help="K/N: run every N-th run from the K-th")
     parser.add_argument("--out", default=None)
     parser.add_argument("--workdir", default=None, help="keep run directories here")
@@ -91,13 +92,9 @@ def main():
     args = parser.parse_args()
 
     if args.table:
-        print_table([r for path in args.table for r in json.load(open(path, encoding="utf-8"))])
+        print_table(load_results(args.table))
         return
-    import tensorflow as tf
-
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    limit_threads(args.threads)
     shard, shards = map(int, args.shard.split("/"))
     runs = [(o, a, s) for s in args.seeds for o, a in CONFIGS][shard::shards]
     workdir = args.workdir or tempfile.mkdtemp(prefix="digits_annealing_")

@@ -30,6 +30,7 @@ import tensorflow as tf  # noqa: E402
 import tensorflow_datasets as tfds  # noqa: E402
 
 from vagan_tf import cli, data  # noqa: E402
+from common import add_threads_argument, limit_threads  # noqa: E402
 
 BATCH = 64
 
@@ -76,11 +77,10 @@ def pipeline(dataset, batches):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: all)")
+    add_threads_argument(parser)
     parser.add_argument("--onednn_off_child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    limit_threads(args.threads)
     if args.onednn_off_child:
         print(json.dumps(bare_loop(args.steps)))
         return

@@ -19,6 +19,7 @@ import time
 
 import gin
 import numpy as np
+from common import add_threads_argument, limit_threads, load_results  # noqa: E402
 
 HEADER = ("| data | objective | annealing | modes (per seed) | high quality % | symmetric KL "
           "| energy distance | s / run |\n|---|---|---|---|---|---|---|---|")
@@ -68,20 +69,16 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=10000)
     parser.add_argument("--gin_param", action="append", default=[], help="extra binding")
-    parser.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: all)")
+    add_threads_argument(parser)
     parser.add_argument("--out", default=None)
     parser.add_argument("--workdir", default=None, help="keep run directories here")
     parser.add_argument("--table", nargs="+", default=None, help="print the table of these JSONs")
     args = parser.parse_args()
 
     if args.table:
-        print_table([r for path in args.table for r in json.load(open(path, encoding="utf-8"))])
+        print_table(load_results(args.table))
         return
-    import tensorflow as tf
-
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    limit_threads(args.threads)
     workdir = args.workdir or tempfile.mkdtemp(prefix="toy_quality_")
     results = []
     print(HEADER, flush=True)

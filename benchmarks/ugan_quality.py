@@ -30,6 +30,7 @@ from vagan_tf import cli, data, metrics, targets
 from vagan_tf.flows import MAF
 from vagan_tf.models import ReverseKLFlow
 from vagan_tf.svgd import svgd
+from common import add_threads_argument, limit_threads  # noqa: E402
 
 TARGETS = {"banana": targets.Banana, "kidney": targets.Kidney}
 METHODS = ("ugan", "ugan_no_critic", "maf_rkl", "iaf_rkl", "svgd")
@@ -87,10 +88,9 @@ def main():
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--out", default=None)
-    parser.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: all)")
+    add_threads_argument(parser)
     args = parser.parse_args()
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    limit_threads(args.threads)
     results = []
     print("| target | method | steps | energy distance | MMD² | right-lobe mass |\n"
           "|---|---|---|---|---|---|", flush=True)

@@ -25,6 +25,7 @@ from vagan_tf.flows import MAF
 from vagan_tf.models import ReverseKLFlow, UnnormalizedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
 from vagan_tf.targets import Target
+from common import add_threads_argument, limit_threads  # noqa: E402
 
 BATCH = 64
 
@@ -69,10 +70,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dims", nargs="+", type=int, default=[2, 16, 61])
     parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0: all)")
+    add_threads_argument(parser)
     args = parser.parse_args()
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    limit_threads(args.threads)
     print("| d | U-GAN s/step | MAF-RKL s/step | IAF-RKL s/step | MAF-RKL / U-GAN | "
           "IAF-RKL / U-GAN |\n|---|---|---|---|---|---|")
     for dim in args.dims:

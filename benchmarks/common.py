@@ -1,0 +1,24 @@
+"""Shared by the benchmark scripts (run as ``python benchmarks/<script>.py``)."""
+import json
+
+
+def add_threads_argument(parser):
+    parser.add_argument("--threads", type=int, default=0, help="TF threads (0: all)")
+
+
+def limit_threads(threads):
+    """Caps TensorFlow's intra- and inter-op thread pools (0 leaves them as they are)."""
+    if threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def load_results(paths):
+    """The records of several result JSON lists, concatenated."""
+    records = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            records += json.load(f)
+    return records
