@@ -3,12 +3,12 @@
 Importing the package registers every gin configurable.
 """
 from vagan_tf import (annealing, callbacks, data, evaluation, experiment, export, extractors,
-                      flows, langevin, latents, metrics, nets, objectives, regularizers, score,
-                      svgd, targets)
+                      flows, langevin, latents, mcmc, metrics, nets, objectives, regularizers,
+                      score, svgd, targets, uci)
 from vagan_tf.models import AnnealedGAN, ReverseKLFlow, UnnormalizedGAN
 
 __version__ = "0.1.0"
 
 __all__ = ["AnnealedGAN", "ReverseKLFlow", "UnnormalizedGAN", "annealing", "callbacks", "data",
            "evaluation", "experiment", "export", "extractors", "flows", "langevin", "latents",
-           "metrics", "nets", "objectives", "regularizers", "score", "svgd", "targets"]
+           "mcmc", "metrics", "nets", "objectives", "regularizers", "score", "svgd", "targets", "uci"]

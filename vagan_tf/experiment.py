@@ -23,6 +23,8 @@ from vagan_tf import callbacks as cb
 from vagan_tf.export import export_generator
 
 gin.external_configurable(keras.optimizers.Adam, "Adam", module="keras.optimizers")
+gin.external_configurable(keras.optimizers.schedules.CosineDecay, "CosineDecay",
+                          module="keras.optimizers.schedules")
 
 
 @gin.configurable

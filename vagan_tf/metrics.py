@@ -185,3 +185,13 @@ def sample_report(samples, target=gin.REQUIRED, reference_size=None, seed=(1, 2)
     reference = np.asarray(target.sample(reference_size or len(samples), seed=seed), np.float64)
     return {"energy_distance": energy_distance(samples, reference),
             "mmd2": gaussian_mmd2(samples, reference)}
+
+
+@gin.configurable
+def predictive_report(samples, target=gin.REQUIRED):
+    """The posterior predictive on held-out rows, from parameter draws: ``target.test_metrics``.
+
+    For ``targets.BayesianLogisticRegression``: test accuracy and mean test log-likelihood of
+    p(y = 1 | x) = mean_s sigmoid(x . w_s + b_s).
+    """
+    return target.test_metrics(samples)

@@ -27,17 +27,22 @@ def image_grid(images, columns=None, padding=1):
 
 
 def save_samples_png(samples, path, title=None, max_images=64):
-    """A scatter plot of 2-D points [n, 2], or a grid of the first ``max_images`` images."""
+    """A grid of the first ``max_images`` images [n, h, w, c], or a scatter plot of points
+    [n, d] (d >= 2; for d > 2 their first two coordinates)."""
     samples = np.asarray(samples)
     if samples.ndim == 4:
         grid = image_grid(samples[:max_images])
         plt.imsave(path, grid.squeeze(-1) if grid.shape[-1] == 1 else grid, cmap="gray")
         return
-    if samples.ndim != 2 or samples.shape[1] != 2:
-        raise ValueError(f"can plot 2-D points (n, 2) or images (n, h, w, c); got {samples.shape}")
+    if samples.ndim != 2 or samples.shape[1] < 2:
+        raise ValueError(f"can plot points (n, d >= 2) or images (n, h, w, c); got {samples.shape}")
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.scatter(*samples.T, s=2, c="tab:blue", alpha=0.5)
-    ax.set_aspect("equal")
+    ax.scatter(samples[:, 0], samples[:, 1], s=2, c="tab:blue", alpha=0.5)
+    if samples.shape[1] == 2:
+        ax.set_aspect("equal")
+    else:
+        ax.set_xlabel(f"coordinate 1 of {samples.shape[1]}")
+        ax.set_ylabel(f"coordinate 2 of {samples.shape[1]}")
     if title:
         fig.suptitle(title)
     fig.savefig(path, dpi=100, bbox_inches="tight")
