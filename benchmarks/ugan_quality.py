@@ -1,21 +1,20 @@
 """U-GAN against its baselines at equal wall time, on the banana and the kidney.
 
-Methods (same target, same training budget in seconds, batch 256, Adam 1e-3, the paper's
-flow: 8 MAF blocks with MADE [512, 512]):
+U-GAN runs gin/ugan/<target>.gin (batch 256, the paper's flow: 8 MAF blocks with MADE
+[512, 512]; generator rate cosine-decayed over the run; 3 flow steps per generator step;
+on the kidney, tempering) for --steps steps; its wall time is the budget of the others:
 
-* ``ugan``: gin/ugan/<target>.gin (generator + flow + critic);
-* ``ugan_no_critic``: the same without critic (the flow stands in for q);
-* ``maf_rkl`` / ``iaf_rkl``: the flow (or its IAF view) trained by reverse KL;
+* ``ugan_no_critic``: the same run without critic (the flow stands in for q), same steps;
+* ``maf_rkl`` / ``iaf_rkl``: the same flow (or its IAF view) trained by reverse KL, Adam 1e-3;
 * ``svgd``: 2 000 particles from N(0, I), the paper's AdaGrad step 0.05.
 
-Each method trains in chunks until its budget is spent, then draws 2 000 samples, which
-are scored against 2 000 exact samples (rejection samples for the kidney) by energy
-distance and Gaussian MMD^2 (bandwidth: median heuristic on the reference), and, for the
-kidney, the share of mass in the right lobe (x1 > 0); the floor row scores a second
-exact set. Writes --out (JSON) and prints a markdown table.
+Each method then draws 2 000 samples, scored against 2 000 exact samples (rejection
+samples for the kidney) by energy distance and Gaussian MMD^2 (bandwidth: median heuristic
+on the reference), and, for the kidney, the share of mass in the right lobe (x1 > 0); the
+floor row scores a second exact set. Writes --out (JSON) and prints a markdown table.
 
-    python benchmarks/ugan_quality.py --targets banana kidney --seconds 120 --threads 1 \
-        --out benchmarks/results/ugan_quality.json
+    python benchmarks/ugan_quality.py --targets banana --steps 600 --threads 1 \
+        --out benchmarks/results/ugan_quality_banana.json
 """
 import argparse
 import json
@@ -53,25 +52,35 @@ def train_for(model, seconds, chunk=100):
     return steps
 
 
-def run_method(method, target_name, seconds):
+def train_ugan(target_name, steps, critic):
+    """The gin run of ``target_name`` for ``steps`` steps; returns (samples, steps, seconds)."""
+    parse(target_name, [f"TOTAL_STEPS = {steps}"] + ([] if critic else ["UnnormalizedGAN.critic = None"]))
+    model = cli.experiment(model_dir="/tmp/unused_ugan_quality").model
+    start = time.perf_counter()
+    model.fit(data.step_counter(BATCH), steps_per_epoch=steps, epochs=1, verbose=0)
+    return model.sample(NUM_SAMPLES).numpy(), steps, time.perf_counter() - start
+
+
+def run_method(method, target_name, seconds, steps):
+    """(samples, steps, seconds): U-GAN runs ``steps`` steps, the baselines ``seconds``."""
     keras.utils.set_random_seed(0)
     if method in ("ugan", "ugan_no_critic"):
-        parse(target_name, ["UnnormalizedGAN.critic = None"] if method == "ugan_no_critic" else [])
-        model = cli.experiment(model_dir="/tmp/unused_ugan_quality").model
-        steps = train_for(model, seconds)
-        return model.sample(NUM_SAMPLES).numpy(), steps
+        return train_ugan(target_name, steps, critic=method == "ugan")
     target = TARGETS[target_name]()
+    start = time.perf_counter()
     if method == "svgd":
         particles = tf.random.stateless_normal((NUM_SAMPLES, target.dim), seed=(0, 1))
+        history = None
         start, steps = time.perf_counter(), 0
         while time.perf_counter() - start < seconds:
-            particles = svgd(target.score, particles, 100, step_size=0.05)
+            particles, history = svgd(target.score, particles, 100, step_size=0.05,
+                                      history=history)
             steps += 100
-        return particles.numpy(), steps
+        return particles.numpy(), steps, time.perf_counter() - start
     model = ReverseKLFlow(MAF(target.dim), target, inverse=method == "iaf_rkl", seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     steps = train_for(model, seconds)
-    return model.sample(NUM_SAMPLES, seed=(2, 3)).numpy(), steps
+    return model.sample(NUM_SAMPLES, seed=(2, 3)).numpy(), steps, time.perf_counter() - start
 
 
 def scores(samples, reference, bandwidth, target_name):
@@ -85,30 +94,32 @@ def scores(samples, reference, bandwidth, target_name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", nargs="+", default=["banana", "kidney"])
-    parser.add_argument("--methods", nargs="+", default=list(METHODS))
-    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--baselines", nargs="+", default=list(METHODS[1:]))
+    parser.add_argument("--steps", type=int, default=600, help="U-GAN generator steps")
     parser.add_argument("--out", default=None)
     add_threads_argument(parser)
     args = parser.parse_args()
     limit_threads(args.threads)
     results = []
-    print("| target | method | steps | energy distance | MMD² | right-lobe mass |\n"
-          "|---|---|---|---|---|---|", flush=True)
+    print("| target | method | steps | seconds | energy distance | MMD² | right-lobe mass |\n"
+          "|---|---|---|---|---|---|---|", flush=True)
     for target_name in args.targets:
         target = TARGETS[target_name]()
         reference = target.sample(NUM_SAMPLES, seed=(11, 12)).numpy()
         bandwidth = metrics.median_bandwidth(reference)
-        rows = [("exact samples (floor)", target.sample(NUM_SAMPLES, seed=(13, 14)).numpy(), 0)]
-        for method in args.methods:
-            samples, steps = run_method(method, target_name, args.seconds)
-            rows.append((method, samples, steps))
-        for method, samples, steps in rows:
-            row = {"target": target_name, "method": method, "steps": steps,
-                   "seconds": args.seconds, **scores(samples, reference, bandwidth, target_name)}
+        floor = target.sample(NUM_SAMPLES, seed=(13, 14)).numpy()
+        runs = [("exact samples (floor)", (floor, 0, 0.0))]
+        runs.append(("ugan", run_method("ugan", target_name, None, args.steps)))
+        budget = runs[-1][1][2]
+        for method in args.baselines:
+            runs.append((method, run_method(method, target_name, budget, args.steps)))
+        for method, (samples, steps, seconds) in runs:
+            row = {"target": target_name, "method": method, "steps": steps, "seconds": seconds,
+                   **scores(samples, reference, bandwidth, target_name)}
             results.append(row)
             lobe = f"{row['right_lobe_mass']:.3f}" if "right_lobe_mass" in row else "—"
-            print(f"| {target_name} | {method} | {steps} | {row['energy_distance']:.4f} | "
-                  f"{row['mmd2']:.5f} | {lobe} |", flush=True)
+            print(f"| {target_name} | {method} | {steps} | {seconds:.0f} | "
+                  f"{row['energy_distance']:.4f} | {row['mmd2']:.5f} | {lobe} |", flush=True)
         if args.out:
             with open(args.out, "w", encoding="utf-8") as f:
                 json.dump(results, f, indent=1)

@@ -74,6 +74,17 @@ def test_svgd_direction_with_one_particle_is_the_score():
 def test_svgd_particles_match_a_gaussian_target():
     target = ShiftedNormalEnergy([2.0, -1.0])
     initial = tf.random.stateless_normal((200, 2), seed=(3, 4)) * 0.3
-    particles = svgd(target.score, initial, 500, step_size=0.05).numpy()
-    np.testing.assert_allclose(particles.mean(0), [2.0, -1.0], atol=0.1)
-    np.testing.assert_allclose(particles.std(0), [1.0, 1.0], atol=0.15)
+    particles, _ = svgd(target.score, initial, 500, step_size=0.05)
+    np.testing.assert_allclose(particles.numpy().mean(0), [2.0, -1.0], atol=0.1)
+    np.testing.assert_allclose(particles.numpy().std(0), [1.0, 1.0], atol=0.15)
+
+
+def test_svgd_in_chunks_continues_the_adagrad_history():
+    target = ShiftedNormalEnergy([2.0, -1.0])
+    initial = tf.random.stateless_normal((50, 2), seed=(3, 4)) * 0.3
+    whole, _ = svgd(target.score, initial, 40, step_size=0.05)
+    half, history = svgd(target.score, initial, 20, step_size=0.05)
+    chunked, _ = svgd(target.score, half, 20, step_size=0.05, history=history)
+    np.testing.assert_allclose(chunked.numpy(), whole.numpy(), rtol=1e-5, atol=1e-5)
+    restarted, _ = svgd(target.score, half, 20, step_size=0.05)
+    assert np.max(np.abs(restarted.numpy() - whole.numpy())) > 1e-3

@@ -1,6 +1,7 @@
 """U-GAN: its loss against closed forms, which networks each update moves, bad input, a run."""
 import math
 
+import gin
 import keras
 import numpy as np
 import pytest
@@ -144,3 +145,21 @@ def test_banana_run_exports_sample_and_log_prob(tmp_path):
     sampler = tf.saved_model.load(str(model_dir / "export"))
     log_q = sampler.log_prob(tf.constant(samples[:10])).numpy()
     assert log_q.shape == (10,) and np.all(np.isfinite(log_q))
+
+
+def test_kidney_run_tempers_then_ends_on_u_and_the_generator_rate_decays_to_zero(tmp_path):
+    gin.clear_config()
+    cli.parse_gin(["ugan/kidney.gin"], ["TOTAL_STEPS = 1000", "maf.num_blocks = 1",
+                                        "maf.hidden_units = (8, 8)"])
+    run = cli.experiment(model_dir=str(tmp_path))
+    gan = run.model
+    assert gan.form == "entropy" and gan.flow_steps == 3
+    gan.step.assign(0)
+    assert float(gan.beta(gan.lam())) == pytest.approx(1 / 5)  # u^(1/5) first
+    gan.step.assign(800)
+    assert float(gan.beta(gan.lam())) == pytest.approx(1.0)  # u itself from 0.8 T on
+    optimizer = gan.generator_optimizer  # its rate is a schedule of its own iterations
+    assert float(optimizer.learning_rate) == pytest.approx(1e-3)
+    optimizer.iterations.assign(1000)
+    assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
+    gin.clear_config()

@@ -33,15 +33,22 @@ def svgd_direction(x, score):
 
 
 @tf.function
-def svgd(score_fn, initial, num_steps, step_size=1e-2, alpha=0.9, fudge=1e-6):
-    """Runs ``num_steps`` (>= 1) SVGD steps from particles ``initial`` [n, d]; returns them."""
+def svgd(score_fn, initial, num_steps, step_size=1e-2, alpha=0.9, fudge=1e-6, history=None):
+    """Runs ``num_steps`` (>= 1) SVGD steps from particles ``initial`` [n, d].
+
+    Returns (particles, history): pass ``history`` back to continue a run in chunks with
+    the same AdaGrad accumulator G (None starts one: G = phi^2 at the first step).
+    """
     tf.debugging.assert_positive(num_steps, "svgd needs num_steps >= 1")
     x = tf.convert_to_tensor(initial, tf.float32)
     phi = svgd_direction(x, score_fn(x))
-    history = tf.square(phi)
+    if history is None:
+        history = tf.square(phi)
+    else:
+        history = alpha * history + (1.0 - alpha) * tf.square(phi)
     x = x + step_size * phi / (fudge + tf.sqrt(history))
     for _ in tf.range(num_steps - 1):
         phi = svgd_direction(x, score_fn(x))
         history = alpha * history + (1.0 - alpha) * tf.square(phi)
         x = x + step_size * phi / (fudge + tf.sqrt(history))
-    return x
+    return x, history
