@@ -85,9 +85,10 @@ def run_svgd(target, seed, steps, eval_every):
     trace = Trace(target)
     particles = tf.random.stateless_normal((SVGD_PARTICLES, target.dim), seed=(seed, 7))
     history = None
+    score = target.score  # one function object: a new bound method per chunk would retrace
     for step in range(eval_every, steps + 1, eval_every):
         particles, history = trace.train(
-            lambda: svgd(target.score, particles, eval_every, step_size=0.05, history=history))
+            lambda: svgd(score, particles, eval_every, step_size=0.05, history=history))
         trace.evaluate(step, particles.numpy())
     return trace
 
