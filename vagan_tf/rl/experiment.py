@@ -1,0 +1,181 @@
+"""A soft Q-learning run in a model directory: train, resume, export the policy sampler.
+
+``D`` after ``RLExperiment(D).train()``:
+
+    D/config.gin              every binding the run was started with
+    D/operative_config.gin    the bindings actually used (written at the end)
+    D/checkpoints/            tf.train checkpoints (networks, optimizers, replay buffer, RNG,
+                              environment steps), one per epoch
+    D/logs/                   TensorBoard: train/episode_return at the step each episode
+                              ended, eval/return, losses, seconds_per_env_step
+    D/metrics.json            one record per epoch [{"step": environment steps, ...}, ...]
+    D/export/                 SavedModel with sample(observations) -> actions
+
+An epoch is ``steps_per_epoch`` environment steps, each followed by one
+``train_iteration`` once ``warmup_steps`` transitions are stored; every epoch starts a
+fresh episode seeded by (seed, epoch), so a run resumed from an epoch's checkpoint
+takes the steps the uninterrupted run would have taken. Running ``train()`` again in
+the same directory resumes.
+"""
+import math
+import os
+import time
+
+import gin
+import keras
+import numpy as np
+import tensorflow as tf
+
+from vagan_tf.callbacks import NonFiniteLossError, append_record
+from vagan_tf.export import write_atomically
+from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env
+
+
+def export_policy_sampler(sampler, action_low, action_high, path):
+    """Writes a SavedModel whose ``sample(observations [n, obs_dim])`` returns actions [n, m].
+
+    The actions are a = low + (tanh(g_pre(s, eps)) + 1) (high - low) / 2 with a fresh
+    eps ~ N(0, I) per row, inside the environment's bounds [low, high]; loading it
+    needs TensorFlow only.
+    """
+    low = tf.constant(action_low, tf.float32)
+    high = tf.constant(action_high, tf.float32)
+    archive = keras.export.ExportArchive()
+    archive.track(sampler)
+
+    def sample(observations):
+        noise = tf.random.normal([tf.shape(observations)[0], sampler.noise_dim])
+        squashed = tf.tanh(sampler([observations, noise], training=False))
+        return low + (squashed + 1.0) * 0.5 * (high - low)
+
+    archive.add_endpoint("sample", sample, input_signature=[
+        tf.TensorSpec((None, sampler.observation_dim), tf.float32, name="observations")])
+    return write_atomically(lambda tmp: archive.write_out(tmp, verbose=False), path)
+
+
+@gin.configurable
+class RLExperiment:
+    """Builds the environment and agent from gin and runs soft Q-learning.
+
+    Args:
+      model_dir: the run's directory.
+      agent: ``agent(observation_dim=, action_dim=)`` -> a ``SoftQAgent``.
+      total_env_steps: environment steps of the whole run (a multiple of ``steps_per_epoch``).
+      env_name: a gymnasium id.
+      max_episode_steps: the episodes' time limit (None: the environment's own).
+      steps_per_epoch: environment steps between checkpoints, evaluations and records.
+      warmup_steps: transitions stored before the first train iteration.
+      eval_episodes: episodes of the evaluation after each epoch (0: none).
+      seed: seed of the environments' episodes.
+      checkpoints_to_keep: how many checkpoints the manager keeps (each holds the replay buffer).
+      verbose: print one line per epoch.
+    """
+
+    def __init__(self, model_dir, agent=gin.REQUIRED, total_env_steps=gin.REQUIRED,
+                 env_name="Swimmer-v5", max_episode_steps=None, steps_per_epoch=1000,
+                 warmup_steps=1000, eval_episodes=1, seed=0, checkpoints_to_keep=2, verbose=1):
+        if total_env_steps % steps_per_epoch:
+            raise ValueError(f"RLExperiment.total_env_steps ({total_env_steps}) must be a multiple "
+                             f"of RLExperiment.steps_per_epoch ({steps_per_epoch})")
+        self.model_dir = model_dir
+        self.total_env_steps = int(total_env_steps)
+        self.steps_per_epoch = int(steps_per_epoch)
+        self.warmup_steps = int(warmup_steps)
+        self.eval_episodes = int(eval_episodes)
+        self.seed = int(seed)
+        self.verbose = verbose
+        self.env = make_env(env_name, max_episode_steps=max_episode_steps)
+        self.eval_env = make_env(env_name, max_episode_steps=max_episode_steps)
+        self.agent = agent(observation_dim=self.env.observation_space.shape[0],
+                           action_dim=self.env.action_space.shape[0])
+        self.env_steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="env_steps")
+        self.checkpoint = tf.train.Checkpoint(env_steps=[self.env_steps],
+                                              **self.agent.checkpoint_variables())
+        self.checkpoint_manager = tf.train.CheckpointManager(
+            self.checkpoint, self.path("checkpoints"), max_to_keep=checkpoints_to_keep)
+
+    def path(self, *names):
+        return os.path.join(self.model_dir, *names)
+
+    def restore(self):
+        """Restores the latest checkpoint, if any; returns the environment step it resumes at."""
+        latest = self.checkpoint_manager.latest_checkpoint
+        if latest:
+            self.checkpoint.restore(latest).assert_existing_objects_matched()
+        return int(self.env_steps.numpy())
+
+    def train(self):
+        """Trains to ``total_env_steps`` (resuming if possible), exports, returns the record."""
+        os.makedirs(self.model_dir, exist_ok=True)
+        with open(self.path("config.gin"), "w", encoding="utf-8") as f:
+            f.write(gin.config_str())
+        start = self.restore()
+        if start % self.steps_per_epoch:
+            raise ValueError(f"checkpoint step {start} is not a multiple of steps_per_epoch "
+                             f"{self.steps_per_epoch}; was the run started with other bindings?")
+        writer = tf.summary.create_file_writer(self.path("logs"))
+        loop = EnvironmentLoop(self.env, self.agent)
+        record = None
+        for epoch in range(start // self.steps_per_epoch,
+                           self.total_env_steps // self.steps_per_epoch):
+            record = self._run_epoch(epoch, loop, writer)
+        with open(self.path("operative_config.gin"), "w", encoding="utf-8") as f:
+            f.write(gin.operative_config_str())
+        if record is None:  # nothing left to train: evaluate the restored policy
+            record = {"step": start, "eval_return": self._evaluate(start)}
+        self.export()
+        return record
+
+    def _evaluate(self, step):
+        returns = evaluate(self.eval_env, self.agent, self.eval_episodes,
+                           seed=self.seed * 1_000_003 + step)
+        return float(np.mean(returns)) if returns else None
+
+    def _run_epoch(self, epoch, loop, writer):
+        """Steps the environment (and trains) for one epoch; evaluates, records, checkpoints."""
+        step = epoch * self.steps_per_epoch
+        loop.reset(seed=self.seed * 1_000_003 + epoch)
+        episode_returns, iterations = [], 0
+        started = time.perf_counter()
+        with writer.as_default():
+            for _ in range(self.steps_per_epoch):
+                finished = loop.step()
+                step += 1
+                if finished is not None:
+                    episode_returns.append(finished)
+                    tf.summary.scalar("train/episode_return", finished, step=step)
+                if step >= self.warmup_steps:
+                    self.agent.train_iteration()
+                    iterations += 1
+            seconds = time.perf_counter() - started
+            losses = self.agent.mean_losses() if iterations else {}
+            bad = sorted(name for name, value in losses.items() if not math.isfinite(value))
+            if bad:
+                last = self.checkpoint_manager.latest_checkpoint
+                raise NonFiniteLossError(
+                    f"training stopped: {', '.join(bad)} became non-finite before environment "
+                    f"step {step}; the last good checkpoint is {last or 'none'}")
+            record = {"step": step, "episode_returns": episode_returns,
+                      "train_return": float(np.mean(episode_returns)) if episode_returns else None,
+                      "eval_return": self._evaluate(step),
+                      "seconds_per_env_step": seconds / self.steps_per_epoch,
+                      "train_iterations": iterations, **losses}
+            if record["eval_return"] is not None:
+                tf.summary.scalar("eval/return", record["eval_return"], step=step)
+            for name in ["seconds_per_env_step", *losses]:
+                tf.summary.scalar(f"train/{name}", record[name], step=step)
+        self.env_steps.assign(step)  # after the evaluation, whose noise the checkpoint then holds
+        self.checkpoint_manager.save(checkpoint_number=step)
+        writer.flush()
+        append_record(self.path("metrics.json"), record)
+        if self.verbose:
+            print(f"env step {step}: train return {record['train_return']}, "
+                  f"eval return {record['eval_return']}, "
+                  f"{1000 * record['seconds_per_env_step']:.1f} ms/step", flush=True)
+        return record
+
+    def export(self):
+        """Writes ``model_dir/export`` from the sampler's current weights."""
+        space = self.env.action_space
+        return export_policy_sampler(self.agent.sampler, space.low, space.high,
+                                     self.path("export"))

@@ -1,0 +1,202 @@
+"""Policy updates of soft Q-learning: train the sampler a = tanh(g_pre(s, eps)) towards
+
+    pi(a | s) = exp(Q(s, a) / alpha) / Z(s)    on the action box (-1, 1)^m,
+
+given the unnormalised log density ``log_target(s, a) = Q(s, a) / alpha``. Two updates
+share one interface (``PolicyUpdate``), so a gin binding picks either:
+
+* ``UGANPolicyUpdate``: the U-GAN update (``models/unnormalized_gan.py``) run per state,
+  with a conditional MAF proposal nu(x | s) and a critic w(s, a).
+* ``AmortizedSVGDUpdate``: soft Q-learning's own amortised SVGD (Haarnoja et al. 2017).
+
+Both are built by the agent as ``factory(sampler=..., observation_dim=..., action_dim=...)``.
+"""
+import gin
+import tensorflow as tf
+
+from vagan_tf.rl.networks import pair_critic
+
+
+def log_abs_det_tanh(x):
+    """log |det d tanh(x) / dx| = sum_i log(1 - tanh(x_i)^2)
+                               = sum_i 2 (log 2 - x_i - softplus(-2 x_i))."""
+    return tf.reduce_sum(2.0 * (tf.math.log(2.0) - x - tf.nn.softplus(-2.0 * x)), axis=-1)
+
+
+class PolicyUpdate:
+    """One sampler update per call on a batch of states.
+
+    ``update(observations [B, obs_dim], log_target, rng)`` returns a dict of scalar
+    losses named ``loss_names``; ``log_target(s [n, obs_dim], a [n, m]) -> [n]`` is the
+    unnormalised log policy density and ``rng`` a ``tf.random.Generator``.
+    ``variables`` lists every variable the update owns besides the sampler's (auxiliary
+    networks, optimizer slots), for checkpoints.
+    """
+
+    loss_names = ()
+
+    @property
+    def variables(self):
+        raise NotImplementedError
+
+    def update(self, observations, log_target, rng):
+        raise NotImplementedError
+
+
+def _apply(optimizer, loss, tape, variables):
+    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+
+@gin.configurable
+class UGANPolicyUpdate(PolicyUpdate):
+    """The U-GAN update per state, in the sampler's pre-squash coordinates x (a = tanh x).
+
+    In x-space the target is u(x | s) = exp(Q(s, tanh x) / alpha) |det d tanh / dx|, and
+    nu(x | s) is a conditional MAF (the action proposal nu(a | s) is its tanh image).
+    KL(q || u / Z) is the same in x- and a-space, and so is the density ratio q / nu, so
+    the critic reads the squashed actions. With x_q = g_pre(s, eps), x_nu ~ nu(. | s),
+    one call makes, on the same batch of states s:
+
+    1. a flow step:    L_nu = -mean log nu(sg[x_q] | s);
+    2. a critic step:  L_w = mean softplus(-w(s, tanh sg[x_q])) + mean softplus(w(s, tanh x_nu)),
+       so w(s, a) ~ log q(a | s) / nu(a | s);
+    3. a sampler step: L_g = mean[ w(s, tanh x_q) + log nu(x_q | s) - log u(x_q | s) ],
+       an estimate of E_s KL(q(. | s) || pi(. | s)) - E_s log Z(s), gradients to g only.
+
+    Args:
+      sampler: the ``PolicySampler``.
+      observation_dim, action_dim: sizes of s and a.
+      flow: ``flow(event_dim=m, context_dim=obs_dim)`` -> a conditional ``flows.MAF``.
+      critic: ``critic(observation_dim, action_dim)`` -> keras model (s, a) -> logit [B, 1].
+      sampler_optimizer, flow_optimizer, critic_optimizer: keras optimizers.
+    """
+
+    loss_names = ("flow_loss", "critic_loss", "sampler_loss")
+
+    def __init__(self, sampler, observation_dim, action_dim, flow=gin.REQUIRED,
+                 critic=pair_critic, sampler_optimizer=gin.REQUIRED, flow_optimizer=gin.REQUIRED,
+                 critic_optimizer=gin.REQUIRED):
+        self.sampler = sampler
+        self.flow = flow(event_dim=action_dim, context_dim=observation_dim)
+        self.critic = critic(observation_dim, action_dim)
+        self.sampler_optimizer = sampler_optimizer
+        self.flow_optimizer = flow_optimizer
+        self.critic_optimizer = critic_optimizer
+        self.sampler_optimizer.build(sampler.trainable_variables)
+        self.flow_optimizer.build(self.flow.trainable_variables)
+        self.critic_optimizer.build(self.critic.trainable_variables)
+
+    @property
+    def variables(self):
+        return (list(self.flow.variables) + list(self.critic.variables)
+                + list(self.sampler_optimizer.variables) + list(self.flow_optimizer.variables)
+                + list(self.critic_optimizer.variables))
+
+    def critic_logit(self, observations, actions):
+        """w(s, a) [B]."""
+        return self.critic([observations, actions])[:, 0]
+
+    def update(self, observations, log_target, rng):
+        batch = tf.shape(observations)[0]
+        x_q = tf.stop_gradient(self.sampler.pre_squash(observations, rng))
+        with tf.GradientTape() as tape:
+            flow_loss = -tf.reduce_mean(self.flow.log_prob(x_q, context=observations))
+        _apply(self.flow_optimizer, flow_loss, tape, self.flow.trainable_variables)
+
+        seed = tf.cast(rng.make_seeds(1)[:, 0], tf.int32)
+        x_nu = tf.stop_gradient(self.flow.sample(batch, seed=seed, context=observations))
+        with tf.GradientTape() as tape:
+            critic_loss = (
+                tf.reduce_mean(tf.nn.softplus(-self.critic_logit(observations, tf.tanh(x_q))))
+                + tf.reduce_mean(tf.nn.softplus(self.critic_logit(observations, tf.tanh(x_nu)))))
+        _apply(self.critic_optimizer, critic_loss, tape, self.critic.trainable_variables)
+
+        with tf.GradientTape() as tape:
+            x = self.sampler.pre_squash(observations, rng)
+            log_u = log_target(observations, tf.tanh(x)) + log_abs_det_tanh(x)
+            sampler_loss = tf.reduce_mean(self.critic_logit(observations, tf.tanh(x))
+                                          + self.flow.log_prob(x, context=observations) - log_u)
+        _apply(self.sampler_optimizer, sampler_loss, tape, self.sampler.trainable_variables)
+        return {"flow_loss": flow_loss, "critic_loss": critic_loss, "sampler_loss": sampler_loss}
+
+
+def fixed_to_updated_kernel(fixed, updated):
+    """RBF kernel k(a_j, a_i) [B, J, I] between fixed a_j [B, J, m] and updated a_i [B, I, m],
+    and its gradient in a_j, -2 / h (a_j - a_i) k(a_j, a_i) [B, J, I, m].
+
+    k(a_j, a_i) = exp(-||a_j - a_i||^2 / h), with a bandwidth per state by the median
+    heuristic of ``vagan_tf.svgd``: h = median_ji ||a_j - a_i||^2 / log(J + 1).
+    """
+    differences = fixed[:, :, None, :] - updated[:, None, :, :]
+    squared = tf.reduce_sum(tf.square(differences), axis=-1)
+    flat = tf.sort(tf.reshape(squared, [tf.shape(squared)[0], -1]), axis=-1)
+    median = flat[:, tf.shape(flat)[1] // 2]
+    num_fixed = tf.cast(tf.shape(fixed)[1], fixed.dtype)
+    bandwidth = tf.maximum(median / tf.math.log(num_fixed + 1.0), 1e-8)[:, None, None]
+    kernel = tf.exp(-squared / bandwidth)
+    kernel_gradient = -2.0 / bandwidth[..., None] * differences * kernel[..., None]
+    return kernel, kernel_gradient
+
+
+@gin.configurable
+class AmortizedSVGDUpdate(PolicyUpdate):
+    """Soft Q-learning's sampler update (Haarnoja et al. 2017, Eq. 13 and Algorithm 1).
+
+    Per state s, K actions a = tanh(g_pre(s, eps_k)) are split into J fixed ones (no
+    gradient) and I = K - J updated ones; the SVGD direction at an updated a_i is
+
+        phi(a_i) = (1/J) sum_j [ k(a_j, a_i) grad_a Q(s, a_j) / alpha + grad_{a_j} k(a_j, a_i) ],
+
+    in action space (the kernel of ``fixed_to_updated_kernel``), and the sampler follows
+    d g / d theta^T phi by minimising the surrogate
+
+        L = -mean_{s, i} sg[phi(a_i)] . a_i(theta).
+
+    (Eq. 13 scales the score by 1 and the repulsion by alpha; dividing by alpha gives
+    the same direction up to a scale that Adam removes. The released code's extra
+    sum log(1 - a^2) in the score is left out: it would change the target density.)
+
+    Args:
+      sampler, observation_dim, action_dim: as for every ``PolicyUpdate``.
+      num_particles: K per state (16 in soft Q-learning).
+      fixed_fraction: J / K (0.5 in soft Q-learning).
+      sampler_optimizer: keras optimizer.
+    """
+
+    loss_names = ("svgd_surrogate", "svgd_direction_norm")
+
+    def __init__(self, sampler, observation_dim, action_dim, num_particles=16,
+                 fixed_fraction=0.5, sampler_optimizer=gin.REQUIRED):
+        self.sampler = sampler
+        self.num_fixed = round(num_particles * fixed_fraction)
+        self.num_particles = int(num_particles)
+        if not 0 < self.num_fixed < self.num_particles:
+            raise ValueError(f"AmortizedSVGDUpdate needs 0 < J < K, got J={self.num_fixed}, "
+                             f"K={self.num_particles}")
+        self.sampler_optimizer = sampler_optimizer
+        self.sampler_optimizer.build(sampler.trainable_variables)
+
+    @property
+    def variables(self):
+        return list(self.sampler_optimizer.variables)
+
+    def update(self, observations, log_target, rng):
+        batch = tf.shape(observations)[0]
+        tiled = tf.repeat(observations, self.num_particles, axis=0)
+        with tf.GradientTape() as tape:
+            actions = tf.reshape(self.sampler.sample(tiled, rng), [batch, self.num_particles, -1])
+            fixed = tf.stop_gradient(actions[:, :self.num_fixed])
+            updated = actions[:, self.num_fixed:]
+            with tf.GradientTape() as score_tape:
+                score_tape.watch(fixed)
+                log_density = log_target(tf.repeat(observations, self.num_fixed, axis=0),
+                                         tf.reshape(fixed, [batch * self.num_fixed, -1]))
+            score = score_tape.gradient(log_density, fixed)
+            kernel, kernel_gradient = fixed_to_updated_kernel(fixed, tf.stop_gradient(updated))
+            direction = (tf.einsum("bji,bjm->bim", kernel, score)
+                         + tf.reduce_sum(kernel_gradient, axis=1)) / self.num_fixed
+            direction = tf.stop_gradient(direction)
+            surrogate = -tf.reduce_mean(tf.reduce_sum(direction * updated, axis=-1))
+        _apply(self.sampler_optimizer, surrogate, tape, self.sampler.trainable_variables)
+        norm = tf.reduce_mean(tf.norm(direction, axis=-1))
+        return {"svgd_surrogate": surrogate, "svgd_direction_norm": norm}
