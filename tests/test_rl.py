@@ -23,6 +23,8 @@ from vagan_tf.rl.policy_update import (AmortizedSVGDUpdate, UGANPolicyUpdate,
                                        fixed_to_updated_kernel, log_abs_det_tanh)
 from vagan_tf.rl.replay import ReplayBuffer
 
+from test_cli_and_runs import train_args
+
 HAS_MUJOCO = all(importlib.util.find_spec(m) is not None for m in ("gymnasium", "mujoco"))
 needs_mujoco = pytest.mark.skipif(
     not HAS_MUJOCO, reason="gymnasium[mujoco] is not installed (pip install -e '.[rl]')")
@@ -326,13 +328,8 @@ def test_one_full_training_iteration_on_swimmer(update):
     assert np.isfinite(episode_return)
 
 
-def run_args(model_dir, params=TINY, files=("rl/swimmer.gin",)):
-    args = ["train", "--model_dir", str(model_dir)]
-    for f in files:
-        args += ["--gin_file", f]
-    for p in params:
-        args += ["--gin_param", p]
-    return args
+def run_args(model_dir, params=TINY):
+    return train_args(model_dir, files=("rl/swimmer.gin",), params=params)
 
 
 @needs_mujoco
