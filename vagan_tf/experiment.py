@@ -10,8 +10,14 @@
     D/samples.png             samples of the latest evaluation
     D/samples/                sample grids of a fixed z (image runs, ``SampleGrid``)
     D/export/                 SavedModel with sample(n) and serve(z) (and log_prob(x) of a flow)
+    D/workers/<task>_<id>/    a multi-worker run's other workers, each a run directory like D
 
 Running ``train()`` again in the same directory resumes from the last checkpoint.
+
+Built by ``distribute.distributed_experiment`` under a ``tf.distribute`` strategy, the
+run trains on several devices or workers: ``batch_size`` is then the global batch,
+split evenly between the replicas, and checkpoints are interchangeable with those of
+a one-device run of the same config.
 """
 import os
 
@@ -23,6 +29,7 @@ from vagan_tf import callbacks as cb
 from vagan_tf.export import export_generator
 
 gin.external_configurable(keras.optimizers.Adam, "Adam", module="keras.optimizers")
+gin.external_configurable(keras.optimizers.SGD, "SGD", module="keras.optimizers")
 gin.external_configurable(keras.optimizers.schedules.CosineDecay, "CosineDecay",
                           module="keras.optimizers.schedules")
 
@@ -38,7 +45,8 @@ class GANExperiment:
         batches; ``start`` is the step a resumed run continues from.
       total_steps: generator steps of the whole run.
       batch_size: generator batch size B (the pipeline batch is
-        ``model.examples_per_step(B)``: n_critic * B for an AnnealedGAN).
+        ``model.examples_per_step(B)``: n_critic * B for an AnnealedGAN); under a
+        strategy of R replicas, the global batch, B / R per replica.
       steps_per_epoch: steps between checkpoints and evaluations.
       generator_optimizer, critic_optimizer, denoiser_optimizer, flow_optimizer: keras
         optimizers, passed to ``model.compile`` when given (an AnnealedGAN takes the first
@@ -48,7 +56,8 @@ class GANExperiment:
       eval_every_epochs: evaluate after every that many epochs (and after the last).
       checkpoints_to_keep: how many checkpoints the manager keeps.
       steps_per_execution: train steps per compiled call (amortises Keras' per-step
-        overhead; the non-finite guard then looks every that many steps).
+        overhead; the non-finite guard then looks every that many steps); 1 under a
+        tf.distribute strategy.
       callbacks: extra keras callbacks, run after checkpointing and evaluation; a
         ``SampleGrid`` among them writes to ``D/samples`` and ``D/logs``.
       verbose: ``fit``'s verbosity (1: progress bar).
@@ -63,6 +72,14 @@ class GANExperiment:
         if total_steps % steps_per_epoch:
             raise ValueError(f"GANExperiment.total_steps ({total_steps}) must be a multiple of "
                              f"GANExperiment.steps_per_epoch ({steps_per_epoch})")
+        if steps_per_execution > 1 and tf.distribute.has_strategy():
+            raise ValueError("GANExperiment.steps_per_execution must be 1 under a tf.distribute "
+                             "strategy: Keras 3 cannot run several steps per call there "
+                             "(keras-team/keras#19246)")
+        replicas = model.distribute_strategy.num_replicas_in_sync
+        if batch_size % replicas:
+            raise ValueError(f"GANExperiment.batch_size ({batch_size}) must be a multiple of "
+                             f"the number of replicas ({replicas})")
         self.model_dir = model_dir
         self.model = model
         self.dataset_fn = dataset_fn
@@ -108,7 +125,7 @@ class GANExperiment:
             raise ValueError(f"checkpoint step {start} is not a multiple of steps_per_epoch "
                              f"{self.steps_per_epoch}; was the run started with other bindings?")
         dataset = self.dataset_fn(batch_size=self.model.examples_per_step(self.batch_size),
-                                  start=start)
+                                  start=start).with_options(replica_share_options())
         evaluation = cb.PeriodicEvaluation(
             self.evaluator, self.eval_samples, self.path("metrics.json"), self.path("samples.png"),
             log_dir=self.path("logs"), every_epochs=self.eval_every_epochs,
@@ -140,3 +157,15 @@ class GANExperiment:
     def export(self):
         """Writes ``model_dir/export`` from the model's current weights."""
         return export_generator(self.model, self.path("export"))
+
+
+def replica_share_options():
+    """tf.data options under which each worker reads the whole stream and keeps its share.
+
+    Every worker runs the pipeline and its replicas take their contiguous rows of each
+    global batch (auto-sharding by DATA, never by FILE), so a multi-worker run sees the
+    batches of a one-device run in the same order, and resumes exactly at ``start``.
+    """
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return options

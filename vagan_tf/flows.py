@@ -19,6 +19,9 @@ z ~ N(0, I_d), so with y_k the input of block k's inverse (data side),
 Density (``log_prob``) costs K MADE passes; sampling costs K d passes (a while loop
 over coordinates). The IAF (Kingma et al. 2016) is the same chain inverted: its
 sampling is the cheap direction and its density the d-pass one.
+
+Flows compute in float32 under any Keras dtype policy (mixed precision included): a
+log-density sums d K log-scales, which 16-bit floats would round away.
 """
 import functools
 import itertools
@@ -95,7 +98,7 @@ class MADE(keras.layers.Layer):
     def __init__(self, hidden_units=(512, 512), activation="relu", context_dim=None,
                  input_order="left-to-right", log_scale_bound=3.0,
                  kernel_initializer="glorot_uniform", seed=None, name=None):
-        super().__init__(name=name)
+        super().__init__(name=name, dtype="float32")
         if input_order not in INPUT_ORDERS:
             raise ValueError(f"input_order must be one of {INPUT_ORDERS}, got {input_order!r}")
         self.hidden_units = tuple(int(units) for units in hidden_units)
@@ -161,8 +164,8 @@ class _Flow(keras.layers.Layer):
         return tfd.TransformedDistribution(base, self.bijector(context))
 
     def log_prob(self, x, context=None):
-        """log q(x | context), shape x.shape[:-1]."""
-        return self.distribution(context).log_prob(x)
+        """log q(x | context), shape x.shape[:-1], in float32."""
+        return self.distribution(context).log_prob(tf.cast(x, tf.float32))
 
     def sample(self, n, seed=None, context=None):
         """n samples [n, d]; reparameterised, so gradients reach the variables.
@@ -192,7 +195,7 @@ class MAF(_Flow):
 
     def __init__(self, event_dim, num_blocks=8, hidden_units=(512, 512), activation="relu",
                  context_dim=None, log_scale_bound=3.0, name="maf"):
-        super().__init__(name=name)
+        super().__init__(name=name, dtype="float32")
         self.event_dim = int(event_dim)
         self.num_blocks = int(num_blocks)
         self.context_dim = context_dim
@@ -226,7 +229,7 @@ class IAF(_Flow):
     """
 
     def __init__(self, maf, name=None):
-        super().__init__(name=name or f"{maf.name}_inverted")
+        super().__init__(name=name or f"{maf.name}_inverted", dtype="float32")
         self.maf = maf
         self.event_dim = maf.event_dim
         self.context_dim = maf.context_dim

@@ -5,15 +5,24 @@ y*(x) = log p_data(x) / q(x), which is what lets the reverse-KL generator loss
 -E_q[y] minimise KL(q || p_data).
 
 Every objective is a small object selected in gin, e.g.
-``AnnealedGAN.objective = @rkl()``.
+``AnnealedGAN.objective = @rkl()``. Losses are computed in float32 whatever the
+critic's compute dtype (mixed precision), and are means over the examples at hand:
+one replica's share of the global batch under a ``tf.distribute`` strategy (see
+``vagan_tf.distribute``).
 """
 import gin
 import keras
 import tensorflow as tf
 
+from vagan_tf import distribute
+
+
+def _mean(x):
+    return tf.reduce_mean(tf.cast(x, tf.float32))
+
 
 def _mean_softplus(x):
-    return tf.reduce_mean(tf.math.softplus(x))
+    return tf.reduce_mean(tf.math.softplus(tf.cast(x, tf.float32)))
 
 
 class Objective:
@@ -67,7 +76,7 @@ class ReverseKL(_LogisticCritic):
     """
 
     def generator_loss(self, fake_logits):
-        return -tf.reduce_mean(fake_logits)
+        return -_mean(fake_logits)
 
 
 def safe_norm(x, epsilon=1e-12):
@@ -96,26 +105,31 @@ class WassersteinGP(Objective):
         self.epsilon = float(epsilon)
 
     def critic_loss(self, real_logits, fake_logits):
-        return tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
+        return _mean(fake_logits) - _mean(real_logits)
 
     def generator_loss(self, fake_logits):
-        return -tf.reduce_mean(fake_logits)
+        return -_mean(fake_logits)
 
     def penalty(self, critic, real, fake, seed):
         """gamma * mean (||grad y(x_hat)|| - 1)^2 at random interpolates x_hat.
 
         ``critic(x)`` must return the logit (or a tuple whose first entry is it);
-        ``seed`` is a ``keras.random.SeedGenerator`` or an int.
+        ``seed`` is a ``keras.random.SeedGenerator`` or an int. The interpolates and
+        their gradients are float32 (the critic casts its input to its compute dtype);
+        under a strategy eps is this replica's rows of the global batch's draw.
         """
-        batch = tf.shape(real)[0]
-        eps_shape = tf.concat([[batch], tf.ones([len(real.shape) - 1], tf.int32)], 0)
-        eps = keras.random.uniform(eps_shape, seed=seed, dtype=real.dtype)
-        interpolates = eps * real + (1.0 - eps) * tf.stop_gradient(fake)
+        real = tf.cast(real, tf.float32)
+        fake = tf.cast(tf.stop_gradient(fake), tf.float32)
+        ones = tf.ones([len(real.shape) - 1], tf.int32)
+        eps = distribute.replica_rows(
+            lambda n: keras.random.uniform(tf.concat([[n], ones], 0), seed=seed), tf.shape(real)[0])
+        interpolates = eps * real + (1.0 - eps) * fake
         with tf.GradientTape() as tape:
             tape.watch(interpolates)
             logits = critic(interpolates)
             if isinstance(logits, (tuple, list)):
                 logits = logits[0]
+            logits = tf.cast(logits, tf.float32)
         grads = tape.gradient(logits, interpolates)
         slopes = safe_norm(grads, self.epsilon)
         return self.gp_weight * tf.reduce_mean(tf.square(slopes - 1.0))

@@ -13,6 +13,8 @@ differentiate only through h; B is the batch size and F the size of h.
   points and term = lambda_t * mean( sg[r_q(h) - h] * h ), a surrogate of
   lambda_t E_q[log q] whose gradient is lambda_t sigma^2 s_q(h) / (B F).
 * ``no_annealing``: no term, lambda = 0, beta = 1.
+
+The terms are computed in float32 whatever the compute dtype of h (mixed precision).
 """
 import gin
 import keras
@@ -34,6 +36,7 @@ class AnnealingTerm(keras.layers.Layer):
         self.schedule = schedule
         self.denoiser = denoiser
         self.space = space
+        self.built = True  # no variables of its own; the denoiser builds itself
 
     def lam(self, step):
         """lambda_t, a float32 scalar tensor."""
@@ -90,7 +93,8 @@ class LikelihoodAnnealing(AnnealingTerm):
         return real
 
     def generator_term(self, h, lam):
-        residual = tf.stop_gradient(h - self.denoiser(h, training=False))
+        h = tf.cast(h, tf.float32)
+        residual = tf.stop_gradient(h - tf.cast(self.denoiser(h, training=False), tf.float32))
         return lam * tf.reduce_mean(residual * h)
 
 
@@ -110,5 +114,6 @@ class EntropyAnnealing(AnnealingTerm):
         return fake
 
     def generator_term(self, h, lam):
-        residual = tf.stop_gradient(self.denoiser(h, training=False) - h)
+        h = tf.cast(h, tf.float32)
+        residual = tf.stop_gradient(tf.cast(self.denoiser(h, training=False), tf.float32) - h)
         return lam * tf.reduce_mean(residual * h)

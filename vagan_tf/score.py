@@ -14,6 +14,7 @@ import gin
 import keras
 import tensorflow as tf
 
+from vagan_tf import distribute
 from vagan_tf.configurable import keras_configurable
 
 
@@ -38,10 +39,18 @@ class DenoisingAutoencoder(keras.Model):
         return self.network(x, training=training)
 
     def denoising_loss(self, x, training=True):
-        """mean over batch and coordinates of (r(x + sigma xi) - x)^2."""
-        x = tf.stop_gradient(x)
-        noise = keras.random.normal(tf.shape(x), seed=self.seed_generator, dtype=x.dtype)
-        restored = self(x + self.sigma * noise, training=training)
+        """mean over batch and coordinates of (r(x + sigma xi) - x)^2, in float32.
+
+        Under a ``tf.distribute`` strategy xi is this replica's rows of the global
+        batch's draw and the mean is over this replica's share of the batch.
+        """
+        x = tf.cast(tf.stop_gradient(x), tf.float32)
+        event_shape = tf.shape(x)[1:]
+        noise = distribute.replica_rows(
+            lambda n: keras.random.normal(tf.concat([[n], event_shape], 0),
+                                          seed=self.seed_generator),
+            tf.shape(x)[0])
+        restored = tf.cast(self(x + self.sigma * noise, training=training), tf.float32)
         return tf.reduce_mean(tf.square(restored - x))
 
     def score(self, x):
@@ -64,7 +73,6 @@ class DenoisingAutoencoder(keras.Model):
         x = data[0] if isinstance(data, (tuple, list)) else data
         with tf.GradientTape() as tape:
             loss = self.denoising_loss(x)
-        variables = self.network.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        distribute.descend(self.optimizer, tape, loss, self.network.trainable_variables)
         self.loss_tracker.update_state(loss)
-        return {"denoiser_loss": self.loss_tracker.result()}
+        return distribute.fit_logs({"denoiser_loss": self.loss_tracker.result()})

@@ -1,7 +1,8 @@
 """AnnealedGAN: a GAN whose generator loss carries a scheduled annealing term.
 
 One call of ``train_step`` (t = the model's ``step``) does, for a real batch
-x of size n_critic * B split into n_critic critic batches:
+x of size n_critic * B split into n_critic critic batches (batch i: the examples
+i, i + n_critic, i + 2 n_critic, ...):
 
 1. for each critic batch: critic update on
        L_D = objective.critic_loss(y_real, y_fake) + objective.penalty(D, x, G(z)),
@@ -10,11 +11,19 @@ x of size n_critic * B split into n_critic critic batches:
        L_G = objective.generator_loss(y_fake) + annealing.generator_term(h(G(z)), lambda_t),
    with gradients to the generator only;
 3. t <- t + 1.
+
+Under a ``tf.distribute`` strategy each replica runs this step on its share of the
+global batch (see ``vagan_tf.distribute``): every loss is a mean over the global batch
+(``distribute.descend``) and every noise draw the replica's rows of the global draw
+(``distribute.replica_rows``). Critic batch i takes every n_critic-th example so that it
+is the same set of examples whether the global batch is split into replicas' shares
+first or not.
 """
 import gin
 import keras
 import tensorflow as tf
 
+from vagan_tf import distribute
 from vagan_tf.configurable import keras_configurable
 from vagan_tf.latents import NormalLatent
 from vagan_tf.objectives import JensenShannon
@@ -61,14 +70,19 @@ class AnnealedGAN(keras.Model):
 
     # ------------------------------------------------------------------ set-up
     def compile(self, generator_optimizer, critic_optimizer, denoiser_optimizer=None, **kwargs):
-        """One optimizer per network; ``denoiser_optimizer`` is needed iff the term has a denoiser."""
+        """One optimizer per network; ``denoiser_optimizer`` is needed iff the term has a denoiser.
+
+        Under the 'mixed_float16' dtype policy each is wrapped in a LossScaleOptimizer.
+        """
         super().compile(**kwargs)
         if self.denoiser is not None and denoiser_optimizer is None:
             raise ValueError(f"{type(self.annealing).__name__} trains a denoiser: "
                              "pass denoiser_optimizer to compile()")
-        self.generator_optimizer = generator_optimizer
-        self.critic_optimizer = critic_optimizer
-        self.denoiser_optimizer = denoiser_optimizer if self.denoiser is not None else None
+        policy = self.dtype_policy
+        self.generator_optimizer = distribute.loss_scaled(generator_optimizer, policy)
+        self.critic_optimizer = distribute.loss_scaled(critic_optimizer, policy)
+        self.denoiser_optimizer = (distribute.loss_scaled(denoiser_optimizer, policy)
+                                   if self.denoiser is not None else None)
 
     @property
     def optimizers_by_name(self):
@@ -113,13 +127,15 @@ class AnnealedGAN(keras.Model):
         self.critic_optimizer.build(self.discriminator.trainable_variables)
         if self.denoiser_optimizer is not None:
             self.denoiser_optimizer.build(self.denoiser.trainable_variables)
+        self.built = True  # or fit under a strategy would build it by calling it on real data
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
     def sample(self, n, seed=None):
-        """n generated points, x = G(z) with the generator in inference mode."""
-        return self.generator(self.latent.sample((n, self.latent_dim), seed=seed), training=False)
+        """n generated points, x = G(z) with the generator in inference mode, in float32."""
+        z = self.latent.sample((n, self.latent_dim), seed=seed)
+        return tf.cast(self.generator(z, training=False), tf.float32)
 
     # ------------------------------------------------------------------ checks
     def _real_batch(self, data):
@@ -136,24 +152,27 @@ class AnnealedGAN(keras.Model):
         if batch is not None and batch % self.n_critic:
             raise ValueError(f"AnnealedGAN with n_critic={self.n_critic} expects a real batch "
                              f"size divisible by {self.n_critic}; got {batch}")
-        return tf.cast(x, self.compute_dtype)
+        return tf.cast(x, tf.float32)  # each network casts its inputs to its compute dtype
 
     # ------------------------------------------------------------------ steps
     def _logits(self, x):
         return self.discriminator(x, training=True)[0]
 
+    def _latents(self, batch):
+        """This replica's ``batch`` latents of the global batch's draw."""
+        return distribute.replica_rows(
+            lambda n: self.latent.sample((n, self.latent_dim), seed=self.seed_generator), batch)
+
     def _critic_step(self, real):
-        batch = tf.shape(real)[0]
-        z = self.latent.sample((batch, self.latent_dim), seed=self.seed_generator)
-        fake = self.generator(z, training=True)
+        fake = self.generator(self._latents(tf.shape(real)[0]), training=True)
         with tf.GradientTape() as tape:
             real_logits, real_features = self.discriminator(real, training=True)
             fake_logits, fake_features = self.discriminator(fake, training=True)
             loss = self.objective.critic_loss(real_logits, fake_logits)
             penalty = self.objective.penalty(self._logits, real, fake, self.seed_generator)
             total = loss + penalty
-        variables = self.discriminator.trainable_variables
-        self.critic_optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        distribute.descend(self.critic_optimizer, tape, total,
+                           self.discriminator.trainable_variables)
         self.trackers["critic_loss"].update_state(loss)
         if self.objective.has_penalty:
             self.trackers["gradient_penalty"].update_state(penalty)
@@ -166,8 +185,7 @@ class AnnealedGAN(keras.Model):
     def _denoiser_step(self, points):
         with tf.GradientTape() as tape:
             loss = self.denoiser.denoising_loss(points)
-        variables = self.denoiser.trainable_variables
-        self.denoiser_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        distribute.descend(self.denoiser_optimizer, tape, loss, self.denoiser.trainable_variables)
         self.trackers["denoiser_loss"].update_state(loss)
 
     def generator_loss(self, z, lam):
@@ -179,30 +197,40 @@ class AnnealedGAN(keras.Model):
         return adversarial + term, adversarial
 
     def _generator_step(self, batch, lam):
-        z = self.latent.sample((batch, self.latent_dim), seed=self.seed_generator)
+        z = self._latents(batch)
         with tf.GradientTape() as tape:
             loss, adversarial = self.generator_loss(z, lam)
-        variables = self.generator.trainable_variables
-        self.generator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        distribute.descend(self.generator_optimizer, tape, loss,
+                           self.generator.trainable_variables)
         self.trackers["generator_loss"].update_state(adversarial)
+
+    def _critic_batches(self, real):
+        """[n_critic, B, ...]: critic batch i holds the examples i, i + n_critic, ... of real."""
+        interleaved = tf.reshape(real, [-1, self.n_critic, *self.data_shape])
+        return tf.transpose(interleaved, [1, 0, *range(2, 2 + len(self.data_shape))])
+
+    def _critic_steps(self, real):
+        critic_batches = self._critic_batches(real)
+        if self.n_critic == 1 or tf.distribute.has_strategy():
+            # under a strategy the gradients' all-reduce may not sit in graph control flow
+            for i in range(self.n_critic):
+                self._critic_step(critic_batches[i])
+            return
+
+        # one traced critic step in a graph loop, not n_critic unrolled copies:
+        # W-GAN-GP's double backprop through the convolutions compiles 5x faster
+        def critic_step(i):
+            self._critic_step(critic_batches[i])
+            return i + 1
+
+        tf.while_loop(lambda i: i < self.n_critic, critic_step, [tf.constant(0)])
 
     def train_step(self, data):
         real = self._real_batch(data)
-        if self.n_critic == 1:
-            self._critic_step(real)
-        else:
-            # one traced critic step in a graph loop, not n_critic unrolled copies:
-            # W-GAN-GP's double backprop through the convolutions compiles 5x faster
-            critic_batches = tf.reshape(real, [self.n_critic, -1, *self.data_shape])
-
-            def critic_step(i):
-                self._critic_step(critic_batches[i])
-                return i + 1
-
-            tf.while_loop(lambda i: i < self.n_critic, critic_step, [tf.constant(0)])
+        self._critic_steps(real)
         lam = self.annealing.lam(self.step)
         self._generator_step(tf.shape(real)[0] // self.n_critic, lam)
         self.step.assign_add(1)
         logs = {m.name: m.result() for m in self.metrics}
         logs.update(**{"lambda": lam, "beta": self.annealing.beta(lam)})
-        return logs
+        return distribute.fit_logs(logs)

@@ -21,12 +21,17 @@ maximum likelihood on generated points, so it follows q and keeps w small. One
 ``critic=None`` is the critic-free ablation (w = 0: the flow stands in for q).
 The logged ``kl_up_to_log_z`` is mean[w + log nu - log u] over the generator batch,
 an estimate of KL(q || u / Z) - log Z.
+
+Points x = G(eps) are cast to float32 before the flow, the critic's loss and log u
+see them (mixed precision computes only the networks in 16 bits). Under a
+``tf.distribute`` strategy each replica draws its rows of the global batch's noise
+and every loss is a global-batch mean (see ``vagan_tf.distribute``).
 """
 import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import annealing
+from vagan_tf import annealing, distribute
 from vagan_tf.configurable import keras_configurable
 from vagan_tf.latents import NormalLatent
 
@@ -39,7 +44,8 @@ class UnnormalizedGAN(keras.Model):
 
     Args:
       generator: keras model eps [B, latent_dim] -> x [B, d].
-      flow: a ``flows.MAF`` (or any layer with ``log_prob(x)`` and ``sample(n)``) over R^d.
+      flow: a ``flows.MAF`` or ``flows.IAF`` over R^d (any layer with ``log_prob(x)`` and
+        ``bijector()``, the map of its N(0, I_d) base to x).
       target: an object with ``log_prob(x) -> [n]`` (``targets.banana()`` ...) and ``dim``.
       latent_dim: size of eps.
       critic: keras model x -> logit [B, 1] (or [logit, features]); None for the ablation.
@@ -87,13 +93,18 @@ class UnnormalizedGAN(keras.Model):
 
     # ------------------------------------------------------------------ set-up
     def compile(self, generator_optimizer, flow_optimizer, critic_optimizer=None, **kwargs):
-        """One optimizer per network; ``critic_optimizer`` is needed iff there is a critic."""
+        """One optimizer per network; ``critic_optimizer`` is needed iff there is a critic.
+
+        Under the 'mixed_float16' dtype policy each is wrapped in a LossScaleOptimizer.
+        """
         super().compile(**kwargs)
         if self.critic is not None and critic_optimizer is None:
             raise ValueError("UnnormalizedGAN has a critic: pass critic_optimizer to compile()")
-        self.generator_optimizer = generator_optimizer
-        self.flow_optimizer = flow_optimizer
-        self.critic_optimizer = critic_optimizer if self.critic is not None else None
+        policy = self.dtype_policy
+        self.generator_optimizer = distribute.loss_scaled(generator_optimizer, policy)
+        self.flow_optimizer = distribute.loss_scaled(flow_optimizer, policy)
+        self.critic_optimizer = (distribute.loss_scaled(critic_optimizer, policy)
+                                 if self.critic is not None else None)
 
     @property
     def optimizers_by_name(self):
@@ -121,13 +132,15 @@ class UnnormalizedGAN(keras.Model):
             self.critic_optimizer.build(self.critic.trainable_variables)
         self.generator_optimizer.build(self.generator.trainable_variables)
         self.flow_optimizer.build(self.flow.trainable_variables)
+        self.built = True  # or fit under a strategy would build it by calling it on data
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
     def sample(self, n, seed=None):
-        """n generated points x = G(eps)."""
-        return self.generator(self.latent.sample((n, self.latent_dim), seed=seed), training=False)
+        """n generated points x = G(eps), in float32."""
+        z = self.latent.sample((n, self.latent_dim), seed=seed)
+        return tf.cast(self.generator(z, training=False), tf.float32)
 
     def lam(self):
         return self.schedule(self.step) if self.schedule is not None else tf.constant(0.0)
@@ -139,33 +152,37 @@ class UnnormalizedGAN(keras.Model):
 
     # ------------------------------------------------------------------ steps
     def _generate(self, batch, training=True):
-        z = self.latent.sample((batch, self.latent_dim), seed=self.seed_generator)
-        return self.generator(z, training=training)
+        """G(eps) in float32 for this replica's ``batch`` rows of the global batch's eps."""
+        z = distribute.replica_rows(
+            lambda n: self.latent.sample((n, self.latent_dim), seed=self.seed_generator), batch)
+        return tf.cast(self.generator(z, training=training), tf.float32)
+
+    def _flow_samples(self, batch):
+        """x_nu ~ nu: the flow's bijector applied to this replica's rows of N(0, I) noise."""
+        base = distribute.replica_rows(
+            lambda n: keras.random.normal((n, self.flow.event_dim), seed=self.seed_generator),
+            batch)
+        return self.flow.bijector().forward(base)
 
     def _critic_logit(self, x):
         out = self.critic(x, training=True)
-        return out[0] if isinstance(out, (list, tuple)) else out
+        return tf.cast(out[0] if isinstance(out, (list, tuple)) else out, tf.float32)
 
     def _flow_step(self, batch):
         x = tf.stop_gradient(self._generate(batch))
         with tf.GradientTape() as tape:
             loss = -tf.reduce_mean(self.flow.log_prob(x))
-        variables = self.flow.trainable_variables
-        self.flow_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        distribute.descend(self.flow_optimizer, tape, loss, self.flow.trainable_variables)
         self.trackers["flow_loss"].update_state(loss)
 
     def _critic_step(self, batch):
         x_q = tf.stop_gradient(self._generate(batch))
-        x_nu = tf.stop_gradient(self.flow.sample(batch, seed=self._stateless_seed()))
+        x_nu = tf.stop_gradient(self._flow_samples(batch))
         with tf.GradientTape() as tape:
             loss = (tf.reduce_mean(tf.nn.softplus(-self._critic_logit(x_q)))
                     + tf.reduce_mean(tf.nn.softplus(self._critic_logit(x_nu))))
-        variables = self.critic.trainable_variables
-        self.critic_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        distribute.descend(self.critic_optimizer, tape, loss, self.critic.trainable_variables)
         self.trackers["critic_loss"].update_state(loss)
-
-    def _stateless_seed(self):
-        return keras.random.randint([2], 0, 2**30, seed=self.seed_generator)
 
     def generator_loss(self, x, lam):
         """(L_G, mean[w + log nu - log u], mean log u) at generated points x."""
@@ -183,8 +200,8 @@ class UnnormalizedGAN(keras.Model):
         with tf.GradientTape() as tape:
             x = self._generate(batch)
             loss, kl, log_u = self.generator_loss(x, lam)
-        variables = self.generator.trainable_variables
-        self.generator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        distribute.descend(self.generator_optimizer, tape, loss,
+                           self.generator.trainable_variables)
         self.trackers["generator_loss"].update_state(loss)
         self.trackers["kl_up_to_log_z"].update_state(kl)
         self.trackers["target_log_prob"].update_state(log_u)
@@ -201,4 +218,4 @@ class UnnormalizedGAN(keras.Model):
         self.step.assign_add(1)
         logs = {m.name: m.result() for m in self.metrics}
         logs.update(**{"lambda": lam, "beta": self.beta(lam)})
-        return logs
+        return distribute.fit_logs(logs)
