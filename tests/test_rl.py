@@ -18,6 +18,7 @@ from vagan_tf import cli
 from vagan_tf.flows import MAF
 from vagan_tf.rl import soft_q
 from vagan_tf.rl.agent import SoftQAgent, to_env_action
+from vagan_tf.rl.experiment import export_policy_sampler
 from vagan_tf.rl.networks import PolicySampler, pair_critic
 from vagan_tf.rl.policy_update import (AmortizedSVGDUpdate, UGANPolicyUpdate,
                                        fixed_to_updated_kernel, log_abs_det_tanh)
@@ -355,6 +356,30 @@ def test_vagan_train_on_swimmer_logs_returns_checkpoints_resumes_and_exports(tmp
     actions = sample_export_without_vagan_tf(model_dir / "export", np.zeros((500, 8)))
     assert actions.shape == (500, 2) and actions.dtype == np.float32
     assert np.all(np.abs(actions) <= 1.0) and actions.std(0).min() > 1e-3
+
+
+def test_vagan_sample_draws_one_action_per_observation_row_and_checks_the_rows(tmp_path):
+    keras.utils.set_random_seed(0)
+    sampler = PolicySampler(3, 2, width=8, depth=1)
+    export_policy_sampler(sampler, np.array([-1.0, 0.0]), np.array([1.0, 4.0]),
+                          str(tmp_path / "export"))
+    observations = np.repeat(np.array([[0.0, 1.0, -1.0], [5.0, 5.0, 5.0]], np.float32), 5000, 0)
+    np.save(tmp_path / "s.npy", observations)
+    cli.main(["sample", "--model_dir", str(tmp_path), "--observations", str(tmp_path / "s.npy"),
+              "--out", str(tmp_path / "a.npy")])
+    actions = np.load(tmp_path / "a.npy")
+    assert actions.shape == (10000, 2)
+    assert np.all(actions >= [-1.0, 0.0]) and np.all(actions <= [1.0, 4.0])
+    # the action law depends on the state: the blocks' means differ by far more than their
+    # standard errors (~0.01), which an export ignoring the observations would not do
+    assert np.abs(actions[:5000].mean(0) - actions[5000:].mean(0)).max() > 0.1
+
+    np.save(tmp_path / "bad.npy", observations[:, :2])
+    with pytest.raises(SystemExit, match=r"shape \(10000, 2\).*expects \[n, 3\]"):
+        cli.main(["sample", "--model_dir", str(tmp_path), "--observations",
+                  str(tmp_path / "bad.npy"), "--out", str(tmp_path / "a.npy")])
+    with pytest.raises(SystemExit, match="samples per observation; give --observations"):
+        cli.main(["sample", "--model_dir", str(tmp_path), "--out", str(tmp_path / "a.npy")])
 
 
 def sample_export_without_vagan_tf(export_dir, observations):

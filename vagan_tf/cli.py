@@ -3,6 +3,7 @@
     vagan train  --gin_file F [--gin_file G ...] [--gin_param 'x.y=1' ...] --model_dir D
     vagan export --model_dir D [--gin_param ...]
     vagan sample --model_dir D -n N --out X.npy|X.png
+    vagan sample --model_dir D --observations S.npy --out A.npy   (policy exports)
 
 ``train`` parses every gin file and binding before anything is built, so a
 misspelt binding fails at once and names itself; rerunning it on the same D
@@ -78,6 +79,28 @@ def _export(args):
     print(f"vagan: exported step {step} to {run.export()}")
 
 
+def _sample_argument(sampler, export_dir, observations_path, n):
+    """What ``sampler.sample`` takes: a count n, or the rows of ``observations_path`` [n, d]
+    for an export that samples per observation (a policy sampler)."""
+    import numpy as np
+    import tensorflow as tf
+
+    [spec], _ = sampler.sample.concrete_functions[0].structured_input_signature
+    if not spec.dtype.is_floating:
+        if observations_path:
+            raise SystemExit(f"vagan sample: {export_dir} samples a count, not per observation; "
+                             f"drop --observations")
+        return tf.constant(n, tf.int32)
+    if not observations_path:
+        raise SystemExit(f"vagan sample: {export_dir} samples per observation; give "
+                         f"--observations X.npy with rows of {spec.shape[1]} values")
+    observations = np.load(observations_path)
+    if observations.ndim != 2 or observations.shape[1] != spec.shape[1]:
+        raise SystemExit(f"vagan sample: {observations_path} has shape {observations.shape}; "
+                         f"{export_dir} expects [n, {spec.shape[1]}]")
+    return tf.constant(observations, tf.float32)
+
+
 def _sample(args):
     import numpy as np
     import tensorflow as tf
@@ -88,7 +111,8 @@ def _sample(args):
     if not os.path.isdir(export_dir):
         raise SystemExit(f"vagan sample: {export_dir} not found; run `vagan export` first")
     sampler = tf.saved_model.load(export_dir)  # keep a reference: it owns the variables
-    samples = sampler.sample(tf.constant(args.n, tf.int32)).numpy()
+    samples = sampler.sample(_sample_argument(sampler, export_dir, args.observations,
+                                              args.n)).numpy()
     if args.out.endswith(".npy"):
         np.save(args.out, samples)
     elif args.out.endswith(".png"):
@@ -113,6 +137,8 @@ def build_parser():
     sample = commands.add_parser("sample", help="draw samples from D/export")
     sample.add_argument("--model_dir", required=True)
     sample.add_argument("-n", type=int, default=1000)
+    sample.add_argument("--observations", help="X.npy [n, d]: one sample per row, for exports "
+                        "that sample per observation (soft Q-learning policies)")
     sample.add_argument("--out", required=True, help="X.npy or X.png")
     sample.set_defaults(run=_sample)
     return parser

@@ -7,7 +7,8 @@
     D/checkpoints/            tf.train checkpoints (networks, optimizers, replay buffer, RNG,
                               environment steps), one per epoch
     D/logs/                   TensorBoard: train/episode_return at the step each episode
-                              ended, eval/return, losses, seconds_per_env_step
+                              ended, eval/return, losses, seconds_per_env_step (wall) and
+                              cpu_seconds_per_env_step (the process's CPU time)
     D/metrics.json            one record per epoch [{"step": environment steps, ...}, ...]
     D/export/                 SavedModel with sample(observations) -> actions
 
@@ -136,7 +137,7 @@ class RLExperiment:
         step = epoch * self.steps_per_epoch
         loop.reset(seed=self.seed * 1_000_003 + epoch)
         episode_returns, iterations = [], 0
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         with writer.as_default():
             for _ in range(self.steps_per_epoch):
                 finished = loop.step()
@@ -148,6 +149,7 @@ class RLExperiment:
                     self.agent.train_iteration()
                     iterations += 1
             seconds = time.perf_counter() - started
+            cpu_seconds = time.process_time() - started_cpu
             losses = self.agent.mean_losses() if iterations else {}
             bad = sorted(name for name, value in losses.items() if not math.isfinite(value))
             if bad:
@@ -159,10 +161,11 @@ class RLExperiment:
                       "train_return": float(np.mean(episode_returns)) if episode_returns else None,
                       "eval_return": self._evaluate(step),
                       "seconds_per_env_step": seconds / self.steps_per_epoch,
+                      "cpu_seconds_per_env_step": cpu_seconds / self.steps_per_epoch,
                       "train_iterations": iterations, **losses}
             if record["eval_return"] is not None:
                 tf.summary.scalar("eval/return", record["eval_return"], step=step)
-            for name in ["seconds_per_env_step", *losses]:
+            for name in ["seconds_per_env_step", "cpu_seconds_per_env_step", *losses]:
                 tf.summary.scalar(f"train/{name}", record[name], step=step)
         self.env_steps.assign(step)  # after the evaluation, whose noise the checkpoint then holds
         self.checkpoint_manager.save(checkpoint_number=step)

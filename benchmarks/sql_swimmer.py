@@ -1,0 +1,137 @@
+"""Soft Q-learning on Swimmer-v5: learning curves of the U-GAN and amortised-SVGD samplers.
+
+Trains (or resumes) one ``vagan train`` run per (sampler, seed) in ``ROOT/<sampler>_<seed>``,
+``--parallel`` subprocesses at a time, each on ``--threads`` TensorFlow threads:
+
+    vagan train --gin_file rl/swimmer.gin (or rl/swimmer_svgd.gin) \
+        --gin_param TOTAL_ENV_STEPS=<env_steps> --gin_param SoftQAgent.seed=<seed> \
+        --gin_param RLExperiment.seed=<seed> --model_dir ROOT/<sampler>_<seed>
+
+then reads every run's ``metrics.json`` and draws the evaluation return (one deterministic-
+seeded episode after each 1000 environment steps) against environment steps: one thin line
+per seed, the mean over seeds thick. Prints per run the final return (mean of the last
+``--last`` evaluations) and the wall and CPU milliseconds per environment step (an
+environment step plus one training iteration, averaged over the epochs after warm-up), and
+writes them to ``--out``. Re-running with a larger ``--env_steps`` extends the runs.
+
+    pip install -e ".[rl]"
+    python benchmarks/sql_swimmer.py --env_steps 20000 --seeds 0 1 --threads 1 --parallel 2
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+GIN_FILES = {"ugan": "rl/swimmer.gin", "svgd": "rl/swimmer_svgd.gin"}
+LABELS = {"ugan": "U-GAN sampler + conditional MAF", "svgd": "amortised SVGD"}
+COLORS = {"ugan": "tab:red", "svgd": "tab:blue"}
+
+
+def train_command(sampler, seed, env_steps, model_dir, jit_compile):
+    params = [f"TOTAL_ENV_STEPS = {env_steps}", f"SoftQAgent.seed = {seed}",
+              f"RLExperiment.seed = {seed}", f"SoftQAgent.jit_compile = {jit_compile}",
+              "RLExperiment.verbose = 1"]
+    command = [sys.executable, "-m", "vagan_tf.cli", "train", "--gin_file", GIN_FILES[sampler],
+               "--model_dir", model_dir]
+    for param in params:
+        command += ["--gin_param", param]
+    return command
+
+
+def train_all(runs, env_steps, threads, parallel, jit_compile):
+    """Runs ``vagan train`` for every (sampler, seed, model_dir), ``parallel`` at a time."""
+    env = dict(os.environ)
+    if threads:
+        env.update(TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS=str(threads))
+    pending, running = list(runs), []
+    while pending or running:
+        while pending and len(running) < parallel:
+            sampler, seed, model_dir = pending.pop(0)
+            os.makedirs(model_dir, exist_ok=True)
+            log = open(os.path.join(model_dir, "train.log"), "a", encoding="utf-8")
+            command = train_command(sampler, seed, env_steps, model_dir,
+                                    jit_compile and sampler == "ugan")
+            running.append((model_dir, subprocess.Popen(command, stdout=log,
+                                                        stderr=subprocess.STDOUT, env=env)))
+        model_dir, process = running.pop(0)
+        if process.wait():
+            raise SystemExit(f"{model_dir}: vagan train failed; see {model_dir}/train.log")
+
+
+def summarise(sampler, seed, model_dir, last, warmup_epochs=1):
+    with open(os.path.join(model_dir, "metrics.json"), encoding="utf-8") as f:
+        records = json.load(f)
+    trained = [r for r in records if r["train_iterations"]][warmup_epochs:] or records
+    return {"sampler": sampler, "seed": seed, "model_dir": model_dir,
+            "env_steps": records[-1]["step"],
+            "steps": [r["step"] for r in records],
+            "eval_return": [r["eval_return"] for r in records],
+            "final_return": float(np.mean([r["eval_return"] for r in records[-last:]])),
+            "ms_per_env_step": 1000 * float(np.mean([r["seconds_per_env_step"]
+                                                     for r in trained])),
+            "cpu_ms_per_env_step": 1000 * float(np.mean([r["cpu_seconds_per_env_step"]
+                                                         for r in trained]))}
+
+
+def plot(summaries, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for sampler in GIN_FILES:
+        mine = [s for s in summaries if s["sampler"] == sampler]
+        if not mine:
+            continue
+        for s in mine:
+            ax.plot(s["steps"], s["eval_return"], color=COLORS[sampler], alpha=0.3, lw=0.8)
+        length = min(len(s["steps"]) for s in mine)
+        mean = np.mean([s["eval_return"][:length] for s in mine], axis=0)
+        ms = np.mean([s["cpu_ms_per_env_step"] for s in mine])
+        ax.plot(mine[0]["steps"][:length], mean, color=COLORS[sampler], lw=2,
+                label=f"{LABELS[sampler]} ({len(mine)} seeds, {ms:.0f} CPU ms/step)")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("evaluation return (1 episode)")
+    ax.set_title("Soft Q-learning on Swimmer-v5")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samplers", nargs="+", default=list(GIN_FILES), choices=list(GIN_FILES))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument("--env_steps", type=int, default=20000)
+    parser.add_argument("--root", default="runs/sql_swimmer")
+    parser.add_argument("--threads", type=int, default=1, help="TF threads per run (0: all)")
+    parser.add_argument("--parallel", type=int, default=1, help="runs at a time")
+    parser.add_argument("--no_jit", dest="jit_compile", action="store_false",
+                        help="U-GAN iterations without XLA")
+    parser.add_argument("--plot_only", action="store_true", help="summarise existing runs")
+    parser.add_argument("--last", type=int, default=5, help="evaluations in the final return")
+    parser.add_argument("--png", default="docs/sql_swimmer.png")
+    parser.add_argument("--out", default="benchmarks/results/sql_swimmer.json")
+    args = parser.parse_args()
+
+    runs = [(sampler, seed, os.path.join(args.root, f"{sampler}_{seed}"))
+            for seed in args.seeds for sampler in args.samplers]
+    if not args.plot_only:
+        train_all(runs, args.env_steps, args.threads, args.parallel, args.jit_compile)
+    summaries = [summarise(*run, last=args.last) for run in runs]
+    for s in summaries:
+        print(f"{s['sampler']:5s} seed {s['seed']}: {s['env_steps']} env steps, final return "
+              f"{s['final_return']:7.2f}, {s['ms_per_env_step']:6.1f} wall ms/step, "
+              f"{s['cpu_ms_per_env_step']:6.1f} CPU ms/step")
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump(summaries, f, indent=1)
+    plot(summaries, args.png)
+    print(f"wrote {args.out} and {args.png}")
+
+
+if __name__ == "__main__":
+    main()
