@@ -10,7 +10,8 @@ Gaussian energy log u = -||x||^2 / 2, batch 64, in one process:
 * MAF-RKL (``ReverseKLFlow``): backpropagation through the MAF's sampling pass (K d passes);
 * IAF-RKL (``ReverseKLFlow(inverse=True)``): the cheap direction, K passes.
 
-Prints seconds per step and the ratio to U-GAN (3 flow steps) for each d. The ratio is what pairing
+Prints CPU seconds per step (the process's CPU time: with --threads 1 the wall time of an
+unloaded core, and fair when other jobs share the machine) and the ratio to U-GAN (3 flow steps) for each d. The ratio is what pairing
 buys over training the flow by reverse KL directly.
 
     python benchmarks/ugan_speed.py --steps 5 --threads 1
@@ -63,9 +64,9 @@ def reverse_kl(dim, inverse):
 def seconds_per_step(model, steps):
     stream = data.step_counter(BATCH)
     model.fit(stream, steps_per_epoch=2, epochs=1, verbose=0)  # trace and warm up
-    start = time.perf_counter()
+    start = time.process_time()
     model.fit(stream, steps_per_epoch=steps, epochs=1, verbose=0)
-    return (time.perf_counter() - start) / steps
+    return (time.process_time() - start) / steps
 
 
 def main():

@@ -19,14 +19,13 @@ run trains on several devices or workers: ``batch_size`` is then the global batc
 split evenly between the replicas, and checkpoints are interchangeable with those of
 a one-device run of the same config.
 """
-import os
-
 import gin
 import keras
 import tensorflow as tf
 
 from vagan_tf import callbacks as cb
 from vagan_tf.export import export_generator
+from vagan_tf.run_directory import RunDirectory
 
 gin.external_configurable(keras.optimizers.Adam, "Adam", module="keras.optimizers")
 gin.external_configurable(keras.optimizers.SGD, "SGD", module="keras.optimizers")
@@ -35,7 +34,7 @@ gin.external_configurable(keras.optimizers.schedules.CosineDecay, "CosineDecay",
 
 
 @gin.configurable
-class GANExperiment:
+class GANExperiment(RunDirectory):
     """Builds the model, optimizers and pipeline from gin and trains with ``model.fit``.
 
     Args:
@@ -105,25 +104,12 @@ class GANExperiment:
         self.checkpoint_manager = tf.train.CheckpointManager(
             self.checkpoint, self.path("checkpoints"), max_to_keep=checkpoints_to_keep)
 
-    def path(self, *names):
-        return os.path.join(self.model_dir, *names)
-
-    def restore(self):
-        """Restores the latest checkpoint, if any; returns the step it resumes at."""
-        latest = self.checkpoint_manager.latest_checkpoint
-        if latest:
-            self.checkpoint.restore(latest).assert_existing_objects_matched()
+    def step(self):
         return int(self.model.step.numpy())
 
     def train(self):
         """Trains to ``total_steps`` (resuming if possible), then exports; returns the last evaluation."""
-        os.makedirs(self.model_dir, exist_ok=True)
-        with open(self.path("config.gin"), "w", encoding="utf-8") as f:
-            f.write(gin.config_str())
-        start = self.restore()
-        if start % self.steps_per_epoch:
-            raise ValueError(f"checkpoint step {start} is not a multiple of steps_per_epoch "
-                             f"{self.steps_per_epoch}; was the run started with other bindings?")
+        start = self.begin()
         dataset = self.dataset_fn(batch_size=self.model.examples_per_step(self.batch_size),
                                   start=start).with_options(replica_share_options())
         evaluation = cb.PeriodicEvaluation(
@@ -146,8 +132,7 @@ class GANExperiment:
                            initial_epoch=start // self.steps_per_epoch,
                            steps_per_epoch=self.steps_per_epoch, callbacks=callbacks,
                            shuffle=False, verbose=self.verbose)
-        with open(self.path("operative_config.gin"), "w", encoding="utf-8") as f:
-            f.write(gin.operative_config_str())
+        self.write_operative_config()
         if evaluation.last_record is None:  # nothing left to train: evaluate the restored model
             evaluation.set_model(self.model)
             evaluation.evaluate()

@@ -19,7 +19,6 @@ takes the steps the uninterrupted run would have taken. Running ``train()`` agai
 the same directory resumes.
 """
 import math
-import os
 import time
 
 import gin
@@ -30,6 +29,7 @@ import tensorflow as tf
 from vagan_tf.callbacks import NonFiniteLossError, append_record
 from vagan_tf.export import write_atomically
 from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env
+from vagan_tf.run_directory import RunDirectory
 
 
 def export_policy_sampler(sampler, action_low, action_high, path):
@@ -55,7 +55,7 @@ def export_policy_sampler(sampler, action_low, action_high, path):
 
 
 @gin.configurable
-class RLExperiment:
+class RLExperiment(RunDirectory):
     """Builds the environment and agent from gin and runs soft Q-learning.
 
     Args:
@@ -95,33 +95,19 @@ class RLExperiment:
         self.checkpoint_manager = tf.train.CheckpointManager(
             self.checkpoint, self.path("checkpoints"), max_to_keep=checkpoints_to_keep)
 
-    def path(self, *names):
-        return os.path.join(self.model_dir, *names)
-
-    def restore(self):
-        """Restores the latest checkpoint, if any; returns the environment step it resumes at."""
-        latest = self.checkpoint_manager.latest_checkpoint
-        if latest:
-            self.checkpoint.restore(latest).assert_existing_objects_matched()
+    def step(self):
         return int(self.env_steps.numpy())
 
     def train(self):
         """Trains to ``total_env_steps`` (resuming if possible), exports, returns the record."""
-        os.makedirs(self.model_dir, exist_ok=True)
-        with open(self.path("config.gin"), "w", encoding="utf-8") as f:
-            f.write(gin.config_str())
-        start = self.restore()
-        if start % self.steps_per_epoch:
-            raise ValueError(f"checkpoint step {start} is not a multiple of steps_per_epoch "
-                             f"{self.steps_per_epoch}; was the run started with other bindings?")
+        start = self.begin()
         writer = tf.summary.create_file_writer(self.path("logs"))
         loop = EnvironmentLoop(self.env, self.agent)
         record = None
         for epoch in range(start // self.steps_per_epoch,
                            self.total_env_steps // self.steps_per_epoch):
             record = self._run_epoch(epoch, loop, writer)
-        with open(self.path("operative_config.gin"), "w", encoding="utf-8") as f:
-            f.write(gin.operative_config_str())
+        self.write_operative_config()
         if record is None:  # nothing left to train: evaluate the restored policy
             record = {"step": start, "eval_return": self._evaluate(start)}
         self.export()
