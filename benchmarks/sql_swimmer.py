@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -56,9 +57,13 @@ def train_all(runs, env_steps, threads, parallel, jit_compile):
                                     jit_compile and sampler == "ugan")
             running.append((model_dir, subprocess.Popen(command, stdout=log,
                                                         stderr=subprocess.STDOUT, env=env)))
-        model_dir, process = running.pop(0)
-        if process.wait():
-            raise SystemExit(f"{model_dir}: vagan train failed; see {model_dir}/train.log")
+        time.sleep(1)
+        for model_dir, process in list(running):
+            if process.poll() is not None:
+                running.remove((model_dir, process))
+                if process.returncode:
+                    raise SystemExit(f"{model_dir}: vagan train failed; see "
+                                     f"{model_dir}/train.log")
 
 
 def summarise(sampler, seed, model_dir, last, warmup_epochs=1):
