@@ -52,11 +52,11 @@ def train_all(runs, env_steps, threads, parallel, jit_compile):
         while pending and len(running) < parallel:
             sampler, seed, model_dir = pending.pop(0)
             os.makedirs(model_dir, exist_ok=True)
-            log = open(os.path.join(model_dir, "train.log"), "a", encoding="utf-8")
             command = train_command(sampler, seed, env_steps, model_dir,
                                     jit_compile and sampler == "ugan")
-            running.append((model_dir, subprocess.Popen(command, stdout=log,
-                                                        stderr=subprocess.STDOUT, env=env)))
+            with open(os.path.join(model_dir, "train.log"), "a", encoding="utf-8") as log:
+                running.append((model_dir, subprocess.Popen(command, stdout=log,
+                                                            stderr=subprocess.STDOUT, env=env)))
         time.sleep(1)
         for model_dir, process in list(running):
             if process.poll() is not None:
