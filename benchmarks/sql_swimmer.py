@@ -102,7 +102,7 @@ def plot(summaries, path):
     ax.set_xlabel("environment steps")
     ax.set_ylabel("evaluation return (1 episode)")
     ax.set_title("Soft Q-learning on Swimmer-v5")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper right", fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
