@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from vagan_tf.distribute import descend
 from vagan_tf.rl import soft_q
 from vagan_tf.rl.networks import PolicySampler, q_network
 from vagan_tf.rl.replay import ReplayBuffer
@@ -102,8 +103,7 @@ class SoftQAgent:
         with tf.GradientTape() as tape:
             q_values = self.q_network([batch["observations"], batch["actions"]])[:, 0]
             q_loss = 0.5 * tf.reduce_mean(tf.square(q_values - targets))
-        variables = self.q_network.trainable_variables
-        self.q_optimizer.apply_gradients(zip(tape.gradient(q_loss, variables), variables))
+        descend(self.q_optimizer, tape, q_loss, self.q_network.trainable_variables)
         logs = {"q_loss": q_loss, "q_mean": tf.reduce_mean(q_values),
                 "soft_value": tf.reduce_mean(next_values)}
         logs.update(self.policy_update.update(batch["observations"], self.log_policy_target,

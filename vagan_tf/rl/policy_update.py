@@ -14,7 +14,9 @@ Both are built by the agent as ``factory(sampler=..., observation_dim=..., actio
 import gin
 import tensorflow as tf
 
+from vagan_tf.distribute import descend
 from vagan_tf.rl.networks import pair_critic
+from vagan_tf.svgd import median_bandwidth
 
 
 def log_abs_det_tanh(x):
@@ -41,10 +43,6 @@ class PolicyUpdate:
 
     def update(self, observations, log_target, rng):
         raise NotImplementedError
-
-
-def _apply(optimizer, loss, tape, variables):
-    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
 
 
 @gin.configurable
@@ -101,7 +99,7 @@ class UGANPolicyUpdate(PolicyUpdate):
         x_q = tf.stop_gradient(self.sampler.pre_squash(observations, rng))
         with tf.GradientTape() as tape:
             flow_loss = -tf.reduce_mean(self.flow.log_prob(x_q, context=observations))
-        _apply(self.flow_optimizer, flow_loss, tape, self.flow.trainable_variables)
+        descend(self.flow_optimizer, tape, flow_loss, self.flow.trainable_variables)
 
         seed = tf.cast(rng.make_seeds(1)[:, 0], tf.int32)
         x_nu = tf.stop_gradient(self.flow.sample(batch, seed=seed, context=observations))
@@ -109,14 +107,14 @@ class UGANPolicyUpdate(PolicyUpdate):
             critic_loss = (
                 tf.reduce_mean(tf.nn.softplus(-self.critic_logit(observations, tf.tanh(x_q))))
                 + tf.reduce_mean(tf.nn.softplus(self.critic_logit(observations, tf.tanh(x_nu)))))
-        _apply(self.critic_optimizer, critic_loss, tape, self.critic.trainable_variables)
+        descend(self.critic_optimizer, tape, critic_loss, self.critic.trainable_variables)
 
         with tf.GradientTape() as tape:
             x = self.sampler.pre_squash(observations, rng)
             log_u = log_target(observations, tf.tanh(x)) + log_abs_det_tanh(x)
             sampler_loss = tf.reduce_mean(self.critic_logit(observations, tf.tanh(x))
                                           + self.flow.log_prob(x, context=observations) - log_u)
-        _apply(self.sampler_optimizer, sampler_loss, tape, self.sampler.trainable_variables)
+        descend(self.sampler_optimizer, tape, sampler_loss, self.sampler.trainable_variables)
         return {"flow_loss": flow_loss, "critic_loss": critic_loss, "sampler_loss": sampler_loss}
 
 
@@ -125,14 +123,12 @@ def fixed_to_updated_kernel(fixed, updated):
     and its gradient in a_j, -2 / h (a_j - a_i) k(a_j, a_i) [B, J, I, m].
 
     k(a_j, a_i) = exp(-||a_j - a_i||^2 / h), with a bandwidth per state by the median
-    heuristic of ``vagan_tf.svgd``: h = median_ji ||a_j - a_i||^2 / log(J + 1).
+    heuristic of ``vagan_tf.svgd.median_bandwidth``: h = median_ji ||a_j - a_i||^2 / log(J + 1).
     """
     differences = fixed[:, :, None, :] - updated[:, None, :, :]
     squared = tf.reduce_sum(tf.square(differences), axis=-1)
-    flat = tf.sort(tf.reshape(squared, [tf.shape(squared)[0], -1]), axis=-1)
-    median = flat[:, tf.shape(flat)[1] // 2]
     num_fixed = tf.cast(tf.shape(fixed)[1], fixed.dtype)
-    bandwidth = tf.maximum(median / tf.math.log(num_fixed + 1.0), 1e-8)[:, None, None]
+    bandwidth = median_bandwidth(squared, num_fixed)[:, None, None]
     kernel = tf.exp(-squared / bandwidth)
     kernel_gradient = -2.0 / bandwidth[..., None] * differences * kernel[..., None]
     return kernel, kernel_gradient
@@ -197,6 +193,6 @@ class AmortizedSVGDUpdate(PolicyUpdate):
                          + tf.reduce_sum(kernel_gradient, axis=1)) / self.num_fixed
             direction = tf.stop_gradient(direction)
             surrogate = -tf.reduce_mean(tf.reduce_sum(direction * updated, axis=-1))
-        _apply(self.sampler_optimizer, surrogate, tape, self.sampler.trainable_variables)
+        descend(self.sampler_optimizer, tape, surrogate, self.sampler.trainable_variables)
         norm = tf.reduce_mean(tf.norm(direction, axis=-1))
         return {"svgd_surrogate": surrogate, "svgd_direction_norm": norm}
