@@ -14,7 +14,9 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["vagan_tf", "vagan_tf.*"]),
-    package_data={"vagan_tf": ["assets/*.h5"]},
+    # what a run needs at run time, so that an installed (not editable) package runs offline:
+    # the gin configs, the digit classifier's weights, the UCI tables with their checksums
+    package_data={"vagan_tf": ["configs/*/*.gin", "assets/*.h5", "assets/uci/*"]},
     install_requires=[
         "tensorflow>=2.18,<2.22",
         "keras>=3.6,<4",

@@ -4,7 +4,7 @@ For each dataset and split seed the posterior of (w, b, log alpha) (``targets.bl
 is sampled three ways, and each sampler's draws give the posterior predictive on the test
 rows (test accuracy, mean test log-likelihood):
 
-* ``ugan``: the run of gin/blr/<dataset>.gin (the paper's MAF, 8 blocks, MADE [512, 512])
+* ``ugan``: the run of configs/blr/<dataset>.gin (the paper's MAF, 8 blocks, MADE [512, 512])
   for --ugan_steps generator steps, 1 000 draws;
 * ``svgd``: 100 particles from N(0, I), RBF kernel with the median heuristic, the SVGD
   paper's AdaGrad step 0.05, full-batch scores, --svgd_steps steps;
@@ -16,7 +16,7 @@ gives the training time at which its test log-likelihood first came within 0.01 
 (``seconds_to_nuts``; None if never). Times are the process's CPU time (``time.process_time``;
 with --threads 1 the wall time of an unloaded core), tracing of the compiled steps included. Writes --out (JSON) and prints markdown.
 
-    VAGAN_DATA_HOME=../shared/data/uci python benchmarks/blr_table.py --datasets heart \\
+    python benchmarks/blr_table.py --datasets heart \\
         --seeds 0 1 2 3 4 --threads 1 --out benchmarks/results/blr_heart.json
 """
 import argparse
@@ -28,7 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import cli, mcmc, targets, uci
+from vagan_tf import mcmc, runs, targets, uci
 from vagan_tf.svgd import svgd
 from common import add_threads_argument, limit_threads  # noqa: E402
 
@@ -66,12 +66,12 @@ class Trace:
 
 def run_ugan(dataset, seed, steps, eval_every):
     gin.clear_config()
-    cli.parse_gin([f"blr/{dataset}.gin"], [
+    runs.parse_gin([f"blr/{dataset}.gin"], [
         f"load_uci.split_seed = {seed}", f"TOTAL_STEPS = {steps}", "GANExperiment.verbose = 0",
         f"GANExperiment.steps_per_epoch = {eval_every}",
         f"GANExperiment.steps_per_execution = {eval_every}"])
     keras.utils.set_random_seed(seed)
-    run = cli.experiment(model_dir="/tmp/unused_blr_table")
+    run = runs.experiment(model_dir="/tmp/unused_blr_table")
     model = run.model
     trace = Trace(model.target)
     stream = run.dataset_fn(batch_size=run.batch_size)

@@ -1,6 +1,6 @@
 """Annealed vs plain image GANs on the offline MNIST digits (32x32), several seeds.
 
-Runs (`vagan train` configurations gin/digits/base.gin + images/<objective>.gin +
+Runs (`vagan train` configurations configs/digits/base.gin + images/<objective>.gin +
 images/<annealing>.gin at one step budget, seeded by ``experiment.seed``,
 ``AnnealedGAN.seed`` and ``offline_digits.seed``): jsd, jsd + DFM, jsd + sinusoidal,
 rkl, rkl + sinusoidal. Each run's final evaluation (classifier-FID, KID, IS of 5 000
@@ -32,16 +32,16 @@ HEADER = ("| objective | annealing | classifier-FID | classifier-KID | IS | s / 
 
 
 def run_one(objective, annealing, seed, steps, workdir, params):
-    from vagan_tf import cli
+    from vagan_tf import runs
 
     gin.clear_config()
-    cli.parse_gin(["digits/base.gin", f"images/{objective}.gin", f"images/{annealing}.gin"],
+    runs.parse_gin(["digits/base.gin", f"images/{objective}.gin", f"images/{annealing}.gin"],
                   [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
                    f"AnnealedGAN.seed = {seed}", f"offline_digits.seed = {seed}",
                    "GANExperiment.verbose = 0", *params])
     model_dir = os.path.join(workdir, f"digits_{objective}_{annealing}_{seed}")
     start = time.time()
-    record = cli.experiment(model_dir=model_dir).train()
+    record = runs.experiment(model_dir=model_dir).train()
     return {"objective": objective, "annealing": annealing, "seed": seed, "steps": steps,
             "seconds": time.time() - start, **record}
 

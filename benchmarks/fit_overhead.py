@@ -1,6 +1,6 @@
 """`AnnealedGAN.fit` overhead: steps/s of fit vs a bare tf.function loop doing the same math.
 
-Both sides run the default toy model (gin/toy/ring.gin + rkl.gin + linear.gin: critic,
+Both sides run the default toy model (configs/toy/ring.gin + rkl.gin + linear.gin: critic,
 denoiser and generator updates) on the same tf.data pipeline, in one process. The bare
 loop calls the model's ``train_step`` inside one ``tf.function`` with a ``tf.range``
 loop, so the difference is what Keras' ``fit`` adds: its iterator, per-execution Python
@@ -14,14 +14,14 @@ import time
 import gin
 import tensorflow as tf
 
-from vagan_tf import cli
+from vagan_tf import runs
 
 
 def build(steps_per_execution):
     gin.clear_config()
-    cli.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"],
+    runs.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"],
                   [f"GANExperiment.steps_per_execution = {steps_per_execution}"])
-    run = cli.experiment(model_dir="/tmp/unused_fit_overhead")
+    run = runs.experiment(model_dir="/tmp/unused_fit_overhead")
     return run.model, run.dataset_fn(batch_size=run.batch_size, start=0)
 
 

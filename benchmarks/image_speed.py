@@ -1,6 +1,6 @@
 """Image GAN speed on the 32x32 networks: fit vs a bare loop, real pipeline vs memory, oneDNN.
 
-The model is the paper's CIFAR-10 configuration (gin/cifar10/base.gin + images/jsd.gin +
+The model is the paper's CIFAR-10 configuration (configs/cifar10/base.gin + images/jsd.gin +
 images/dfm.gin: DCGAN at width 64, a 2048-wide denoiser, batch 64). In one process:
 
 * bare loop: ``train_step`` on one in-memory batch inside a ``tf.function`` loop;
@@ -29,7 +29,7 @@ import gin  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow_datasets as tfds  # noqa: E402
 
-from vagan_tf import cli, data  # noqa: E402
+from vagan_tf import data, runs  # noqa: E402
 from common import add_threads_argument, limit_threads  # noqa: E402
 
 BATCH = 64
@@ -37,9 +37,9 @@ BATCH = 64
 
 def build(params):
     gin.clear_config()
-    cli.parse_gin(["cifar10/base.gin", "images/jsd.gin", "images/dfm.gin"],
+    runs.parse_gin(["cifar10/base.gin", "images/jsd.gin", "images/dfm.gin"],
                   ["GANExperiment.evaluator = None", "GANExperiment.callbacks = []", *params])
-    return cli.experiment(model_dir="/tmp/unused_image_speed").model
+    return runs.experiment(model_dir="/tmp/unused_image_speed").model
 
 
 def bare_loop(steps, params=()):

@@ -1,6 +1,6 @@
 """Toy quality: ring and grid x {jsd, rkl, wgan_gp} x {none, linear, sinusoidal}, several seeds.
 
-Each run is a `vagan train` configuration: gin/toy/<data>.gin + <objective>.gin +
+Each run is a `vagan train` configuration: configs/toy/<data>.gin + <objective>.gin +
 <schedule>.gin at a fixed step budget, seeded by ``experiment.seed``,
 ``AnnealedGAN.seed`` and ``sampler_dataset.seed``. The script prints one markdown row
 per configuration (mean ± std over seeds of modes covered, high-quality % and histogram
@@ -26,16 +26,16 @@ HEADER = ("| data | objective | annealing | modes (per seed) | high quality % | 
 
 
 def run_one(data, objective, schedule, seed, steps, workdir, params):
-    from vagan_tf import cli
+    from vagan_tf import runs
 
     gin.clear_config()
-    cli.parse_gin([f"toy/{data}.gin", f"toy/{objective}.gin", f"toy/{schedule}.gin"],
+    runs.parse_gin([f"toy/{data}.gin", f"toy/{objective}.gin", f"toy/{schedule}.gin"],
                   [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
                    f"AnnealedGAN.seed = {seed}", f"sampler_dataset.seed = {seed}",
                    "GANExperiment.verbose = 0", *params])
     model_dir = os.path.join(workdir, f"{data}_{objective}_{schedule}_{seed}")
     start = time.time()
-    record = cli.experiment(model_dir=model_dir).train()
+    record = runs.experiment(model_dir=model_dir).train()
     return {"data": data, "objective": objective, "schedule": schedule, "seed": seed,
             "steps": steps, "seconds": time.time() - start, **record}
 

@@ -1,6 +1,6 @@
 """U-GAN against its baselines at equal wall time, on the banana and the kidney.
 
-U-GAN runs gin/ugan/<target>.gin (batch 256, the paper's flow: 8 MAF blocks with MADE
+U-GAN runs configs/ugan/<target>.gin (batch 256, the paper's flow: 8 MAF blocks with MADE
 [512, 512]; generator rate cosine-decayed over the run; 3 flow steps per generator step;
 on the kidney, tempering) for --steps steps; its time is the budget of the others. Time is
 the process's CPU time (``time.process_time``; with --threads 1 that is the wall time of
@@ -27,7 +27,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import cli, data, metrics, targets
+from vagan_tf import data, metrics, runs, targets
 from vagan_tf.flows import MAF
 from vagan_tf.models import ReverseKLFlow
 from vagan_tf.svgd import svgd
@@ -41,7 +41,7 @@ BATCH = 256
 
 def parse(target, params=()):
     gin.clear_config()
-    cli.parse_gin([f"ugan/{target}.gin"], ["GANExperiment.verbose = 0", *params])
+    runs.parse_gin([f"ugan/{target}.gin"], ["GANExperiment.verbose = 0", *params])
 
 
 def train_for(model, seconds, chunk=100):
@@ -58,7 +58,7 @@ def train_ugan(target_name, steps, critic):
     """The gin run of ``target_name`` for ``steps`` steps; returns (samples, steps, seconds)."""
     params = [f"TOTAL_STEPS = {steps}", f"GANExperiment.steps_per_epoch = {steps}"]
     parse(target_name, params + ([] if critic else ["UnnormalizedGAN.critic = None"]))
-    model = cli.experiment(model_dir="/tmp/unused_ugan_quality").model
+    model = runs.experiment(model_dir="/tmp/unused_ugan_quality").model
     start = time.process_time()
     model.fit(data.step_counter(BATCH), steps_per_epoch=steps, epochs=1, verbose=0)
     return model.sample(NUM_SAMPLES).numpy(), steps, time.process_time() - start

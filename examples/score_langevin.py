@@ -31,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import cli, metrics
+from vagan_tf import metrics, runs
 from vagan_tf.data import sampler_dataset
 from vagan_tf.langevin import mala, ula
 from vagan_tf.plots import save_density_and_clouds_png
@@ -186,7 +186,7 @@ def main():
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    cli.parse_gin(args.gin_file or ["score/banana.gin"], args.gin_param)
+    runs.parse_gin(args.gin_file or ["score/banana.gin"], args.gin_param)
     record = score_langevin(args.out)
     print(markdown_table(record))
     for name, error in record["scores_on_exact_samples"].items():

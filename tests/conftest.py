@@ -2,6 +2,9 @@
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# oneDNN kernels on, as the vagan command sets them (and TensorFlow on AVX-512 CPUs);
+# TF_ENABLE_ONEDNN_OPTS=0 python -m pytest runs the suite with them off
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 import gin  # noqa: E402
 import keras  # noqa: E402

@@ -1,6 +1,5 @@
 """Bayesian logistic regression target against scipy, its gradient and predictive, NUTS, a run."""
 import json
-import os
 
 import gin
 import numpy as np
@@ -12,10 +11,8 @@ from vagan_tf import cli, mcmc, targets
 from vagan_tf.targets import BayesianLogisticRegression, blr_posterior
 from vagan_tf.uci import Split, load_uci
 
-from test_export import load_and_sample_without_vagan_tf
+from helpers import load_and_sample_without_vagan_tf
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-UCI_DIR = os.path.join(os.path.dirname(REPO), "shared", "data", "uci")
 SHAPE, RATE = 1.0, 0.01
 
 
@@ -118,17 +115,14 @@ def test_shapes_are_checked():
         target.predictive_probability(np.zeros((2, 5)), np.zeros((4, 2)))
 
 
-@pytest.mark.skipif(not os.path.isdir(UCI_DIR), reason=f"the UCI files are not at {UCI_DIR}")
 def test_blr_posterior_is_bound_by_gin_by_name_or_by_split():
-    gin.parse_config(["blr_posterior.dataset = 'heart'", f"load_uci.data_home = {UCI_DIR!r}",
-                      "load_uci.split_seed = 3"])
+    gin.parse_config(["blr_posterior.dataset = 'heart'", "load_uci.split_seed = 3"])
     target = blr_posterior()
     assert target.name == "blr_heart" and target.dim == 15
-    expected = load_uci("heart", split_seed=3, data_home=UCI_DIR)
+    expected = load_uci("heart", split_seed=3)
     np.testing.assert_array_equal(target.split.x_train, expected.x_train)
     gin.clear_config()
-    gin.parse_config(["blr_posterior.dataset = @load_uci()", "load_uci.name = 'german'",
-                      f"load_uci.data_home = {UCI_DIR!r}"])
+    gin.parse_config(["blr_posterior.dataset = @load_uci()", "load_uci.name = 'german'"])
     target = blr_posterior()
     assert target.name == "blr_german" and target.dim == 22
 
@@ -176,15 +170,13 @@ def test_nuts_returns_each_chain_as_one_block_of_rows():
     assert np.flatnonzero(jumps > 0.01).tolist() == [9, 19]
 
 
-@pytest.mark.skipif(not os.path.isdir(UCI_DIR), reason=f"no UCI files at {UCI_DIR}")
 def test_heart_run_records_the_predictive_and_exports_theta_draws(tmp_path):
     model_dir = tmp_path / "blr"
     params = ["TOTAL_STEPS = 10", "maf.num_blocks = 2", "maf.hidden_units = (16, 16)",
               "WIDTH = 16", "GANExperiment.steps_per_epoch = 5",
               "GANExperiment.steps_per_execution = 5", "GANExperiment.eval_samples = 100",
-              "GANExperiment.verbose = 0", "load_uci.split_seed = 3",
-              f"load_uci.data_home = {UCI_DIR!r}"]
-    cli.main(["train", "--model_dir", str(model_dir), "--gin_file", "gin/blr/heart.gin"]
+              "GANExperiment.verbose = 0", "load_uci.split_seed = 3"]
+    cli.main(["train", "--model_dir", str(model_dir), "--gin_file", "blr/heart.gin"]
              + [a for p in params for a in ("--gin_param", p)])
     with open(model_dir / "metrics.json", encoding="utf-8") as f:
         records = json.load(f)
@@ -194,6 +186,6 @@ def test_heart_run_records_the_predictive_and_exports_theta_draws(tmp_path):
     theta = load_and_sample_without_vagan_tf(str(model_dir / "export"))
     assert theta.shape == (1000, 15) and np.all(np.isfinite(theta))
     # the recorded figures are the predictive of the run's posterior on split 3's test rows
-    target = BayesianLogisticRegression(load_uci("heart", split_seed=3, data_home=UCI_DIR))
+    target = BayesianLogisticRegression(load_uci("heart", split_seed=3))
     recomputed = target.test_metrics(theta)
     assert abs(recomputed["test_log_likelihood"] - final["test_log_likelihood"]) < 0.05

@@ -1,6 +1,10 @@
 """`vagan train|export|sample` end to end on tiny toy runs: run directory, resume, NaN, bad gin."""
 import json
 import os
+import re
+import subprocess
+import sys
+import zipfile
 
 import gin
 import keras
@@ -10,33 +14,10 @@ import tensorflow as tf
 
 from vagan_tf import cli
 from vagan_tf.callbacks import NonFiniteLossError
+from vagan_tf.checks import ConfigurationError
 
-from test_export import load_and_sample_without_vagan_tf
-
-TINY = ["TOTAL_STEPS = 20", "WIDTH = 8", "GANExperiment.steps_per_epoch = 10",
-        "GANExperiment.steps_per_execution = 5", "GANExperiment.batch_size = 16",
-        "GANExperiment.eval_samples = 200", "GANExperiment.verbose = 0"]
-RING_RKL_LINEAR = ["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"]
-
-
-def train_args(model_dir, files=RING_RKL_LINEAR, params=TINY):
-    args = ["train", "--model_dir", str(model_dir)]
-    for f in files:
-        args += ["--gin_file", f]
-    for p in params:
-        args += ["--gin_param", p]
-    return args
-
-
-def build_run(model_dir, files=RING_RKL_LINEAR, params=TINY):
-    gin.clear_config()
-    cli.parse_gin(files, params)
-    return cli.experiment(model_dir=str(model_dir))
-
-
-def generator_weights(run):
-    return [v.numpy() for v in run.model.generator.weights]
-
+from helpers import (REPO, TINY, build_run, generator_weights, load_and_sample_without_vagan_tf,
+                     train_args)
 
 def test_train_writes_the_run_directory_and_the_export_samples_without_vagan_tf(tmp_path):
     model_dir = tmp_path / "run"
@@ -111,8 +92,9 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint_and_export
 
     run = build_run(model_dir, params=TINY + ["TOTAL_STEPS = 40"])
     run.dataset_fn = poisoned_dataset(run.dataset_fn, from_index=22)
-    with pytest.raises(NonFiniteLossError, match=r"non-finite at step 25.*ckpt-20 is kept"):
-        run.train()
+    with pytest.raises(NonFiniteLossError,
+                       match=r"a real batch.*non-finite at step 25 \(in steps 21-25\).*ckpt-20 is kept"):
+        run.train(extend=True)
     assert run.checkpoint_manager.latest_checkpoint.endswith("ckpt-20")
     assert export_file.read_bytes() == exported
 
@@ -146,3 +128,112 @@ def test_an_unknown_gin_binding_fails_before_training_and_names_itself(tmp_path,
 def test_a_missing_gin_file_is_named(tmp_path):
     with pytest.raises(SystemExit, match="toy/nowhere.gin"):
         cli.main(train_args(tmp_path / "run", files=["toy/nowhere.gin"]))
+
+
+@pytest.mark.parametrize("binding, named", [
+    ("TOTAL_STEPS = 0", "linear: total_steps must be positive, got 0"),  # the schedule's length
+    ("GANExperiment.total_steps = -100", "GANExperiment.total_steps must be a positive integer; "
+                                         "got -100"),
+    ("GANExperiment.steps_per_epoch = 0", "GANExperiment.steps_per_epoch must be a positive"),
+    ("GANExperiment.eval_samples = 0", "GANExperiment.eval_samples must be a positive"),
+    ("GANExperiment.batch_size = 'abc'", "GANExperiment.batch_size must be a positive integer; "
+                                         "got 'abc'"),
+    ("GANExperiment.batch_size = 0", "GANExperiment.batch_size must be a positive"),
+    ("TOTAL_STEPS = 25", r"total_steps \(25\) must be a multiple of "
+                         r"GANExperiment.steps_per_epoch \(10\)"),
+    ("AnnealedGAN.seed = (1, 2", r"EOF in multi-line statement in 'AnnealedGAN.seed = \(1, 2'"),
+])
+def test_a_bad_value_is_one_line_naming_the_binding_and_nothing_is_written(tmp_path, capsys,
+                                                                           binding, named):
+    with pytest.raises(SystemExit) as error:
+        cli.main(train_args(tmp_path / "run", params=TINY + [binding]))
+    message = str(error.value)
+    assert re.search(named, message) and "\n" not in message
+    assert not (tmp_path / "run").exists()
+
+
+def test_debug_shows_the_error_itself(tmp_path):
+    with pytest.raises(ConfigurationError, match="total_steps"):
+        cli.main(["--debug"] + train_args(tmp_path / "run",
+                                          params=TINY + ["GANExperiment.total_steps = 0"]))
+
+
+@pytest.mark.parametrize("make, named", [
+    (lambda path: path.write_text("not a directory"), "is a file, not a run directory"),
+    (lambda path: None, "cannot write the run directory"),
+])
+def test_a_model_dir_that_cannot_be_a_run_is_named(tmp_path, make, named):
+    model_dir = tmp_path / "run"
+    make(model_dir)
+    if not model_dir.exists():  # a directory no process may create, root included
+        model_dir = "/proc/vagan_run"
+    with pytest.raises(SystemExit, match=named):
+        cli.main(train_args(model_dir))
+
+
+@pytest.fixture(scope="module")
+def exported_run(tmp_path_factory):
+    model_dir = tmp_path_factory.mktemp("exported") / "run"
+    gin.clear_config()
+    cli.main(train_args(model_dir))
+    return model_dir
+
+
+@pytest.mark.parametrize("args, named", [
+    (["-n", "-5", "--out", "x.npy"], "-n must be a positive count; got -5"),
+    (["-n", "5", "--out", "x.txt"], "--out must end in .npy or .png; got x.txt"),
+    (["-n", "5", "--out", "nowhere/x.npy"], "the directory of --out nowhere/x.npy does not exist"),
+])
+def test_vagan_sample_names_a_bad_argument(exported_run, tmp_path, monkeypatch, args, named):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit, match=re.escape(named)):
+        cli.main(["sample", "--model_dir", str(exported_run)] + args)
+    assert os.listdir(tmp_path) == []
+
+
+def test_vagan_sample_checks_out_before_it_looks_for_an_export(tmp_path):
+    with pytest.raises(SystemExit, match="--out must end in"):
+        cli.main(["sample", "--model_dir", str(tmp_path), "--out", str(tmp_path / "x.txt")])
+
+
+def test_vagan_sample_names_an_empty_export(tmp_path):
+    (tmp_path / "export").mkdir()
+    with pytest.raises(SystemExit, match=r"no SavedModel in .*export; run `vagan export"):
+        cli.main(["sample", "--model_dir", str(tmp_path), "--out", str(tmp_path / "x.npy")])
+
+
+def test_vagan_sample_draws_in_chunks_of_bounded_size(exported_run, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "SAMPLE_CHUNK_BYTES", 100 * 2 * 4)  # 100 points of 2 float32
+    calls = []
+    draw = cli._draw_in_chunks
+
+    def counted(sampler, argument):
+        for samples in draw(sampler, argument):
+            calls.append(len(samples))
+            yield samples
+    monkeypatch.setattr(cli, "_draw_in_chunks", counted)
+    cli.main(["sample", "--model_dir", str(exported_run), "-n", "1234",
+              "--out", str(tmp_path / "x.npy")])
+    samples = np.load(tmp_path / "x.npy")
+    assert samples.shape == (1234, 2) and np.all(np.isfinite(samples))
+    assert max(calls) <= 256 and sum(calls) == 1234 and len(calls) > 10
+    first, second = calls[0], calls[0] + calls[1]
+    assert not np.array_equal(samples[:calls[1]], samples[first:second])  # fresh noise per chunk
+    assert os.listdir(tmp_path) == ["x.npy"]
+
+
+def test_the_wheel_holds_the_configs_and_the_uci_tables(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path), REPO], check=True, cwd=tmp_path, timeout=300)
+    [wheel] = [name for name in os.listdir(tmp_path) if name.endswith(".whl")]
+    with zipfile.ZipFile(tmp_path / wheel) as archive:
+        names = set(archive.namelist())
+    configs = {os.path.relpath(os.path.join(root, name), os.path.join(REPO, "vagan_tf"))
+               for root, _, files in os.walk(os.path.join(REPO, "vagan_tf", "configs"))
+               for name in files if name.endswith(".gin")}
+    assert len(configs) > 40
+    assert {f"vagan_tf/{path}" for path in configs} <= names
+    for name in ["heart.dat", "german.data", "sonar.all-data", "wdbc.data", "SHA256SUMS",
+                 "PROVENANCE.md"]:
+        assert f"vagan_tf/assets/uci/{name}" in names
+    assert "vagan_tf/assets/digit_classifier.weights.h5" in names

@@ -63,13 +63,13 @@ def build_run(model_dir, config, placement):
     (``*.gin``) and bindings added after the config's own."""
     import gin
 
-    from vagan_tf import cli
+    from vagan_tf import runs
 
     files, params = CONFIGS[config]
     gin.clear_config()
-    cli.parse_gin(files + [p for p in placement if p.endswith(".gin")],
+    runs.parse_gin(files + [p for p in placement if p.endswith(".gin")],
                   params + [p for p in placement if not p.endswith(".gin")])
-    return cli.experiment(model_dir=str(model_dir))
+    return runs.experiment(model_dir=str(model_dir))
 
 
 def train(model_dir, config, placement, epochs=1):

@@ -1,8 +1,7 @@
 """SavedModel export: endpoints, loading without vagan_tf, and atomic writes."""
 import os
-import subprocess
-import sys
-import textwrap
+import stat
+import threading
 
 import numpy as np
 import pytest
@@ -12,24 +11,7 @@ from vagan_tf.export import export_generator, write_atomically
 from vagan_tf.models import AnnealedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
 
-
-def load_and_sample_without_vagan_tf(export_dir, n=1000):
-    """Loads ``export_dir`` in a fresh interpreter that never imports vagan_tf; returns its samples."""
-    script = textwrap.dedent(f"""
-        import sys
-        import numpy as np
-        import tensorflow as tf
-        sampler = tf.saved_model.load({export_dir!r})
-        x = sampler.sample({n})
-        assert x.dtype == tf.float32, x.dtype
-        assert "vagan_tf" not in sys.modules
-        np.save(sys.argv[1], x.numpy())
-    """)
-    out = os.path.join(os.path.dirname(export_dir), "fresh_process_samples.npy")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH="")
-    subprocess.run([sys.executable, "-c", script, out], check=True, env=env,
-                   cwd=os.path.dirname(export_dir), timeout=300)
-    return np.load(out)
+from helpers import load_and_sample_without_vagan_tf
 
 
 def small_gan():
@@ -60,12 +42,74 @@ def test_failed_write_keeps_the_old_directory_and_leaves_no_temporaries(tmp_path
     with pytest.raises(RuntimeError, match="disk full"):
         write_atomically(broken, str(target))
     assert os.listdir(target) == ["v1"]
-    assert os.listdir(tmp_path) == ["export"]
+    assert sorted(os.listdir(tmp_path)) == ["export", "exports"]
+    assert len(os.listdir(tmp_path / "exports")) == 1
 
 
 def test_rewrite_replaces_the_old_directory_whole(tmp_path):
     target = tmp_path / "export"
     write_atomically(lambda tmp: open(os.path.join(tmp, "v1"), "w").close(), str(target))
     write_atomically(lambda tmp: open(os.path.join(tmp, "v2"), "w").close(), str(target))
-    assert os.listdir(target) == ["v2"]
-    assert os.listdir(tmp_path) == ["export"]
+    write_atomically(lambda tmp: open(os.path.join(tmp, "v3"), "w").close(), str(target))
+    assert os.listdir(target) == ["v3"]
+    assert sorted(os.listdir(tmp_path)) == ["export", "exports"]
+    assert len(os.listdir(tmp_path / "exports")) == 2  # the current and the one it replaced
+
+
+def test_export_modes_are_those_of_the_run_and_leftovers_are_removed(tmp_path):
+    target = tmp_path / "export"
+    os.mkdir(tmp_path / ".export.tmp-abc")  # leftovers of the older two-rename layout
+    os.mkdir(tmp_path / ".export.old-def")
+    old_umask = os.umask(0o022)
+    try:
+        write_atomically(lambda tmp: os.makedirs(os.path.join(tmp, "variables")), str(target))
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o755
+    assert stat.S_IMODE(os.stat(target / "variables").st_mode) == 0o755
+    assert sorted(os.listdir(tmp_path)) == ["export", "exports"]
+
+
+def test_an_export_of_the_older_layout_is_replaced(tmp_path):
+    target = tmp_path / "export"
+    os.mkdir(target)
+    open(target / "old", "w").close()
+    write_atomically(lambda tmp: open(os.path.join(tmp, "new"), "w").close(), str(target))
+    assert os.listdir(target) == ["new"] and os.path.islink(target)
+
+
+def test_a_reader_always_finds_a_complete_export_while_it_is_rewritten(tmp_path):
+    """Each version holds two files; during 30 rewrites a reader that resolves the path once
+    always finds a version there, and reads both files of one version from it."""
+    target = tmp_path / "export"
+
+    def write(version):
+        def files(tmp):
+            for name in ("saved_model.pb", "fingerprint.pb"):
+                with open(os.path.join(tmp, name), "w") as f:
+                    f.write(str(version))
+        return files
+
+    write_atomically(write(0), str(target))
+    seen, done = [], threading.Event()
+
+    def read():
+        while not done.is_set():
+            version = os.path.realpath(target)
+            if not os.path.isdir(version):  # what the older two-rename swap let a reader see
+                seen.append(False)
+                continue
+            try:
+                contents = {open(os.path.join(version, n)).read()
+                            for n in ("saved_model.pb", "fingerprint.pb")}
+            except FileNotFoundError:  # this reader fell two versions behind: look again
+                continue
+            seen.append(len(contents) == 1)  # both files of one version
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for version in range(1, 31):
+        write_atomically(write(version), str(target))
+    done.set()
+    reader.join()
+    assert seen and all(s is True for s in seen)

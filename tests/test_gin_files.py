@@ -4,7 +4,7 @@ import itertools
 import gin
 import pytest
 
-from vagan_tf import cli
+from vagan_tf import runs
 from vagan_tf.objectives import JensenShannon, ReverseKL, WassersteinGP
 from vagan_tf.regularizers import EntropyAnnealing, LikelihoodAnnealing, NoAnnealing
 
@@ -15,8 +15,8 @@ SCHEDULES = ["none", "constant", "linear", "sinusoidal"]
 @pytest.mark.parametrize("data, objective, schedule",
                          itertools.product(["ring", "grid"], OBJECTIVES, SCHEDULES))
 def test_toy_composition_builds(tmp_path, data, objective, schedule):
-    cli.parse_gin([f"toy/{data}.gin", f"toy/{objective}.gin", f"toy/{schedule}.gin"], [])
-    run = cli.experiment(model_dir=str(tmp_path))
+    runs.parse_gin([f"toy/{data}.gin", f"toy/{objective}.gin", f"toy/{schedule}.gin"], [])
+    run = runs.experiment(model_dir=str(tmp_path))
     model = run.model
     assert isinstance(model.objective, OBJECTIVES[objective])
     assert model.n_critic == (5 if objective == "wgan_gp" else 1)
@@ -30,8 +30,8 @@ def test_toy_composition_builds(tmp_path, data, objective, schedule):
 
 
 def test_entropy_file_replaces_the_schedule_files_likelihood_term(tmp_path):
-    cli.parse_gin(["toy/ring.gin", "toy/jsd.gin", "toy/linear.gin", "toy/entropy.gin"], [])
-    model = cli.experiment(model_dir=str(tmp_path)).model
+    runs.parse_gin(["toy/ring.gin", "toy/jsd.gin", "toy/linear.gin", "toy/entropy.gin"], [])
+    model = runs.experiment(model_dir=str(tmp_path)).model
     assert isinstance(model.annealing, EntropyAnnealing)
     assert model.annealing.space == "data"
     assert model.annealing.schedule.total_steps == gin.query_parameter("%TOTAL_STEPS")

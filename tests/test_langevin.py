@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import cli
+from vagan_tf import runs
 from vagan_tf.langevin import mala, ula
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -115,7 +115,7 @@ def example():
 
 
 def test_banana_experiment_writes_every_sample_set_and_the_table(example, tmp_path):
-    cli.parse_gin(["score/banana.gin"], [
+    runs.parse_gin(["score/banana.gin"], [
         "score_langevin.train_steps = 3", "score_langevin.batch_size = 32",
         "score_langevin.num_chains = 8", "score_langevin.floor_repeats = 2",
         "mlp_denoiser.width = 8", "NUM_STEPS = 4", "BURN_IN = 2", "THIN = 1"])

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import cli
+from vagan_tf import cli, runs
 from vagan_tf.flows import MAF
 from vagan_tf.rl import soft_q
 from vagan_tf.rl.agent import SoftQAgent, to_env_action
@@ -24,7 +24,7 @@ from vagan_tf.rl.policy_update import (AmortizedSVGDUpdate, UGANPolicyUpdate,
                                        fixed_to_updated_kernel, log_abs_det_tanh)
 from vagan_tf.rl.replay import ReplayBuffer
 
-from test_cli_and_runs import train_args
+from helpers import train_args
 
 HAS_MUJOCO = all(importlib.util.find_spec(m) is not None for m in ("gymnasium", "mujoco"))
 needs_mujoco = pytest.mark.skipif(
@@ -305,7 +305,7 @@ def test_actions_in_the_unit_box_map_affinely_onto_the_environments_bounds():
 def test_one_full_training_iteration_on_swimmer(update):
     from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env
 
-    cli.parse_gin(["rl/swimmer.gin"], [f"SoftQAgent.policy_update = @{update}",
+    runs.parse_gin(["rl/swimmer.gin"], [f"SoftQAgent.policy_update = @{update}",
                                        "SoftQAgent.replay_capacity = 1000"])
     env = make_env("Swimmer-v5", max_episode_steps=20)
     agent = SoftQAgent(observation_dim=env.observation_space.shape[0],
@@ -406,8 +406,8 @@ def sample_export_without_vagan_tf(export_dir, observations):
 def test_an_interrupted_swimmer_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path):
     def build(model_dir, params):
         gin.clear_config()
-        cli.parse_gin(["rl/swimmer_svgd.gin"], TINY + params)
-        return cli.experiment(model_dir=str(model_dir))
+        runs.parse_gin(["rl/swimmer_svgd.gin"], TINY + params)
+        return runs.experiment(model_dir=str(model_dir))
 
     straight = build(tmp_path / "straight", [])
     straight.train()

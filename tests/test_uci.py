@@ -1,8 +1,9 @@
-"""UCI loaders on the copies in ../shared/data/uci: shapes, labels, split, checksums, download."""
+"""UCI loaders on the package's own copies: shapes, labels, split, checksums, cache, download."""
 import hashlib
 import io
 import os
 import shutil
+import urllib.error
 import urllib.request
 
 import gin
@@ -11,10 +12,13 @@ import pytest
 
 from vagan_tf import uci
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-UCI_DIR = os.path.join(os.path.dirname(REPO), "shared", "data", "uci")
-if not os.path.isdir(UCI_DIR):
-    pytest.skip(f"the UCI files are not at {UCI_DIR}", allow_module_level=True)
+UCI_DIR = uci.SHIPPED_DIR
+
+
+@pytest.fixture
+def nothing_shipped(tmp_path, monkeypatch):
+    """The loader as on an install without the package's copies: cache and download only."""
+    monkeypatch.setattr(uci, "SHIPPED_DIR", str(tmp_path / "not_shipped"))
 
 # name: (file, n, n_train, d), from the UCI documentation of each set
 SIZES = {
@@ -124,7 +128,7 @@ def test_the_module_expects_the_listed_checksums():
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate"])
-def test_a_damaged_file_names_itself_and_both_hashes(tmp_path, damage):
+def test_a_damaged_file_names_itself_and_both_hashes(tmp_path, damage, nothing_shipped):
     with open(os.path.join(UCI_DIR, "heart.dat"), "rb") as f:
         data = bytearray(f.read())
     if damage == "flip":
@@ -165,7 +169,8 @@ class BrokenStream(io.BytesIO):
         return chunk
 
 
-def test_download_lands_in_the_cache_and_is_then_read_offline(tmp_path, monkeypatch):
+def test_download_lands_in_the_cache_and_is_then_read_offline(tmp_path, monkeypatch,
+                                                               nothing_shipped):
     with open(os.path.join(UCI_DIR, "sonar.all-data"), "rb") as f:
         opener = FakeOpener(f.read())
     monkeypatch.setattr(urllib.request, "urlopen", opener)
@@ -180,7 +185,7 @@ def test_download_lands_in_the_cache_and_is_then_read_offline(tmp_path, monkeypa
     np.testing.assert_array_equal(first.x_train, second.x_train)
 
 
-def test_the_environment_variable_names_the_cache(tmp_path, monkeypatch):
+def test_the_environment_variable_names_the_cache(tmp_path, monkeypatch, nothing_shipped):
     shutil.copy(os.path.join(UCI_DIR, "heart.dat"), tmp_path)
     monkeypatch.setenv("VAGAN_DATA_HOME", str(tmp_path))
     assert uci.resolve_data_home() == str(tmp_path)
@@ -189,7 +194,7 @@ def test_the_environment_variable_names_the_cache(tmp_path, monkeypatch):
     assert uci.resolve_data_home() == os.path.expanduser("~/.cache/vagan_tf/uci")
 
 
-@pytest.mark.parametrize("fail_after, error", [(5000, ConnectionResetError),
+@pytest.mark.parametrize("fail_after, error", [(5000, FileNotFoundError),
                                                (None, ValueError)])
 def test_a_failed_download_leaves_no_file(tmp_path, monkeypatch, fail_after, error):
     """A dropped connection, or a whole download with wrong bytes, leaves the cache empty."""
@@ -197,7 +202,31 @@ def test_a_failed_download_leaves_no_file(tmp_path, monkeypatch, fail_after, err
         data = f.read()
     if fail_after is None:
         data = data.replace(b"70.0", b"71.0", 1)
+    monkeypatch.setattr(uci, "SHIPPED_DIR", str(tmp_path / "not_shipped"))
+    cache = tmp_path / "cache"
     monkeypatch.setattr(urllib.request, "urlopen", FakeOpener(data, fail_after))
     with pytest.raises(error):
-        uci.load_uci("heart", data_home=str(tmp_path))
-    assert os.listdir(tmp_path) == []
+        uci.load_uci("heart", data_home=str(cache))
+    assert not cache.exists() or os.listdir(cache) == []
+
+
+def test_the_shipped_copy_is_read_without_cache_or_network(tmp_path, monkeypatch):
+    def offline(url, timeout=None):
+        raise AssertionError(f"tried to download {url}")
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    monkeypatch.setenv("VAGAN_DATA_HOME", str(tmp_path / "empty"))
+    assert uci.load_uci("german").x_train.shape == (500, 20)
+    assert not (tmp_path / "empty").exists()
+
+
+def test_an_offline_miss_names_the_file_the_url_and_where_to_put_it(tmp_path, monkeypatch,
+                                                                     nothing_shipped):
+    def offline(url, timeout=None):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(FileNotFoundError) as error:
+        uci.load_uci("heart", data_home=str(tmp_path / "cache"))
+    message = str(error.value)
+    assert "\n" not in message
+    assert "heart.dat" in message and uci.DATASETS["heart"].url in message
+    assert str(tmp_path / "cache" / "heart.dat") in message

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import cli, data, targets
+from vagan_tf import cli, data, runs, targets
 from vagan_tf.annealing import Constant
 from vagan_tf.callbacks import NonFiniteLossError, StopOnNonFiniteLoss
 from vagan_tf.flows import MAF
 from vagan_tf.models import UnnormalizedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
 
-from test_export import load_and_sample_without_vagan_tf
+from helpers import load_and_sample_without_vagan_tf
 
 
 class StandardNormalEnergy(targets.Target):
@@ -149,9 +149,9 @@ def test_banana_run_exports_sample_and_log_prob(tmp_path):
 
 def test_kidney_run_tempers_then_ends_on_u_and_the_generator_rate_decays_to_zero(tmp_path):
     gin.clear_config()
-    cli.parse_gin(["ugan/kidney.gin"], ["TOTAL_STEPS = 1000", "maf.num_blocks = 1",
+    runs.parse_gin(["ugan/kidney.gin"], ["TOTAL_STEPS = 1000", "maf.num_blocks = 1",
                                         "maf.hidden_units = (8, 8)"])
-    run = cli.experiment(model_dir=str(tmp_path))
+    run = runs.experiment(model_dir=str(tmp_path))
     gan = run.model
     assert gan.form == "entropy" and gan.flow_steps == 3
     gan.step.assign(0)

@@ -1,5 +1,4 @@
 """Keras callbacks of a training run: non-finite guard, checkpoints, evaluation, sample grids."""
-import json
 import math
 import os
 
@@ -8,38 +7,76 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from vagan_tf.checks import NON_FINITE_REAL, NonFiniteLossError
 from vagan_tf.plots import image_grid, save_samples_png
+from vagan_tf.run_directory import append_record
 
 
-class NonFiniteLossError(RuntimeError):
-    """A training loss became NaN or infinite."""
+def _non_finite_logs(logs):
+    """The names of the logs that are NaN or inf, and of ``NON_FINITE_REAL`` if it is > 0."""
+    bad = [name for name, value in (logs or {}).items()
+           if not np.all(np.isfinite(np.asarray(value, np.float64)))]
+    if NON_FINITE_REAL in (logs or {}) and NON_FINITE_REAL not in bad \
+            and np.any(np.asarray(logs[NON_FINITE_REAL]) > 0):
+        bad.append(NON_FINITE_REAL)
+    return sorted(bad)
 
 
-def _finite(logs):
-    return all(np.all(np.isfinite(np.asarray(v, np.float64))) for v in (logs or {}).values())
+@tf.function(reduce_retracing=True)
+def _all_finite(variables):
+    return tf.reduce_all([tf.reduce_all(tf.math.is_finite(v)) for v in variables])
 
 
-class StopOnNonFiniteLoss(keras.callbacks.Callback):
-    """Stops ``fit`` at the first batch whose logs hold a NaN or inf.
+def non_finite_weights(model):
+    """The paths of ``model``'s floating-point weights that hold NaN or inf (one check, then names)."""
+    weights = [v for v in getattr(model, "weights", []) if "float" in str(v.dtype)]
+    if not weights or bool(_all_finite(weights)):
+        return []
+    return [v.path for v in weights if not np.all(np.isfinite(v.numpy()))]
 
-    Raising from the callback ends ``fit`` before any later checkpoint or export is
-    written, so the last good checkpoint on disk is what a restart resumes from.
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stops ``fit`` when a loss, a real batch or a weight becomes NaN or inf.
+
+    Looks after every call of the train function (every ``steps_per_execution`` steps) at
+    the logs, at the model's ``NON_FINITE_REAL`` log (a real batch held NaN or inf, which
+    oneDNN's kernels may keep out of the losses) and at the weights. Raising ends ``fit``
+    before any later checkpoint or export is written, so the last good checkpoint on disk
+    is what a restart resumes from.
     """
 
     def __init__(self, checkpoint_manager=None):
         super().__init__()
         self.checkpoint_manager = checkpoint_manager
+        self._checked_step = None
+
+    def on_train_begin(self, logs=None):
+        self._checked_step = self._step()
+
+    def _step(self):
+        return int(self.model.step.numpy()) if hasattr(self.model, "step") else None
 
     def on_train_batch_end(self, batch, logs=None):
-        if _finite(logs):
+        bad = _non_finite_logs(logs)
+        if NON_FINITE_REAL in bad:
+            bad[bad.index(NON_FINITE_REAL)] = "a real batch"
+        weights = non_finite_weights(self.model)
+        if weights:
+            shown = ", ".join(weights[:3]) + (f" and {len(weights) - 3} more" if len(weights) > 3
+                                              else "")
+            bad.append(f"the weights {shown}")
+        step = self._step()
+        if not bad:
+            self._checked_step = step
             return
-        bad = sorted(k for k, v in logs.items() if not np.all(np.isfinite(np.asarray(v, np.float64))))
-        step = int(self.model.step.numpy()) if hasattr(self.model, "step") else batch
         last = self.checkpoint_manager.latest_checkpoint if self.checkpoint_manager else None
         kept = (f"the last good checkpoint {last} is kept" if last
                 else "no checkpoint had been written yet")
+        when = (f"at step {step}" if step is None or self._checked_step is None
+                or step - self._checked_step <= 1
+                else f"at step {step} (in steps {self._checked_step + 1}-{step})")
         raise NonFiniteLossError(
-            f"training stopped: {', '.join(bad)} became non-finite at step {step}; {kept}, "
+            f"training stopped: {', '.join(bad)} became non-finite {when}; {kept}, "
             "and no export was written from the diverged weights")
 
 
@@ -51,7 +88,7 @@ class CheckpointEachEpoch(keras.callbacks.Callback):
         self.checkpoint_manager = checkpoint_manager
 
     def on_epoch_end(self, epoch, logs=None):
-        if _finite(logs):
+        if not _non_finite_logs(logs):
             self.checkpoint_manager.save(checkpoint_number=int(self.model.step.numpy()))
 
 
@@ -142,16 +179,3 @@ class SampleGrid(keras.callbacks.Callback):
                 tf.summary.image("samples", grid[None], step=step)
             self._writer.flush()
         return grid
-
-
-def append_record(path, record):
-    """Appends ``record`` to the JSON list in ``path``, rewriting the file atomically."""
-    records = []
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            records = json.load(f)
-    records = [r for r in records if r.get("step") != record.get("step")] + [record]
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(records, f, indent=1)
-    os.replace(tmp, path)

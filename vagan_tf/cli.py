@@ -1,104 +1,90 @@
 """The ``vagan`` command line.
 
-    vagan train  --gin_file F [--gin_file G ...] [--gin_param 'x.y=1' ...] --model_dir D
+    vagan train  --gin_file F [--gin_file G ...] [--gin_param 'x.y=1' ...] --model_dir D [--extend]
     vagan export --model_dir D [--gin_param ...]
     vagan sample --model_dir D -n N --out X.npy|X.png
     vagan sample --model_dir D --observations S.npy --out A.npy   (policy exports)
 
 ``train`` parses every gin file and binding before anything is built, so a
 misspelt binding fails at once and names itself; rerunning it on the same D
-resumes. ``export`` rebuilds the run from ``D/config.gin`` and its latest
-checkpoint; ``sample`` needs only ``D/export``.
+resumes (with the same bindings; ``--extend`` may change the run's length).
+``export`` rebuilds the run from ``D/config.gin`` and its latest checkpoint;
+``sample`` needs only ``D/export``. A user error is one line naming the binding,
+file or directory; ``--debug`` shows its traceback.
 """
 import argparse
-import contextlib
-import logging
 import os
+import re
 import sys
 
-import gin
-
-GIN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "gin")
-
-
-@gin.configurable
-def experiment(model_dir, factory=gin.REQUIRED, seed=0):
-    """The run in ``model_dir``: ``factory(model_dir=...)``, e.g. ``experiment.factory = @GANExperiment``.
-
-    ``seed`` seeds Python, NumPy and Keras before anything is built, so the
-    initial weights of a run are a function of its config.
-    """
-    import keras
-
-    keras.utils.set_random_seed(seed)
-    return factory(model_dir=model_dir)
-
-
-def parse_gin(files, params):
-    """Parses gin files and bindings, turning gin's errors into one readable line."""
-    import vagan_tf  # noqa: F401  (registers every configurable)
-
-    for path in (os.getcwd(), GIN_DIR):
-        gin.add_config_file_search_path(path)
-    try:
-        with _quiet_root_logger():  # gin logs every search-path miss before it finds a file
-            gin.parse_config_files_and_bindings(files, params, finalize_config=True)
-    except (ValueError, KeyError, IOError, SyntaxError) as error:
-        raise SystemExit(f"vagan: bad gin configuration: {error}") from None
-
-
-@contextlib.contextmanager
-def _quiet_root_logger():
-    logger = logging.getLogger()
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+SAMPLE_CHUNK_BYTES = 64 * 2**20  # vagan sample draws at most this much output per call
+PNG_MAX_POINTS = 20_000  # a scatter plot of more points shows nothing more
 
 
 def _train(args):
+    from vagan_tf.runs import experiment, parse_gin
+
     if not args.gin_file:
         raise SystemExit("vagan train: give at least one --gin_file")
     parse_gin(args.gin_file, args.gin_param)
-    record = experiment(model_dir=args.model_dir).train()
+    record = experiment(model_dir=args.model_dir).train(extend=args.extend)
     print(f"vagan: trained {args.model_dir}; final evaluation: {record}")
     print(f"vagan: exported {os.path.join(args.model_dir, 'export')}")
 
 
 def _export(args):
+    from vagan_tf.runs import experiment, parse_gin
+
     config = os.path.join(args.model_dir, "config.gin")
     if not os.path.exists(config):
         raise SystemExit(f"vagan export: {config} not found; is {args.model_dir} a vagan run?")
     parse_gin([config], args.gin_param)
-    run = experiment(model_dir=args.model_dir)
-    step = run.restore()
-    if step == 0:
-        raise SystemExit(f"vagan export: no checkpoint in {args.model_dir}/checkpoints")
-    print(f"vagan: exported step {step} to {run.export()}")
+    step, path = experiment(model_dir=args.model_dir).export_latest()
+    print(f"vagan: exported step {step} to {path}")
 
 
 def _sample_argument(sampler, export_dir, observations_path, n):
     """What ``sampler.sample`` takes: a count n, or the rows of ``observations_path`` [n, d]
     for an export that samples per observation (a policy sampler)."""
     import numpy as np
-    import tensorflow as tf
 
     [spec], _ = sampler.sample.concrete_functions[0].structured_input_signature
     if not spec.dtype.is_floating:
         if observations_path:
             raise SystemExit(f"vagan sample: {export_dir} samples a count, not per observation; "
                              f"drop --observations")
-        return tf.constant(n, tf.int32)
+        if n <= 0:
+            raise SystemExit(f"vagan sample: -n must be a positive count; got {n}")
+        return n
     if not observations_path:
         raise SystemExit(f"vagan sample: {export_dir} samples per observation; give "
                          f"--observations X.npy with rows of {spec.shape[1]} values")
-    observations = np.load(observations_path)
+    try:
+        observations = np.load(observations_path)
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"vagan sample: cannot read --observations {observations_path}: "
+                         f"{error}") from None
     if observations.ndim != 2 or observations.shape[1] != spec.shape[1]:
         raise SystemExit(f"vagan sample: {observations_path} has shape {observations.shape}; "
                          f"{export_dir} expects [n, {spec.shape[1]}]")
-    return tf.constant(observations, tf.float32)
+    return observations.astype(np.float32)
+
+
+def _draw_in_chunks(sampler, argument):
+    """Yields ``sampler.sample`` outputs for ``argument`` (a count, or observation rows), in
+    calls of at most ``SAMPLE_CHUNK_BYTES`` of output each."""
+    import tensorflow as tf
+
+    total = argument if isinstance(argument, int) else len(argument)
+    done, chunk = 0, min(total, 256)
+    while done < total:
+        part = (tf.constant(chunk, tf.int32) if isinstance(argument, int)
+                else tf.constant(argument[done:done + chunk]))
+        samples = sampler.sample(part).numpy()
+        yield samples
+        done += len(samples)
+        row_bytes = max(1, samples[0].nbytes)
+        chunk = int(min(total - done, max(1, SAMPLE_CHUNK_BYTES // row_bytes)))
 
 
 def _sample(args):
@@ -107,28 +93,58 @@ def _sample(args):
 
     from vagan_tf.plots import save_samples_png
 
+    out = args.out
+    if not out.endswith((".npy", ".png")):
+        raise SystemExit(f"vagan sample: --out must end in .npy or .png; got {out}")
+    out_dir = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(out_dir):
+        raise SystemExit(f"vagan sample: the directory of --out {out} does not exist")
     export_dir = os.path.join(args.model_dir, "export")
-    if not os.path.isdir(export_dir):
-        raise SystemExit(f"vagan sample: {export_dir} not found; run `vagan export` first")
-    sampler = tf.saved_model.load(export_dir)  # keep a reference: it owns the variables
-    samples = sampler.sample(_sample_argument(sampler, export_dir, args.observations,
-                                              args.n)).numpy()
-    if args.out.endswith(".npy"):
-        np.save(args.out, samples)
-    elif args.out.endswith(".png"):
-        save_samples_png(samples, args.out)
-    else:
-        raise SystemExit(f"vagan sample: --out must end in .npy or .png; got {args.out}")
-    print(f"vagan: wrote {len(samples)} samples to {args.out}")
+    if not os.path.isfile(os.path.join(export_dir, "saved_model.pb")):
+        raise SystemExit(f"vagan sample: no SavedModel in {export_dir}; run `vagan export "
+                         f"--model_dir {args.model_dir}` first")
+    # one version of the export, even if a training process swaps in a new one meanwhile
+    sampler = tf.saved_model.load(os.path.realpath(export_dir))  # it owns the variables: keep it
+    argument = _sample_argument(sampler, export_dir, args.observations, args.n)
+    if out.endswith(".png"):
+        if isinstance(argument, int):
+            argument = min(argument, PNG_MAX_POINTS)
+        samples = np.concatenate(list(_draw_in_chunks(sampler, argument)))
+        save_samples_png(samples, out)
+        print(f"vagan: plotted {len(samples)} samples in {out}")
+        return
+    count = argument if isinstance(argument, int) else len(argument)
+    tmp = f"{out}.tmp.npy"
+    array, done = None, 0
+    try:
+        for samples in _draw_in_chunks(sampler, argument):
+            if array is None:  # written to disk as it is drawn: memory stays at one chunk
+                array = np.lib.format.open_memmap(tmp, mode="w+", dtype=samples.dtype,
+                                                  shape=(count, *samples.shape[1:]))
+            array[done:done + len(samples)] = samples
+            done += len(samples)
+        array.flush()
+        del array
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    print(f"vagan: wrote {count} samples to {out}")
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="vagan", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error instead of its one-line message")
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train (or resume) a run from gin files")
     train.add_argument("--gin_file", action="append", default=[], help="gin file (repeatable)")
     train.add_argument("--gin_param", action="append", default=[], help="gin binding (repeatable)")
     train.add_argument("--model_dir", required=True)
+    train.add_argument("--extend", action="store_true",
+                       help="resume a run with another length (TOTAL_STEPS); every other "
+                       "binding must match the run's config.gin")
     train.set_defaults(run=_train)
     export = commands.add_parser("export", help="export D/export from the latest checkpoint")
     export.add_argument("--model_dir", required=True)
@@ -144,17 +160,30 @@ def build_parser():
     return parser
 
 
+def _one_line(error):
+    """The first line of ``error``'s message, prefixed by the gin configurable it came from."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    text = " ".join(lines[0].split())
+    configurable = re.search(r"In call to configurable '([^']+)'", str(error))
+    if configurable and configurable.group(1) not in text:
+        text = f"{configurable.group(1)}: {text}"
+    return text
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     # oneDNN kernels: 4x faster DCGAN steps on CPUs where TensorFlow leaves them off
     # (benchmarks/image_speed.py); must be set before TensorFlow is imported.
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
-    from vagan_tf.callbacks import NonFiniteLossError
+    from vagan_tf.checks import NonFiniteLossError, RunDirectoryError
 
     try:
         args.run(args)
-    except (NonFiniteLossError, FileNotFoundError) as error:
-        raise SystemExit(f"vagan: {error}") from None
+    except (NonFiniteLossError, RunDirectoryError, ValueError, OSError) as error:
+        if args.debug:
+            raise
+        raise SystemExit(f"vagan {args.command}: {_one_line(error)} "
+                         "(--debug shows the traceback)") from None
     return 0
 
 

@@ -9,10 +9,13 @@
     D/metrics.json            periodic evaluation records [{"step": t, ...}, ...]
     D/samples.png             samples of the latest evaluation
     D/samples/                sample grids of a fixed z (image runs, ``SampleGrid``)
-    D/export/                 SavedModel with sample(n) and serve(z) (and log_prob(x) of a flow)
+    D/export                  SavedModel with sample(n) and serve(z) (and log_prob(x) of a flow),
+                              a link swapped atomically to the newest of D/exports/
+    D/lock                    held by the process that trains or exports
     D/workers/<task>_<id>/    a multi-worker run's other workers, each a run directory like D
 
-Running ``train()`` again in the same directory resumes from the last checkpoint.
+Running ``train()`` again in the same directory resumes from the last checkpoint, with
+the checks of ``run_directory.RunDirectory`` (one writer, one configuration).
 
 Built by ``distribute.distributed_experiment`` under a ``tf.distribute`` strategy, the
 run trains on several devices or workers: ``batch_size`` is then the global batch,
@@ -24,6 +27,7 @@ import keras
 import tensorflow as tf
 
 from vagan_tf import callbacks as cb
+from vagan_tf import checks
 from vagan_tf.export import export_generator
 from vagan_tf.run_directory import RunDirectory
 
@@ -68,26 +72,36 @@ class GANExperiment(RunDirectory):
                  denoiser_optimizer=None, flow_optimizer=None, evaluator=None, eval_samples=2500,
                  eval_every_epochs=1,
                  checkpoints_to_keep=3, steps_per_execution=1, callbacks=(), verbose=1):
-        if total_steps % steps_per_epoch:
-            raise ValueError(f"GANExperiment.total_steps ({total_steps}) must be a multiple of "
-                             f"GANExperiment.steps_per_epoch ({steps_per_epoch})")
+        total_steps = checks.positive_int("GANExperiment.total_steps", total_steps)
+        steps_per_epoch = checks.positive_int("GANExperiment.steps_per_epoch", steps_per_epoch)
+        checks.multiple_of("GANExperiment.total_steps", total_steps,
+                           "GANExperiment.steps_per_epoch", steps_per_epoch)
+        batch_size = checks.positive_int("GANExperiment.batch_size", batch_size)
+        eval_samples = checks.positive_int("GANExperiment.eval_samples", eval_samples)
+        eval_every_epochs = checks.positive_int("GANExperiment.eval_every_epochs",
+                                                eval_every_epochs)
+        checkpoints_to_keep = checks.positive_int("GANExperiment.checkpoints_to_keep",
+                                                  checkpoints_to_keep)
+        steps_per_execution = checks.positive_int("GANExperiment.steps_per_execution",
+                                                  steps_per_execution)
         if steps_per_execution > 1 and tf.distribute.has_strategy():
-            raise ValueError("GANExperiment.steps_per_execution must be 1 under a tf.distribute "
-                             "strategy: Keras 3 cannot run several steps per call there "
-                             "(keras-team/keras#19246)")
+            raise checks.ConfigurationError(
+                "GANExperiment.steps_per_execution must be 1 under a tf.distribute strategy: "
+                "Keras 3 cannot run several steps per call there (keras-team/keras#19246)")
         replicas = model.distribute_strategy.num_replicas_in_sync
         if batch_size % replicas:
-            raise ValueError(f"GANExperiment.batch_size ({batch_size}) must be a multiple of "
-                             f"the number of replicas ({replicas})")
+            raise checks.ConfigurationError(
+                f"GANExperiment.batch_size ({batch_size}) must be a multiple of the number of "
+                f"replicas ({replicas})")
         self.model_dir = model_dir
         self.model = model
         self.dataset_fn = dataset_fn
-        self.total_steps = int(total_steps)
-        self.batch_size = int(batch_size)
-        self.steps_per_epoch = int(steps_per_epoch)
+        self.total_steps = total_steps
+        self.batch_size = batch_size
+        self.steps_per_epoch = steps_per_epoch
         self.evaluator = evaluator
-        self.eval_samples = int(eval_samples)
-        self.eval_every_epochs = int(eval_every_epochs)
+        self.eval_samples = eval_samples
+        self.eval_every_epochs = eval_every_epochs
         self.verbose = verbose
         self.callbacks = list(callbacks)
         optimizers = {"generator_optimizer": generator_optimizer,
@@ -98,18 +112,32 @@ class GANExperiment(RunDirectory):
         model.build_all()
         # Keras 3 objects are not tf.train trackables by attribute; checkpoint their
         # variable lists (weights, step, RNG states, optimizer slots), matched by position.
-        self.checkpoint = tf.train.Checkpoint(
+        self.keep_checkpoints(tf.train.Checkpoint(
             model=list(model.variables),
-            **{name: list(opt.variables) for name, opt in model.optimizers_by_name.items()})
-        self.checkpoint_manager = tf.train.CheckpointManager(
-            self.checkpoint, self.path("checkpoints"), max_to_keep=checkpoints_to_keep)
+            **{name: list(opt.variables) for name, opt in model.optimizers_by_name.items()}),
+            checkpoints_to_keep)
 
     def step(self):
         return int(self.model.step.numpy())
 
-    def train(self):
-        """Trains to ``total_steps`` (resuming if possible), then exports; returns the last evaluation."""
-        start = self.begin()
+    def train(self, extend=False):
+        """Trains to ``total_steps`` (resuming if possible), then exports; returns the last evaluation.
+
+        Holds the run directory's lock throughout; ``extend`` lets a resumed run change its
+        length (see ``RunDirectory.begin``).
+        """
+        with self.lock():
+            start = self.begin(extend=extend)
+            evaluation = self._fit(start)
+            self.write_operative_config()
+            if evaluation.last_record is None:  # nothing left to train: evaluate the restored model
+                evaluation.set_model(self.model)
+                evaluation.evaluate()
+            self._write_export()
+        return evaluation.last_record
+
+    def _fit(self, start):
+        """``model.fit`` from step ``start`` to ``total_steps``; returns the evaluation callback."""
         dataset = self.dataset_fn(batch_size=self.model.examples_per_step(self.batch_size),
                                   start=start).with_options(replica_share_options())
         evaluation = cb.PeriodicEvaluation(
@@ -121,10 +149,12 @@ class GANExperiment(RunDirectory):
                 callback.directory = callback.directory or self.path("samples")
                 callback.log_dir = callback.log_dir or self.path("logs")
         callbacks = [
-            cb.StopOnNonFiniteLoss(self.checkpoint_manager),
+            cb.StopOnNonFinite(self.checkpoint_manager),
+            # the record before the checkpoint: a run killed between the two redoes the
+            # epoch and rewrites the record, so every checkpointed step has its record
+            evaluation,
             cb.CheckpointEachEpoch(self.checkpoint_manager),
             keras.callbacks.TensorBoard(self.path("logs"), update_freq=100),
-            evaluation,
             *self.callbacks,
         ]
         if start < self.total_steps:
@@ -132,15 +162,9 @@ class GANExperiment(RunDirectory):
                            initial_epoch=start // self.steps_per_epoch,
                            steps_per_epoch=self.steps_per_epoch, callbacks=callbacks,
                            shuffle=False, verbose=self.verbose)
-        self.write_operative_config()
-        if evaluation.last_record is None:  # nothing left to train: evaluate the restored model
-            evaluation.set_model(self.model)
-            evaluation.evaluate()
-        self.export()
-        return evaluation.last_record
+        return evaluation
 
-    def export(self):
-        """Writes ``model_dir/export`` from the model's current weights."""
+    def _write_export(self):
         return export_generator(self.model, self.path("export"))
 
 

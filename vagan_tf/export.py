@@ -7,37 +7,74 @@ The SavedModel needs TensorFlow only (no ``vagan_tf``, no Keras):
     x = sampler.serve(z)                # z [n, latent_dim] -> x; also "serving_default"
     log_q = sampler.log_prob(x)         # U-GAN exports: the flow's log density [n]
 """
+import glob
 import os
 import shutil
-import tempfile
+import time
+import uuid
 
 import keras
 import tensorflow as tf
 
 
 def write_atomically(write, path):
-    """Runs ``write(tmp)`` into a sibling temporary directory, then swaps it in at ``path``.
+    """Runs ``write(version)`` into a new directory, then points the link ``path`` at it in one rename.
 
-    A failure inside ``write`` leaves ``path`` as it was (old export or nothing); the
-    swap is two renames within one directory, so readers never see a half-written tree.
+    The versions live next to the link, in ``<path>s/`` (``D/export`` -> ``D/exports/<version>``);
+    the link is relative, so the run directory can be moved. A reader opening ``path``
+    always finds a complete export: the old one until the rename, the new one after it.
+    A failure inside ``write`` leaves ``path`` as it was. The version just replaced is
+    kept (a reader may still be loading it); older versions and leftovers are removed.
+    Directories and files get the modes of the rest of the run (0777 / 0666 less the umask).
+    A plain directory at ``path`` (an export of an older layout) becomes a version first.
     """
     path = os.path.abspath(path)
-    parent = os.path.dirname(path)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+    versions = path + "s"
+    os.makedirs(versions, exist_ok=True)
+    version = os.path.join(versions, f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}")
+    os.mkdir(version)
     try:
-        write(tmp)
+        write(version)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(version, ignore_errors=True)
         raise
-    old = None
-    if os.path.exists(path):
-        old = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.old-", dir=parent)
-        os.rename(path, os.path.join(old, "export"))
-    os.rename(tmp, path)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    _make_readable(version)
+    previous = None
+    if os.path.islink(path):
+        previous = os.path.join(versions, os.path.basename(os.readlink(path)))
+    elif os.path.isdir(path):
+        previous = os.path.join(versions, "previous-layout-" + uuid.uuid4().hex[:8])
+        os.rename(path, previous)
+    link = os.path.join(versions, f".link-{uuid.uuid4().hex[:8]}")
+    os.symlink(os.path.relpath(version, os.path.dirname(path)), link)
+    os.replace(link, path)
+    _remove_stale(versions, keep={version, previous}, parent=os.path.dirname(path),
+                  name=os.path.basename(path))
     return path
+
+
+def _make_readable(directory):
+    """Modes as the umask gives to new files: SavedModel writers and mkdir can be stricter."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for root, dirs, files in os.walk(directory):
+        os.chmod(root, 0o777 & ~umask)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o666 & ~umask)
+
+
+def _remove_stale(versions, keep, parent, name):
+    """Removes the versions not in ``keep`` and the temporary directories of older layouts."""
+    stale = [os.path.join(versions, entry) for entry in os.listdir(versions)]
+    stale += glob.glob(os.path.join(parent, f".{name}.tmp-*"))
+    stale += glob.glob(os.path.join(parent, f".{name}.old-*"))
+    for entry in stale:
+        if entry in keep:
+            continue
+        if os.path.islink(entry) or os.path.isfile(entry):
+            os.unlink(entry)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def export_generator(model, path):

@@ -1,17 +1,79 @@
-"""A run's directory: its paths, its gin configs and resuming from its checkpoints.
+"""A run's directory: one writer, one configuration, and resuming from the checkpoints on disk.
 
 ``GANExperiment`` and ``RLExperiment`` both keep a run in ``model_dir`` and count it in
 steps (generator steps; environment steps) checkpointed once per epoch of
-``steps_per_epoch`` steps; this base class holds what they share.
+``steps_per_epoch`` steps; this base class holds what they share. What a run directory
+promises:
+
+* **One writer.** A process that trains or exports holds ``D/lock`` (an OS lock,
+  released when the process ends, however it ends); a second one is refused.
+* **One configuration.** Once a checkpoint exists, ``D/config.gin`` is the run's:
+  resuming with bindings that differ from it is refused with the bindings that changed,
+  unless the only change is the run's length (``begin(extend=True)``, ``vagan train
+  --extend``).
+* **Resume from what exists.** The newest readable ``ckpt-*`` is restored, whatever the
+  ``checkpoint`` state file says; unreadable ones are named and skipped with a warning,
+  and a directory whose checkpoints are all unreadable is refused, never restarted.
+* **Checks first.** Nothing in ``D`` is written before every check above has passed.
 """
+import contextlib
+import fcntl
+import glob
+import json
+import logging
 import os
+import re
 
 import gin
+import tensorflow as tf
+
+from vagan_tf.checks import RunDirectoryError
+
+LENGTH_BINDINGS = re.compile(r"(^|\.)(total_steps|total_env_steps|TOTAL_STEPS|TOTAL_ENV_STEPS)$")
+UNCOMPARED_BINDINGS = re.compile(r"(^|\.)verbose$")  # how a run prints, not what it computes
+
+
+def config_bindings(text):
+    """``{name: value}`` of the bindings in a gin config text as ``gin.config_str()`` writes it.
+
+    A binding is a line ``name = value`` at column 0; indented lines continue its value.
+    """
+    bindings, name = {}, None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0].isspace() and name is not None:
+            bindings[name] += "\n" + line
+        elif " = " in line:
+            name, value = line.split(" = ", 1)
+            bindings[name.strip()] = value.strip()
+        else:  # import lines and the like
+            name = line.strip()
+            bindings[name] = ""
+    return bindings
+
+
+def config_changes(old_text, new_text):
+    """The bindings that differ between two config texts: ``[(name, old, new)]``, None if absent."""
+    old, new = config_bindings(old_text), config_bindings(new_text)
+    return [(name, old.get(name), new.get(name)) for name in sorted(set(old) | set(new))
+            if old.get(name) != new.get(name) and not UNCOMPARED_BINDINGS.search(name)]
+
+
+def checkpoints_on_disk(directory):
+    """``[(step, prefix)]`` of the ``ckpt-<step>`` files in ``directory``, newest first."""
+    found = []
+    for index in glob.glob(os.path.join(directory, "ckpt-*.index")):
+        match = re.fullmatch(r"ckpt-(\d+)\.index", os.path.basename(index))
+        if match:
+            found.append((int(match.group(1)), index[:-len(".index")]))
+    return sorted(found, reverse=True)
 
 
 class RunDirectory:
-    """Base of the experiments. A subclass sets ``model_dir``, ``steps_per_epoch``,
-    ``checkpoint`` and ``checkpoint_manager``, and returns its step counter from ``step()``."""
+    """Base of the experiments. A subclass sets ``model_dir`` and ``steps_per_epoch``, calls
+    ``keep_checkpoints``, returns its step counter from ``step()`` and writes its export in
+    ``_write_export()``."""
 
     def path(self, *names):
         return os.path.join(self.model_dir, *names)
@@ -20,25 +82,181 @@ class RunDirectory:
         """The run's step, as its checkpointed counter holds it."""
         raise NotImplementedError
 
-    def restore(self):
-        """Restores the latest checkpoint, if any; returns the step it resumes at."""
-        latest = self.checkpoint_manager.latest_checkpoint
-        if latest:
-            self.checkpoint.restore(latest).assert_existing_objects_matched()
-        return self.step()
+    def keep_checkpoints(self, checkpoint, max_to_keep):
+        """Checkpoints ``checkpoint`` into ``D/checkpoints``, keeping the newest ``max_to_keep``."""
+        self.checkpoint = checkpoint
+        self.checkpoints_to_keep = max_to_keep
+        self.checkpoint_manager = tf.train.CheckpointManager(
+            checkpoint, self.path("checkpoints"), max_to_keep=max_to_keep)
 
-    def begin(self):
-        """Writes ``config.gin`` and restores; returns the step to resume at (0 for a new run)."""
-        os.makedirs(self.model_dir, exist_ok=True)
-        with open(self.path("config.gin"), "w", encoding="utf-8") as f:
-            f.write(gin.config_str())
+    # ------------------------------------------------------------------ one writer
+    @contextlib.contextmanager
+    def lock(self):
+        """Holds ``D/lock`` while the block runs (creating D if needed); refuses if it is held."""
+        if os.path.exists(self.model_dir) and not os.path.isdir(self.model_dir):
+            raise RunDirectoryError(f"{self.model_dir} is a file, not a run directory")
+        try:
+            os.makedirs(self.model_dir, exist_ok=True)
+            handle = open(self.path("lock"), "a+", encoding="utf-8")
+        except OSError as error:
+            raise RunDirectoryError(f"cannot write the run directory {self.model_dir}: "
+                                    f"{error.strerror or error}") from None
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise RunDirectoryError(
+                    f"{self.model_dir} is in use by {holder} (it holds {self.path('lock')}); "
+                    "wait for it to finish or use another model directory") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"process {os.getpid()}\n")
+            handle.flush()
+            yield
+        finally:
+            handle.close()  # closing the file releases the lock
+
+    # ------------------------------------------------------------------ resuming
+    def restore(self):
+        """Restores the newest readable checkpoint, if any; returns the step it resumes at.
+
+        Sets ``restored_from`` to that checkpoint's prefix (None for a new run).
+        """
+        directory = self.path("checkpoints")
+        on_disk = checkpoints_on_disk(directory)
+        named = self.checkpoint_manager.latest_checkpoint
+        self.restored_from = None
+        if not on_disk:
+            return self.step()
+        if named != on_disk[0][1]:
+            logging.warning("%s names %s, but the newest checkpoint on disk is %s; restoring "
+                            "the newest readable one", os.path.join(directory, "checkpoint"),
+                            named, on_disk[0][1])
+        failures = []
+        for _, prefix in on_disk:
+            try:
+                self.checkpoint.restore(prefix).assert_existing_objects_matched()
+            except Exception as error:  # noqa: BLE001  (a damaged file fails in many ways)
+                failures.append(f"{os.path.basename(prefix)} ({_first_line(error)})")
+                logging.warning("checkpoint %s is unreadable: %s", prefix, _first_line(error))
+                continue
+            self.restored_from = prefix
+            return self.step()
+        raise RunDirectoryError(
+            f"no checkpoint in {directory} can be restored: {'; '.join(failures)}; refusing to "
+            "start over them (move the directory away to start afresh)")
+
+    def begin(self, extend=False):
+        """Checks ``D`` and restores; returns the step to resume at (0 for a new run).
+
+        Call it holding ``lock()``. Refuses a configuration that differs from
+        ``D/config.gin`` (``extend``: except in the run's length) and an unreadable
+        ``D/metrics.json``; only after every check writes ``D/config.gin``.
+        """
+        config = gin.config_str()
+        self._check_config(config, extend)
+        self._check_metrics()
         start = self.restore()
         if start % self.steps_per_epoch:
-            raise ValueError(f"checkpoint step {start} is not a multiple of steps_per_epoch "
-                             f"{self.steps_per_epoch}; was the run started with other bindings?")
+            raise RunDirectoryError(
+                f"checkpoint step {start} in {self.path('checkpoints')} is not a multiple of "
+                f"steps_per_epoch ({self.steps_per_epoch})")
+        if self.restored_from and self.restored_from != self.checkpoint_manager.latest_checkpoint:
+            self._repair_checkpoint_state()
+        with open(self.path("config.gin"), "w", encoding="utf-8") as f:
+            f.write(config)
         return start
+
+    def _check_config(self, config, extend):
+        path = self.path("config.gin")
+        trained = bool(checkpoints_on_disk(self.path("checkpoints")))
+        if not os.path.exists(path):
+            if trained:
+                raise RunDirectoryError(f"{self.path('checkpoints')} holds checkpoints but {path} "
+                                        "is missing; refusing to resume a run of unknown bindings")
+            return
+        if not trained:  # nothing was trained under the old bindings: the new ones replace them
+            return
+        with open(path, encoding="utf-8") as f:
+            changes = config_changes(f.read(), config)
+        if extend:
+            changes = [change for change in changes if not LENGTH_BINDINGS.search(change[0])]
+        if changes:
+            diff = "; ".join(f"{name}: {old if old is not None else '(unset)'} -> "
+                             f"{new if new is not None else '(unset)'}"
+                             for name, old, new in changes)
+            hint = ("" if extend else " (--extend allows a longer or shorter run)")
+            raise RunDirectoryError(
+                f"{self.model_dir} is a run with other bindings; changed: {diff}. Resume it with "
+                f"the bindings of {path}{hint}, or use another model directory")
+
+    def _check_metrics(self):
+        path = self.path("metrics.json")
+        if os.path.exists(path):
+            read_records(path)
+
+    def _repair_checkpoint_state(self):
+        """Rewrites ``D/checkpoints/checkpoint`` to list the checkpoints on disk up to the restored one."""
+        kept = [prefix for _, prefix in reversed(checkpoints_on_disk(self.path("checkpoints")))]
+        kept = kept[:kept.index(self.restored_from) + 1]
+        tf.compat.v1.train.update_checkpoint_state(
+            self.path("checkpoints"), self.restored_from, all_model_checkpoint_paths=kept)
+        self.keep_checkpoints(self.checkpoint, self.checkpoints_to_keep)
+
+    def export(self):
+        """Writes ``D/export`` from the current weights, holding the lock; returns its path."""
+        with self.lock():
+            return self._write_export()
+
+    def export_latest(self):
+        """Restores the newest checkpoint and exports it, holding the lock; returns (step, path)."""
+        with self.lock():
+            step = self.restore()
+            if self.restored_from is None:
+                raise RunDirectoryError(f"no checkpoint in {self.path('checkpoints')} to export")
+            return step, self._write_export()
+
+    def _write_export(self):
+        raise NotImplementedError
 
     def write_operative_config(self):
         """Writes ``operative_config.gin``: the bindings the run actually used."""
         with open(self.path("operative_config.gin"), "w", encoding="utf-8") as f:
             f.write(gin.operative_config_str())
+
+
+def read_records(path):
+    """The JSON list of evaluation records in ``path``; names the file if it is damaged."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            records = json.load(f)
+    except ValueError as error:
+        raise RunDirectoryError(f"{path} is not a readable JSON list of records ({error}); "
+                                "repair it or move it aside to resume") from None
+    if not isinstance(records, list):
+        raise RunDirectoryError(f"{path} holds a {type(records).__name__}, not a list of records")
+    return records
+
+
+def write_records(path, records):
+    """Writes ``records`` to ``path`` atomically and durably (temporary file, fsync, rename)."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(records, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def append_record(path, record):
+    """Adds ``record`` to the records in ``path``, replacing any earlier record of its step."""
+    records = read_records(path) if os.path.exists(path) else []
+    records = [r for r in records if r.get("step") != record.get("step")] + [record]
+    write_records(path, records)
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,8 +1,9 @@
 """UCI binary classification tables for Bayesian logistic regression: cancer, heart, german, sonar.
 
-Each file is read from a cache directory (``data_home``, else ``$VAGAN_DATA_HOME``, else
-``~/.cache/vagan_tf/uci``), downloaded once from the UCI archive when it is missing, and
-its sha256 is checked on every read. ``load_uci`` splits a table with
+The four files ship inside the package (``vagan_tf/assets/uci``, with their provenance),
+so BLR runs offline. A file missing there is read from a cache directory (``data_home``,
+else ``$VAGAN_DATA_HOME``, else ``~/.cache/vagan_tf/uci``), downloaded once from the UCI
+archive when it is missing; its sha256 is checked on every read. ``load_uci`` splits a table with
 ``perm = numpy.random.default_rng(split_seed).permutation(n)``: train = perm[:n_train],
 test = perm[n_train:], and standardises the features with the train statistics,
 x' = (x - mean_train) / std_train (ddof 0; a constant column keeps std 1).
@@ -21,6 +22,7 @@ from vagan_tf.data import verify_sha256
 
 UCI_ARCHIVE = "https://archive.ics.uci.edu/ml/machine-learning-databases/"
 DEFAULT_DATA_HOME = os.path.join("~", ".cache", "vagan_tf", "uci")
+SHIPPED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets", "uci")
 DOWNLOAD_TIMEOUT_S = 60
 
 
@@ -151,11 +153,19 @@ def _download(table, path):
 
 
 def fetch_file(name, data_home=None):
-    """The verified bytes of dataset ``name``'s UCI file, downloaded into the cache if absent."""
+    """The verified bytes of dataset ``name``'s UCI file: the package's copy, else the
+    cache's, downloaded into the cache if absent."""
     table = _table(name)
-    path = os.path.join(resolve_data_home(data_home), table.filename)
+    path = os.path.join(SHIPPED_DIR, table.filename)
     if not os.path.exists(path):
-        _download(table, path)
+        path = os.path.join(resolve_data_home(data_home), table.filename)
+    if not os.path.exists(path):
+        try:
+            _download(table, path)
+        except OSError as error:  # URLError, timeouts, refused connections, a read-only cache
+            raise FileNotFoundError(
+                f"UCI dataset {name!r}: {table.filename} is not in {SHIPPED_DIR} and could not "
+                f"be downloaded from {table.url} ({error}); put the file at {path}") from None
     with open(path, "rb") as f:
         data = f.read()
     verify_sha256(path, data, table.sha256)

@@ -24,6 +24,7 @@ import keras
 import tensorflow as tf
 
 from vagan_tf import distribute
+from vagan_tf.checks import NON_FINITE_REAL
 from vagan_tf.configurable import keras_configurable
 from vagan_tf.latents import NormalLatent
 from vagan_tf.objectives import JensenShannon
@@ -66,7 +67,8 @@ class AnnealedGAN(keras.Model):
         if critic_shape != self.data_shape:
             raise ValueError(f"AnnealedGAN: the generator makes samples of shape {self.data_shape} "
                              f"but the discriminator expects inputs of shape {critic_shape}")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self._loss_names()}
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in self._loss_names() + [NON_FINITE_REAL]}
 
     # ------------------------------------------------------------------ set-up
     def compile(self, generator_optimizer, critic_optimizer, denoiser_optimizer=None, **kwargs):
@@ -227,6 +229,9 @@ class AnnealedGAN(keras.Model):
 
     def train_step(self, data):
         real = self._real_batch(data)
+        # NaN data need not reach the losses (oneDNN's ReLU maps NaN to 0): count it apart
+        self.trackers[NON_FINITE_REAL].update_state(
+            tf.cast(tf.logical_not(tf.reduce_all(tf.math.is_finite(real))), tf.float32))
         self._critic_steps(real)
         lam = self.annealing.lam(self.step)
         self._generator_step(tf.shape(real)[0] // self.n_critic, lam)

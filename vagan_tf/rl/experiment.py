@@ -10,7 +10,9 @@
                               ended, eval/return, losses, seconds_per_env_step (wall) and
                               cpu_seconds_per_env_step (the process's CPU time)
     D/metrics.json            one record per epoch [{"step": environment steps, ...}, ...]
-    D/export/                 SavedModel with sample(observations) -> actions
+    D/export                  SavedModel with sample(observations) -> actions (a link to
+                              the newest of D/exports/, as in ``vagan_tf.experiment``)
+    D/lock                    held by the process that trains or exports
 
 An epoch is ``steps_per_epoch`` environment steps, each followed by one
 ``train_iteration`` once ``warmup_steps`` transitions are stored; every epoch starts a
@@ -26,10 +28,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf.callbacks import NonFiniteLossError, append_record
+from vagan_tf import checks
+from vagan_tf.checks import NonFiniteLossError
 from vagan_tf.export import write_atomically
 from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env
-from vagan_tf.run_directory import RunDirectory
+from vagan_tf.run_directory import RunDirectory, append_record
 
 
 def export_policy_sampler(sampler, action_low, action_high, path):
@@ -75,14 +78,15 @@ class RLExperiment(RunDirectory):
     def __init__(self, model_dir, agent=gin.REQUIRED, total_env_steps=gin.REQUIRED,
                  env_name="Swimmer-v5", max_episode_steps=None, steps_per_epoch=1000,
                  warmup_steps=1000, eval_episodes=1, seed=0, checkpoints_to_keep=2, verbose=1):
-        if total_env_steps % steps_per_epoch:
-            raise ValueError(f"RLExperiment.total_env_steps ({total_env_steps}) must be a multiple "
-                             f"of RLExperiment.steps_per_epoch ({steps_per_epoch})")
+        total_env_steps = checks.positive_int("RLExperiment.total_env_steps", total_env_steps)
+        steps_per_epoch = checks.positive_int("RLExperiment.steps_per_epoch", steps_per_epoch)
+        checks.multiple_of("RLExperiment.total_env_steps", total_env_steps,
+                           "RLExperiment.steps_per_epoch", steps_per_epoch)
         self.model_dir = model_dir
-        self.total_env_steps = int(total_env_steps)
-        self.steps_per_epoch = int(steps_per_epoch)
-        self.warmup_steps = int(warmup_steps)
-        self.eval_episodes = int(eval_episodes)
+        self.total_env_steps = total_env_steps
+        self.steps_per_epoch = steps_per_epoch
+        self.warmup_steps = checks.non_negative_int("RLExperiment.warmup_steps", warmup_steps)
+        self.eval_episodes = checks.non_negative_int("RLExperiment.eval_episodes", eval_episodes)
         self.seed = int(seed)
         self.verbose = verbose
         self.env = make_env(env_name, max_episode_steps=max_episode_steps)
@@ -90,27 +94,31 @@ class RLExperiment(RunDirectory):
         self.agent = agent(observation_dim=self.env.observation_space.shape[0],
                            action_dim=self.env.action_space.shape[0])
         self.env_steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="env_steps")
-        self.checkpoint = tf.train.Checkpoint(env_steps=[self.env_steps],
-                                              **self.agent.checkpoint_variables())
-        self.checkpoint_manager = tf.train.CheckpointManager(
-            self.checkpoint, self.path("checkpoints"), max_to_keep=checkpoints_to_keep)
+        self.keep_checkpoints(
+            tf.train.Checkpoint(env_steps=[self.env_steps], **self.agent.checkpoint_variables()),
+            checks.positive_int("RLExperiment.checkpoints_to_keep", checkpoints_to_keep))
 
     def step(self):
         return int(self.env_steps.numpy())
 
-    def train(self):
-        """Trains to ``total_env_steps`` (resuming if possible), exports, returns the record."""
-        start = self.begin()
-        writer = tf.summary.create_file_writer(self.path("logs"))
-        loop = EnvironmentLoop(self.env, self.agent)
-        record = None
-        for epoch in range(start // self.steps_per_epoch,
-                           self.total_env_steps // self.steps_per_epoch):
-            record = self._run_epoch(epoch, loop, writer)
-        self.write_operative_config()
-        if record is None:  # nothing left to train: evaluate the restored policy
-            record = {"step": start, "eval_return": self._evaluate(start)}
-        self.export()
+    def train(self, extend=False):
+        """Trains to ``total_env_steps`` (resuming if possible), exports, returns the record.
+
+        Holds the run directory's lock throughout; ``extend`` lets a resumed run change its
+        length (see ``RunDirectory.begin``).
+        """
+        with self.lock():
+            start = self.begin(extend=extend)
+            writer = tf.summary.create_file_writer(self.path("logs"))
+            loop = EnvironmentLoop(self.env, self.agent)
+            record = None
+            for epoch in range(start // self.steps_per_epoch,
+                               self.total_env_steps // self.steps_per_epoch):
+                record = self._run_epoch(epoch, loop, writer)
+            self.write_operative_config()
+            if record is None:  # nothing left to train: evaluate the restored policy
+                record = {"step": start, "eval_return": self._evaluate(start)}
+            self._write_export()
         return record
 
     def _evaluate(self, step):
@@ -154,17 +162,18 @@ class RLExperiment(RunDirectory):
             for name in ["seconds_per_env_step", "cpu_seconds_per_env_step", *losses]:
                 tf.summary.scalar(f"train/{name}", record[name], step=step)
         self.env_steps.assign(step)  # after the evaluation, whose noise the checkpoint then holds
+        # the record before the checkpoint: a run killed between the two redoes the epoch
+        # and rewrites the record, so every checkpointed step has its record
+        append_record(self.path("metrics.json"), record)
         self.checkpoint_manager.save(checkpoint_number=step)
         writer.flush()
-        append_record(self.path("metrics.json"), record)
         if self.verbose:
             print(f"env step {step}: train return {record['train_return']}, "
                   f"eval return {record['eval_return']}, "
                   f"{1000 * record['seconds_per_env_step']:.1f} ms/step", flush=True)
         return record
 
-    def export(self):
-        """Writes ``model_dir/export`` from the sampler's current weights."""
+    def _write_export(self):
         space = self.env.action_space
         return export_policy_sampler(self.agent.sampler, space.low, space.high,
                                      self.path("export"))

@@ -1,0 +1,62 @@
+"""Helpers shared by the test modules: tiny toy runs and loading an export without vagan_tf."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import gin
+import numpy as np
+
+from vagan_tf import cli, runs
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY = ["TOTAL_STEPS = 20", "WIDTH = 8", "GANExperiment.steps_per_epoch = 10",
+        "GANExperiment.steps_per_execution = 5", "GANExperiment.batch_size = 16",
+        "GANExperiment.eval_samples = 200", "GANExperiment.verbose = 0"]
+RING_RKL_LINEAR = ["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"]
+
+
+def train_args(model_dir, files=RING_RKL_LINEAR, params=TINY):
+    """``vagan train`` arguments for ``files`` and ``params`` in ``model_dir``."""
+    args = ["train", "--model_dir", str(model_dir)]
+    for f in files:
+        args += ["--gin_file", f]
+    for p in params:
+        args += ["--gin_param", p]
+    return args
+
+
+def vagan(args):
+    """``cli.main(args)`` on a clean gin config, as each ``vagan`` process starts."""
+    gin.clear_config()
+    return cli.main(args)
+
+
+def build_run(model_dir, files=RING_RKL_LINEAR, params=TINY):
+    """The experiment ``vagan train`` would build, without training it."""
+    gin.clear_config()
+    runs.parse_gin(files, params)
+    return runs.experiment(model_dir=str(model_dir))
+
+
+def generator_weights(run):
+    return [v.numpy() for v in run.model.generator.weights]
+
+
+def load_and_sample_without_vagan_tf(export_dir, n=1000):
+    """Loads ``export_dir`` in a fresh interpreter that never imports vagan_tf; returns its samples."""
+    script = textwrap.dedent(f"""
+        import sys
+        import numpy as np
+        import tensorflow as tf
+        sampler = tf.saved_model.load({export_dir!r})
+        x = sampler.sample({n})
+        assert x.dtype == tf.float32, x.dtype
+        assert "vagan_tf" not in sys.modules
+        np.save(sys.argv[1], x.numpy())
+    """)
+    out = os.path.join(os.path.dirname(export_dir), "fresh_process_samples.npy")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH="")
+    subprocess.run([sys.executable, "-c", script, out], check=True, env=env,
+                   cwd=os.path.dirname(export_dir), timeout=300)
+    return np.load(out)

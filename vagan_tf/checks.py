@@ -1,0 +1,42 @@
+"""The errors a user of a run can cause, and the checks that raise them before anything is written.
+
+Each error's message is one line that names what is wrong: the gin binding, the file or
+the directory. The ``vagan`` command prints it without a traceback (``--debug`` shows one).
+"""
+import numbers
+
+NON_FINITE_REAL = "non_finite_real"  # a model's log: the share of the epoch's real batches with NaN or inf
+
+
+class ConfigurationError(ValueError):
+    """A gin binding holds a value the run cannot use."""
+
+
+class RunDirectoryError(RuntimeError):
+    """A run directory cannot be used as asked: in use, damaged, or configured otherwise."""
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training produced, or was fed, NaN or inf: a loss, a real batch or a weight."""
+
+
+def positive_int(binding, value):
+    """``value`` as an int, or ``ConfigurationError`` naming ``binding`` unless it is an integer >= 1."""
+    return _integer(binding, value, minimum=1, what="a positive integer")
+
+
+def non_negative_int(binding, value):
+    """``value`` as an int, or ``ConfigurationError`` naming ``binding`` unless it is an integer >= 0."""
+    return _integer(binding, value, minimum=0, what="an integer >= 0")
+
+
+def _integer(binding, value, minimum, what):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ConfigurationError(f"{binding} must be {what}; got {value!r}")
+    return int(value)
+
+
+def multiple_of(binding, value, unit_binding, unit):
+    """Raises ``ConfigurationError`` unless ``value`` is a multiple of ``unit``."""
+    if value % unit:
+        raise ConfigurationError(f"{binding} ({value}) must be a multiple of {unit_binding} ({unit})")
