@@ -74,7 +74,7 @@ def build_run(model_dir, config, placement):
 
 def train(model_dir, config, placement, epochs=1):
     """Trains (or resumes) ``config`` in ``model_dir`` up to ``epochs`` epochs."""
-    build_run(model_dir, config, placement + [f"TOTAL_STEPS = {epochs * STEPS}"]).train()
+    build_run(model_dir, config, placement + [f"TOTAL_STEPS = {epochs * STEPS}"]).train(extend=True)
 
 
 def check_replica_helpers(out):

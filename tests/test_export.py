@@ -95,10 +95,10 @@ def test_a_reader_always_finds_a_complete_export_while_it_is_rewritten(tmp_path)
 
     def read():
         while not done.is_set():
-            version = os.path.realpath(target)
-            if not os.path.isdir(version):  # what the older two-rename swap let a reader see
+            if not os.path.isdir(target):  # what the older two-rename swap let a reader see
                 seen.append(False)
                 continue
+            version = os.path.realpath(target)
             try:
                 contents = {open(os.path.join(version, n)).read()
                             for n in ("saved_model.pb", "fingerprint.pb")}

@@ -348,7 +348,8 @@ def test_vagan_train_on_swimmer_logs_returns_checkpoints_resumes_and_exports(tmp
     assert {"q_loss", "flow_loss", "critic_loss", "sampler_loss"} <= set(record)
 
     gin.clear_config()
-    cli.main(run_args(model_dir, TINY))  # resumes at 20 and runs to 40
+    # resumes at 20 and runs to 40: the same bindings but the length
+    cli.main(run_args(model_dir, TINY + ["RLExperiment.eval_episodes = 1"]) + ["--extend"])
     records = json.loads((model_dir / "metrics.json").read_text())
     assert [r["step"] for r in records] == [20, 40]
     assert records[1]["train_iterations"] == 20
@@ -415,7 +416,7 @@ def test_an_interrupted_swimmer_run_resumes_to_the_weights_of_an_uninterrupted_o
     interrupted.train()
     resumed = build(tmp_path / "interrupted", [])
     assert resumed.restore() == 20
-    resumed.train()
+    resumed.train(extend=True)
     for a, b in zip(straight.agent.sampler.weights + straight.agent.q_network.weights,
                     resumed.agent.sampler.weights + resumed.agent.q_network.weights):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from vagan_tf import cli, data, runs, targets
 from vagan_tf.annealing import Constant
-from vagan_tf.callbacks import NonFiniteLossError, StopOnNonFiniteLoss
+from vagan_tf.callbacks import NonFiniteLossError, StopOnNonFinite
 from vagan_tf.flows import MAF
 from vagan_tf.models import UnnormalizedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
@@ -129,7 +129,7 @@ def test_a_nan_log_density_stops_training_and_names_the_target():
     gan = compile_adam(small_ugan(critic=False, target=NaNBeyondTwo(2)))
     with pytest.raises(NonFiniteLossError, match="target_log_prob"):
         gan.fit(data.step_counter(256), steps_per_epoch=5, epochs=1, verbose=0,
-                callbacks=[StopOnNonFiniteLoss()])
+                callbacks=[StopOnNonFinite()])
 
 
 def test_banana_run_exports_sample_and_log_prob(tmp_path):

@@ -13,13 +13,10 @@ from vagan_tf.run_directory import append_record
 
 
 def _non_finite_logs(logs):
-    """The names of the logs that are NaN or inf, and of ``NON_FINITE_REAL`` if it is > 0."""
-    bad = [name for name, value in (logs or {}).items()
-           if not np.all(np.isfinite(np.asarray(value, np.float64)))]
-    if NON_FINITE_REAL in (logs or {}) and NON_FINITE_REAL not in bad \
-            and np.any(np.asarray(logs[NON_FINITE_REAL]) > 0):
-        bad.append(NON_FINITE_REAL)
-    return sorted(bad)
+    """The names of the logs that are NaN or inf, with ``NON_FINITE_REAL`` among them when > 0."""
+    return sorted(name for name, value in (logs or {}).items()
+                  if not np.all(np.isfinite(np.asarray(value, np.float64)))
+                  or (name == NON_FINITE_REAL and np.any(np.asarray(value) > 0)))
 
 
 @tf.function(reduce_retracing=True)

@@ -10,7 +10,7 @@ promises:
 * **One configuration.** Once a checkpoint exists, ``D/config.gin`` is the run's:
   resuming with bindings that differ from it is refused with the bindings that changed,
   unless the only change is the run's length (``begin(extend=True)``, ``vagan train
-  --extend``).
+  --extend``) or its placement (``PLACEMENT_BINDINGS``: strategy, steps per execution).
 * **Resume from what exists.** The newest readable ``ckpt-*`` is restored, whatever the
   ``checkpoint`` state file says; unreadable ones are named and skipped with a warning,
   and a directory whose checkpoints are all unreadable is refused, never restarted.
@@ -30,7 +30,10 @@ import tensorflow as tf
 from vagan_tf.checks import RunDirectoryError
 
 LENGTH_BINDINGS = re.compile(r"(^|\.)(total_steps|total_env_steps|TOTAL_STEPS|TOTAL_ENV_STEPS)$")
-UNCOMPARED_BINDINGS = re.compile(r"(^|\.)verbose$")  # how a run prints, not what it computes
+# where and how a run executes and prints, not what it computes: free to change on resume
+# (a one-device run resumes under a strategy and back; see vagan_tf.distribute)
+PLACEMENT_BINDINGS = re.compile(r"^(experiment\.factory|distributed_experiment\.|mirrored\.|"
+                                r"multi_worker_mirrored\.|tpu\.)|(^|\.)(verbose|steps_per_execution)$")
 
 
 def config_bindings(text):
@@ -57,7 +60,7 @@ def config_changes(old_text, new_text):
     """The bindings that differ between two config texts: ``[(name, old, new)]``, None if absent."""
     old, new = config_bindings(old_text), config_bindings(new_text)
     return [(name, old.get(name), new.get(name)) for name in sorted(set(old) | set(new))
-            if old.get(name) != new.get(name) and not UNCOMPARED_BINDINGS.search(name)]
+            if old.get(name) != new.get(name) and not PLACEMENT_BINDINGS.search(name)]
 
 
 def checkpoints_on_disk(directory):
