@@ -141,6 +141,8 @@ def test_a_missing_gin_file_is_named(tmp_path):
     ("GANExperiment.batch_size = 0", "GANExperiment.batch_size must be a positive"),
     ("TOTAL_STEPS = 25", r"total_steps \(25\) must be a multiple of "
                          r"GANExperiment.steps_per_epoch \(10\)"),
+    ("GANExperiment.steps_per_execution = 3", r"steps_per_epoch \(10\) must be a multiple of "
+                                              r"GANExperiment.steps_per_execution \(3\)"),
     ("AnnealedGAN.seed = (1, 2", r"EOF in multi-line statement in 'AnnealedGAN.seed = \(1, 2'"),
 ])
 def test_a_bad_value_is_one_line_naming_the_binding_and_nothing_is_written(tmp_path, capsys,

@@ -84,6 +84,9 @@ class GANExperiment(RunDirectory):
                                                   checkpoints_to_keep)
         steps_per_execution = checks.positive_int("GANExperiment.steps_per_execution",
                                                   steps_per_execution)
+        # Keras runs whole executions: a partial one would overrun the epoch and total_steps
+        checks.multiple_of("GANExperiment.steps_per_epoch", steps_per_epoch,
+                           "GANExperiment.steps_per_execution", steps_per_execution)
         if steps_per_execution > 1 and tf.distribute.has_strategy():
             raise checks.ConfigurationError(
                 "GANExperiment.steps_per_execution must be 1 under a tf.distribute strategy: "
