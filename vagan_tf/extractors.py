@@ -123,9 +123,9 @@ def standard_inception(graph_path=gin.REQUIRED, input_tensor="ExpandDims:0", log
       ``softmax/logits/MatMul``, **without** the bias that the graph's ``softmax/logits:0``
       adds; that is the default here (``logits_bias=False``). ``logits_bias=True`` adds the
       bias, as the graph's own ``softmax/logits:0`` does. All 1008 outputs are kept. The
-      graph's ``softmax/logits:0`` cannot be fetched for N > 1 (its reshape of pool_3 is
-      fixed to [1, 2048]), so the logits are computed from ``pool_3:0`` and the graph's
-      weights.
+      graph's path from pool_3 to ``softmax/logits:0`` runs through ``pool_3/_reshape``,
+      made for one image at a time (OpenAI's code bypasses it for batches), so the logits
+      are computed here from ``pool_3:0`` and the graph's weights.
 
     Images from a generator, x in [-1, 1] with 1 or 3 channels (grey is repeated over
     three), become pixels p = clip((x + 1) * 127.5, 0, 255), rounded to integers when
