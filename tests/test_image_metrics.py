@@ -1,11 +1,17 @@
-"""FID / KID / IS against closed forms; the extractors; the ImageQuality evaluator."""
+"""FID / KID / IS against closed forms and independent computations; the extractors (the
+standard Inception graph through a stand-in file); the ImageQuality evaluator."""
+import math
+
 import numpy as np
 import pytest
 import scipy.linalg
+import tensorflow as tf
 
 from vagan_tf import data, metrics
 from vagan_tf.evaluation import ImageQuality, real_images
-from vagan_tf.extractors import digit_classifier, extract, inception_v3
+from vagan_tf.extractors import digit_classifier, extract, inception_v3, standard_inception
+
+from inception_standin import build_standin_graph_def, run_in_session, write_standin
 
 
 def test_frechet_distance_of_diagonal_gaussians_is_the_closed_form():
@@ -109,3 +115,118 @@ def test_image_quality_of_the_real_digits_is_perfect_and_of_noise_is_poor():
     noise = evaluator(np.random.default_rng(1).uniform(-1, 1, (500, 32, 32, 1)).astype(np.float32))
     assert noise["fid"] > 100 and noise["kid"] > 100 * kid_error
     assert noise["inception_score"] < 3.0
+
+
+def test_frechet_distance_of_rank_deficient_covariances_matches_scipy_sqrtm():
+    # fewer samples than features, as with 2048 pool_3 features of a few thousand images
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(40, 64)), rng.normal(size=(40, 64)) * 1.5 + 0.2
+    (m1, c1), (m2, c2) = metrics.gaussian_statistics(x), metrics.gaussian_statistics(y)
+    assert np.linalg.matrix_rank(c1) < 64
+    ttur = (np.sum((m1 - m2) ** 2) + np.trace(c1 + c2)  # Heusel et al.'s TTUR formula
+            - 2.0 * np.trace(scipy.linalg.sqrtm(c1 @ c2)).real)
+    assert metrics.frechet_distance(m1, c1, m2, c2) == pytest.approx(ttur, rel=1e-6)
+
+
+def test_inception_score_matches_a_hand_computation_on_known_logits():
+    rng = np.random.default_rng(6)
+    logits = rng.normal(size=(12, 4)) * 2.0
+    splits = [logits[:6], logits[6:]]  # np.array_split into 2 of 6
+    by_hand = []
+    for part in splits:
+        p = [[math.exp(v) / sum(math.exp(u) for u in row) for v in row] for row in part]
+        marginal = [sum(row[k] for row in p) / len(p) for k in range(4)]
+        kl = [sum(row[k] * math.log(row[k] / marginal[k]) for k in range(4)) for row in p]
+        by_hand.append(math.exp(sum(kl) / len(kl)))
+    score, std = metrics.inception_score(logits, num_splits=2)
+    assert score == pytest.approx(np.mean(by_hand), rel=1e-12)
+    assert std == pytest.approx(np.std(by_hand), rel=1e-9)
+    assert metrics.inception_score(logits + 5.0, num_splits=2)[0] == pytest.approx(score)  # shift
+
+
+@pytest.fixture(scope="module")
+def standin(tmp_path_factory):
+    """(path, parameters) of the stand-in for classify_image_graph_def.pb."""
+    path = str(tmp_path_factory.mktemp("inception") / "classify_image_graph_def.pb")
+    return path, write_standin(path)
+
+
+def as_pixels(images):
+    return np.clip(np.round((images + 1.0) * 127.5), 0, 255)
+
+
+def test_standard_inception_computes_what_a_tf1_session_on_the_graph_computes(standin):
+    path, parameters = standin
+    images = np.random.default_rng(7).uniform(-1, 1, (5, 32, 32, 3)).astype(np.float32)
+    pool3, graph_logits = run_in_session(path, as_pixels(images))  # TTUR: ExpandDims:0, batch 1
+    extractor = standard_inception(path)
+    features, logits = extract(extractor, images, batch_size=3)  # batches of 3, then 2
+    assert extractor.name == "inception_2015_12_05" and features.shape == (5, 2048)
+    np.testing.assert_allclose(features, pool3, rtol=1e-5, atol=1e-5)
+    # OpenAI's IS logits: pool_3 times softmax/logits/MatMul's weights, no bias
+    np.testing.assert_allclose(logits, features @ parameters["weights"], rtol=1e-4, atol=1e-4)
+    for input_tensor in ("ExpandDims:0", "Mul:0"):  # TTUR's feed and TF-GAN's
+        with_bias = standard_inception(path, input_tensor=input_tensor, logits_bias=True)
+        f, l = extract(with_bias, images)
+        np.testing.assert_allclose(f, pool3, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(l, graph_logits, rtol=1e-5, atol=1e-4)  # softmax/logits:0
+    grey = images[..., :1]
+    np.testing.assert_allclose(extract(extractor, grey)[0],
+                               extract(extractor, np.repeat(grey, 3, axis=-1))[0])
+
+
+def test_standard_inception_quantises_pixels_like_an_image_file(standin):
+    path, _ = standin
+    images = np.random.default_rng(8).uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)
+    nudged = images + 0.3 / 127.5  # less than half a grey level: the same uint8 image mostly
+    same = np.round((images + 1) * 127.5) == np.round((nudged + 1) * 127.5)
+    nudged = np.where(same, nudged, images)
+    quantised = standard_inception(path)
+    np.testing.assert_array_equal(extract(quantised, images)[0], extract(quantised, nudged)[0])
+    continuous = standard_inception(path, quantize=False)
+    assert not np.allclose(extract(continuous, images)[0], extract(continuous, nudged)[0],
+                           rtol=0, atol=1e-7)
+
+
+def test_standard_inception_names_a_missing_or_wrong_graph_file(standin, tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"nowhere.pb.*inception-2015-12-05.tgz"):
+        standard_inception(str(tmp_path / "nowhere.pb"))
+    junk = tmp_path / "junk.pb"
+    junk.write_bytes(b"\xff" * 64)
+    with pytest.raises(ValueError, match="junk.pb"):
+        standard_inception(str(junk))
+    graph_def, _ = build_standin_graph_def()
+    kept = [node for node in graph_def.node if node.name != "pool_3"]
+    del graph_def.node[:]
+    graph_def.node.extend(kept)
+    other = tmp_path / "other.pb"
+    other.write_bytes(graph_def.SerializeToString())
+    with pytest.raises(ValueError, match=r"other.pb has no node 'pool_3'"):
+        standard_inception(str(other))
+    with pytest.raises(ValueError, match="input_tensor"):
+        standard_inception(standin[0], input_tensor="input:0")
+
+
+def test_image_quality_with_the_standard_graph_matches_the_ttur_protocol(standin):
+    path, _ = standin
+    rng = np.random.default_rng(9)
+    real = rng.uniform(-1, 1, (120, 32, 32, 3)).astype(np.float32)
+    fake = np.clip(0.6 * real[::-1] + 0.3 + 0.2 * rng.normal(size=real.shape), -1, 1)
+
+    def dataset_fn(batch_size, start=0):
+        return tf.data.Dataset.from_tensor_slices(real).repeat().batch(batch_size)
+
+    evaluator = ImageQuality(extractor=lambda: standard_inception(path), dataset_fn=dataset_fn,
+                             reference_size=120, kid_subsets=4, kid_subset_size=100, is_splits=10)
+    record = evaluator(fake.astype(np.float32))
+    # the TTUR protocol, independently: session features, np statistics, and
+    # Tr (C1 C2)^(1/2) as the nuclear norm of A B^T with C1 = A^T A, C2 = B^T B
+    f_real, _ = run_in_session(path, as_pixels(real))
+    f_fake, _ = run_in_session(path, as_pixels(fake))
+    a = (f_fake - f_fake.mean(0)) / np.sqrt(len(f_fake) - 1)
+    b = (f_real - f_real.mean(0)) / np.sqrt(len(f_real) - 1)
+    fid = (np.sum((f_fake.mean(0) - f_real.mean(0)) ** 2) + np.sum(a**2) + np.sum(b**2)
+           - 2.0 * np.linalg.svd(a @ b.T, compute_uv=False).sum())
+    assert record["fid"] == pytest.approx(fid, rel=1e-4)
+    assert record["fid"] > 1.0
+    assert 1.0 <= record["inception_score"] <= 1008

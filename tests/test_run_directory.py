@@ -13,10 +13,9 @@ import pytest
 from vagan_tf.checks import RunDirectoryError
 from vagan_tf.run_directory import config_bindings, config_changes
 
-from helpers import TINY, build_run, generator_weights, train_args, vagan
+from helpers import REPO, TINY, build_run, generator_weights, train_args, vagan
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(TESTS)
 
 
 def snapshot(directory):

@@ -117,9 +117,7 @@ class PeriodicEvaluation(keras.callbacks.Callback):
     def evaluate(self):
         """Evaluates the current generator and returns the record it appended."""
         step = int(self.model.step.numpy())
-        samples = np.concatenate([  # in chunks: 10 000 images at once would not fit in memory
-            self.model.sample(min(self.chunk_size, self.num_samples - begin)).numpy()
-            for begin in range(0, self.num_samples, self.chunk_size)])
+        samples = draw_samples(self.model, self.num_samples, self.chunk_size)
         record = {"step": step}
         if self.evaluator is not None:
             record.update(self.evaluator(samples))
@@ -176,3 +174,10 @@ class SampleGrid(keras.callbacks.Callback):
                 tf.summary.image("samples", grid[None], step=step)
             self._writer.flush()
         return grid
+
+
+def draw_samples(model, num_samples, chunk_size=500):
+    """``num_samples`` draws of ``model.sample`` as one array, ``chunk_size`` at a time
+    (10 000 images at once would not fit in memory)."""
+    return np.concatenate([model.sample(min(chunk_size, num_samples - begin)).numpy()
+                           for begin in range(0, num_samples, chunk_size)])

@@ -4,12 +4,14 @@
     vagan export --model_dir D [--gin_param ...]
     vagan sample --model_dir D -n N --out X.npy|X.png
     vagan sample --model_dir D --observations S.npy --out A.npy   (policy exports)
+    vagan evaluate --model_dir D [--num_samples N] [--gin_file F ...] [--gin_param ...]
 
 ``train`` parses every gin file and binding before anything is built, so a
 misspelt binding fails at once and names itself; rerunning it on the same D
 resumes (with the same bindings; ``--extend`` may change the run's length).
 ``export`` rebuilds the run from ``D/config.gin`` and its latest checkpoint;
-``sample`` needs only ``D/export``. A user error is one line naming the binding,
+``sample`` needs only ``D/export``; ``evaluate`` scores the latest checkpoint into
+``D/evaluation.json`` (``vagan_tf.evaluate``). A user error is one line naming the binding,
 file or directory; ``--debug`` shows its traceback.
 """
 import argparse
@@ -133,6 +135,13 @@ def _sample(args):
     print(f"vagan: wrote {count} samples to {out}")
 
 
+def _evaluate(args):
+    from vagan_tf.evaluate import evaluate_run, summary_line
+
+    record = evaluate_run(args.model_dir, args.num_samples, args.gin_file, args.gin_param)
+    print(summary_line(record, args.model_dir))
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="vagan", description=__doc__.split("\n\n")[0])
     parser.add_argument("--debug", action="store_true",
@@ -157,6 +166,13 @@ def build_parser():
                         "that sample per observation (soft Q-learning policies)")
     sample.add_argument("--out", required=True, help="X.npy or X.png")
     sample.set_defaults(run=_sample)
+    evaluate = commands.add_parser("evaluate", help="score the latest checkpoint into "
+                                   "D/evaluation.json")
+    evaluate.add_argument("--model_dir", required=True)
+    evaluate.add_argument("--num_samples", type=int, help="default: GANExperiment.eval_samples")
+    evaluate.add_argument("--gin_file", action="append", default=[], help="parsed after config.gin")
+    evaluate.add_argument("--gin_param", action="append", default=[])
+    evaluate.set_defaults(run=_evaluate)
     return parser
 
 

@@ -25,6 +25,7 @@ import os
 import re
 
 import gin
+import numpy as np
 import tensorflow as tf
 
 from vagan_tf.checks import RunDirectoryError
@@ -243,21 +244,36 @@ def read_records(path):
     return records
 
 
-def write_records(path, records):
-    """Writes ``records`` to ``path`` atomically and durably (temporary file, fsync, rename)."""
+def write_json_atomically(path, value):
+    """Writes ``value`` as JSON to ``path`` atomically and durably (temporary file, fsync,
+    rename): a reader, or a run killed meanwhile, finds the old file or the new one."""
     tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(records, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(value, f, indent=1, default=_plain)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _plain(value):
+    """NumPy scalars and arrays as JSON's numbers and lists."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def append_record(path, record):
     """Adds ``record`` to the records in ``path``, replacing any earlier record of its step."""
     records = read_records(path) if os.path.exists(path) else []
     records = [r for r in records if r.get("step") != record.get("step")] + [record]
-    write_records(path, records)
+    write_json_atomically(path, records)
 
 
 def _first_line(error):
