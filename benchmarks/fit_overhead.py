@@ -4,7 +4,11 @@ Both sides run the default toy model (configs/toy/ring.gin + rkl.gin + linear.gi
 denoiser and generator updates) on the same tf.data pipeline, in one process. The bare
 loop calls the model's ``train_step`` inside one ``tf.function`` with a ``tf.range``
 loop, so the difference is what Keras' ``fit`` adds: its iterator, per-execution Python
-dispatch, logs and callbacks.
+dispatch, logs and callbacks. Each loop is called for a short and a long run; the slope
+of process CPU time over steps is the per-step cost, the intercept the fixed cost of one
+call (``fit`` builds its iterator and starts the pipeline inside the call; a
+``GANExperiment`` pays that once per run). CPU time, not wall time, so that other jobs on
+the machine do not move the ratio.
 
     python benchmarks/fit_overhead.py --steps 2000
 """
@@ -12,6 +16,7 @@ import argparse
 import time
 
 import gin
+import numpy as np
 import tensorflow as tf
 
 from vagan_tf import runs
@@ -25,15 +30,20 @@ def build(steps_per_execution):
     return run.model, run.dataset_fn(batch_size=run.batch_size, start=0)
 
 
-def time_fit(steps, steps_per_execution):
+def seconds(run):
+    """(wall, process CPU) seconds of ``run()``; CPU time is robust to other jobs on the machine."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def fit_runner(steps_per_execution):
     model, data = build(steps_per_execution)
     model.fit(data, steps_per_epoch=steps_per_execution * 4, epochs=1, verbose=0)  # trace
-    start = time.perf_counter()
-    model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
-    return steps / (time.perf_counter() - start)
+    return lambda steps: model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
 
 
-def time_bare_loop(steps):
+def bare_runner():
     model, data = build(1)
     iterator = iter(data)
 
@@ -43,25 +53,38 @@ def time_bare_loop(steps):
             model.train_step(next(iterator))
 
     loop(tf.constant(4))  # trace
-    start = time.perf_counter()
-    loop(tf.constant(steps))
-    return steps / (time.perf_counter() - start)
+    return lambda steps: loop(tf.constant(steps))
+
+
+def per_step_and_fixed(runner, short, long, repeats):
+    """Per-step and per-call seconds (CPU) from calls of ``short`` and ``long`` steps, medians
+    over ``repeats``: t(n) = fixed + n * per_step."""
+    per_step, fixed = [], []
+    for _ in range(repeats):
+        t_short = seconds(lambda: runner(short))[1]
+        t_long = seconds(lambda: runner(long))[1]
+        slope = (t_long - t_short) / (long - short)
+        per_step.append(slope)
+        fixed.append(t_short - short * slope)
+    return float(np.median(per_step)), float(np.median(fixed))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=2000, help="the long call's steps")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    rows = {"bare tf.function loop": lambda: time_bare_loop(args.steps),
-            "fit, steps_per_execution=1": lambda: time_fit(args.steps, 1),
-            "fit, steps_per_execution=50 (toy default)": lambda: time_fit(args.steps, 50)}
-    rates = {name: max(measure() for _ in range(args.repeats)) for name, measure in rows.items()}
-    bare = rates["bare tf.function loop"]
-    print(f"| loop | steps/s (best of {args.repeats}) | bare / this |")
-    print("|---|---|---|")
-    for name, rate in rates.items():
-        print(f"| {name} | {rate:.0f} | {bare / rate:.2f} |")
+    short = max(50, args.steps // 10)
+    runners = {"bare tf.function loop": bare_runner(),
+               "fit, steps_per_execution=1": fit_runner(1),
+               "fit, steps_per_execution=50 (toy default)": fit_runner(50)}
+    rows = {name: per_step_and_fixed(runner, short, args.steps, args.repeats)
+            for name, runner in runners.items()}
+    bare = rows["bare tf.function loop"][0]
+    print(f"| loop | CPU ms per step | this / bare | CPU s per call (fixed) |")
+    print("|---|---|---|---|")
+    for name, (per_step, fixed) in rows.items():
+        print(f"| {name} | {1000 * per_step:.2f} | {per_step / bare:.2f} | {fixed:.2f} |")
 
 
 if __name__ == "__main__":
