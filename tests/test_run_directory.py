@@ -94,6 +94,15 @@ def test_a_garbled_state_file_resumes_from_the_newest_readable_checkpoint(run_co
     assert [r["step"] for r in records] == [10, 20, 30]
 
 
+def test_a_relative_model_dir_resumes_from_its_state_file_without_warnings(tmp_path, monkeypatch,
+                                                                           caplog):
+    monkeypatch.chdir(tmp_path)
+    build_run("run").train()
+    resumed = build_run("run", params=TINY + ["TOTAL_STEPS = 30"])
+    resumed.train(extend=True)
+    assert resumed.step() == 30 and "newest checkpoint on disk" not in caplog.text
+
+
 def test_an_unreadable_newest_checkpoint_falls_back_to_the_one_before(run_copy, finished_run):
     for name in os.listdir(run_copy / "checkpoints"):
         if name.startswith("ckpt-20.data"):

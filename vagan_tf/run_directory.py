@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import re
+import socket
 
 import gin
 import numpy as np
@@ -65,9 +66,9 @@ def config_changes(old_text, new_text):
 
 
 def checkpoints_on_disk(directory):
-    """``[(step, prefix)]`` of the ``ckpt-<step>`` files in ``directory``, newest first."""
+    """``[(step, absolute prefix)]`` of the ``ckpt-<step>`` files in ``directory``, newest first."""
     found = []
-    for index in glob.glob(os.path.join(directory, "ckpt-*.index")):
+    for index in glob.glob(os.path.join(os.path.abspath(directory), "ckpt-*.index")):
         match = re.fullmatch(r"ckpt-(\d+)\.index", os.path.basename(index))
         if match:
             found.append((int(match.group(1)), index[:-len(".index")]))
@@ -116,7 +117,7 @@ class RunDirectory:
                     "wait for it to finish or use another model directory") from None
             handle.seek(0)
             handle.truncate()
-            handle.write(f"process {os.getpid()}\n")
+            handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
             handle.flush()
             yield
         finally:
@@ -130,7 +131,7 @@ class RunDirectory:
         """
         directory = self.path("checkpoints")
         on_disk = checkpoints_on_disk(directory)
-        named = self.checkpoint_manager.latest_checkpoint
+        named = _absolute(self.checkpoint_manager.latest_checkpoint)
         self.restored_from = None
         if not on_disk:
             return self.step()
@@ -167,10 +168,10 @@ class RunDirectory:
             raise RunDirectoryError(
                 f"checkpoint step {start} in {self.path('checkpoints')} is not a multiple of "
                 f"steps_per_epoch ({self.steps_per_epoch})")
-        if self.restored_from and self.restored_from != self.checkpoint_manager.latest_checkpoint:
+        if self.restored_from and \
+                self.restored_from != _absolute(self.checkpoint_manager.latest_checkpoint):
             self._repair_checkpoint_state()
-        with open(self.path("config.gin"), "w", encoding="utf-8") as f:
-            f.write(config)
+        write_text_atomically(self.path("config.gin"), config)
         return start
 
     def _check_config(self, config, extend):
@@ -227,8 +228,7 @@ class RunDirectory:
 
     def write_operative_config(self):
         """Writes ``operative_config.gin``: the bindings the run actually used."""
-        with open(self.path("operative_config.gin"), "w", encoding="utf-8") as f:
-            f.write(gin.operative_config_str())
+        write_text_atomically(self.path("operative_config.gin"), gin.operative_config_str())
 
 
 def read_records(path):
@@ -244,13 +244,13 @@ def read_records(path):
     return records
 
 
-def write_json_atomically(path, value):
-    """Writes ``value`` as JSON to ``path`` atomically and durably (temporary file, fsync,
-    rename): a reader, or a run killed meanwhile, finds the old file or the new one."""
+def write_text_atomically(path, text):
+    """Writes ``text`` to ``path`` atomically and durably (temporary file, fsync, rename):
+    a reader, or a run killed meanwhile, finds the old file or the new one."""
     tmp = f"{path}.tmp"
     try:
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(value, f, indent=1, default=_plain)
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -258,6 +258,11 @@ def write_json_atomically(path, value):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_json_atomically(path, value):
+    """Writes ``value`` as JSON to ``path``, as ``write_text_atomically`` does."""
+    write_text_atomically(path, json.dumps(value, indent=1, default=_plain))
 
 
 def _plain(value):
@@ -274,6 +279,10 @@ def append_record(path, record):
     records = read_records(path) if os.path.exists(path) else []
     records = [r for r in records if r.get("step") != record.get("step")] + [record]
     write_json_atomically(path, records)
+
+
+def _absolute(prefix):
+    return os.path.abspath(prefix) if prefix else None
 
 
 def _first_line(error):
