@@ -10,10 +10,16 @@ an unloaded core), so methods run side by side on a shared machine still get equ
 * ``maf_rkl`` / ``iaf_rkl``: the same flow (or its IAF view) trained by reverse KL, Adam 1e-3;
 * ``svgd``: 2 000 particles from N(0, I), the paper's AdaGrad step 0.05.
 
-Each method then draws 2 000 samples, scored against 2 000 exact samples (rejection
-samples for the kidney) by energy distance and Gaussian MMD^2 (bandwidth: median heuristic
-on the reference), and, for the kidney, the share of mass in the right lobe (x1 > 0); the
-floor row scores a second exact set. Writes --out (JSON) and prints a markdown table.
+* ``ugan_tempered``: U-GAN with ugan/tempered.gin (entropy form, lambda from 4 to 0), same steps.
+
+Targets: ``banana``, ``kidney`` and ``mixture<d>`` for d in 10, 30, 60 (ugan/mixture.gin:
+two Gaussians 6 std apart, ``targets.separated_mixture``). Each method then draws 2 000
+samples, scored against 2 000 exact samples (rejection samples for the kidney) by energy
+distance and Gaussian MMD^2 (bandwidth: median heuristic on the reference), and by a mode
+mass: for the kidney the share in the right lobe (x1 > 0, half for exact samples), for a
+mixture the smallest share of samples nearest a mode (1/2 for exact samples, 0 for a
+dropped mode); the floor row scores a second exact set. Writes --out (JSON) and prints a
+markdown table.
 
     python benchmarks/ugan_quality.py --targets banana --steps 600 --threads 1 \
         --out benchmarks/results/ugan_quality_banana.json
@@ -33,15 +39,22 @@ from vagan_tf.models import ReverseKLFlow
 from vagan_tf.svgd import svgd
 from common import add_threads_argument, limit_threads  # noqa: E402
 
-TARGETS = {"banana": targets.Banana, "kidney": targets.Kidney}
-METHODS = ("ugan", "ugan_no_critic", "maf_rkl", "iaf_rkl", "svgd")
+TARGETS = {"banana": targets.Banana, "kidney": targets.Kidney,
+           **{f"mixture{d}": (lambda d=d: targets.separated_mixture(dim=d)) for d in (10, 30, 60)}}
+METHODS = ("ugan", "ugan_tempered", "ugan_no_critic", "maf_rkl", "iaf_rkl", "svgd")
 NUM_SAMPLES = 2000
 BATCH = 256
 
 
-def parse(target, params=()):
+def parse(target, params=(), tempered=False):
+    """The gin run of ``target`` (``mixture<d>``: ugan/mixture.gin with DIM = d), tempered
+    by ugan/tempered.gin if asked."""
+    files = [f"ugan/{target}.gin"]
+    if target.startswith("mixture"):
+        files, params = ["ugan/mixture.gin"], [f"DIM = {target[len('mixture'):]}", *params]
     gin.clear_config()
-    runs.parse_gin([f"ugan/{target}.gin"], ["GANExperiment.verbose = 0", *params])
+    runs.parse_gin(files + (["ugan/tempered.gin"] if tempered else []),
+                   ["GANExperiment.verbose = 0", *params])
 
 
 def train_for(model, seconds, chunk=100):
@@ -54,10 +67,11 @@ def train_for(model, seconds, chunk=100):
     return steps
 
 
-def train_ugan(target_name, steps, critic):
+def train_ugan(target_name, steps, critic, tempered=False):
     """The gin run of ``target_name`` for ``steps`` steps; returns (samples, steps, seconds)."""
     params = [f"TOTAL_STEPS = {steps}", f"GANExperiment.steps_per_epoch = {steps}"]
-    parse(target_name, params + ([] if critic else ["UnnormalizedGAN.critic = None"]))
+    parse(target_name, params + ([] if critic else ["UnnormalizedGAN.critic = None"]),
+          tempered=tempered)
     model = runs.experiment(model_dir="/tmp/unused_ugan_quality").model
     start = time.process_time()
     model.fit(data.step_counter(BATCH), steps_per_epoch=steps, epochs=1, verbose=0)
@@ -67,8 +81,9 @@ def train_ugan(target_name, steps, critic):
 def run_method(method, target_name, seconds, steps):
     """(samples, steps, seconds): U-GAN runs ``steps`` steps, the baselines ``seconds``."""
     keras.utils.set_random_seed(0)
-    if method in ("ugan", "ugan_no_critic"):
-        return train_ugan(target_name, steps, critic=method == "ugan")
+    if method in ("ugan", "ugan_tempered", "ugan_no_critic"):
+        return train_ugan(target_name, steps, critic=method != "ugan_no_critic",
+                          tempered=method == "ugan_tempered")
     target = TARGETS[target_name]()
     start = time.process_time()
     if method == "svgd":
@@ -86,11 +101,13 @@ def run_method(method, target_name, seconds, steps):
     return model.sample(NUM_SAMPLES, seed=(2, 3)).numpy(), steps, time.process_time() - start
 
 
-def scores(samples, reference, bandwidth, target_name):
+def scores(samples, reference, bandwidth, target):
     row = {"energy_distance": metrics.energy_distance(samples, reference),
            "mmd2": metrics.gaussian_mmd2(samples, reference, bandwidth)}
-    if target_name == "kidney":
-        row["right_lobe_mass"] = float(np.mean(samples[:, 0] > 0))
+    if isinstance(target, targets.Kidney):
+        row["mode_mass"] = float(np.mean(samples[:, 0] > 0))  # the right lobe's
+    if isinstance(target, targets.GaussianMixture):
+        row["mode_mass"] = float(metrics.nearest_mode_masses(samples, target.centers).min())
     return row
 
 
@@ -104,7 +121,7 @@ def main():
     args = parser.parse_args()
     limit_threads(args.threads)
     results = []
-    print("| target | method | steps | seconds | energy distance | MMD² | right-lobe mass |\n"
+    print("| target | method | steps | seconds | energy distance | MMD² | mode mass |\n"
           "|---|---|---|---|---|---|---|", flush=True)
     for target_name in args.targets:
         target = TARGETS[target_name]()
@@ -118,9 +135,9 @@ def main():
             runs.append((method, run_method(method, target_name, budget, args.steps)))
         for method, (samples, steps, seconds) in runs:
             row = {"target": target_name, "method": method, "steps": steps, "seconds": seconds,
-                   **scores(samples, reference, bandwidth, target_name)}
+                   **scores(samples, reference, bandwidth, target)}
             results.append(row)
-            lobe = f"{row['right_lobe_mass']:.3f}" if "right_lobe_mass" in row else "—"
+            lobe = f"{row['mode_mass']:.3f}" if "mode_mass" in row else "—"
             print(f"| {target_name} | {method} | {steps} | {seconds:.0f} | "
                   f"{row['energy_distance']:.4f} | {row['mmd2']:.5f} | {lobe} |", flush=True)
         if args.out:

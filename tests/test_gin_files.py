@@ -35,3 +35,12 @@ def test_entropy_file_replaces_the_schedule_files_likelihood_term(tmp_path):
     assert isinstance(model.annealing, EntropyAnnealing)
     assert model.annealing.space == "data"
     assert model.annealing.schedule.total_steps == gin.query_parameter("%TOTAL_STEPS")
+
+
+@pytest.mark.parametrize("tempered", [False, True])
+def test_the_mixture_files_build_a_u_gan_on_the_separated_mixture(tmp_path, tempered):
+    runs.parse_gin(["ugan/mixture.gin"] + (["ugan/tempered.gin"] if tempered else []),
+                   ["DIM = 30", "maf.num_blocks = 2", "maf.hidden_units = (8, 8)"])
+    model = runs.experiment(model_dir=str(tmp_path)).model
+    assert model.target.dim == 30 and model.target.num_modes == 2 and model.latent_dim == 30
+    assert model.form == ("entropy" if tempered else "likelihood")

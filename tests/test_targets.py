@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from scipy import stats
 
-from vagan_tf import targets
+from vagan_tf import metrics, targets
 from vagan_tf.data import sampler_dataset
 
 
@@ -186,3 +186,35 @@ def test_kidney_rejection_samples_match_the_density_integrated_on_a_grid():
 def test_rejection_sampling_refuses_a_bound_below_the_density():
     with pytest.raises(ValueError, match="above log_bound"):
         targets.rejection_sample(targets.Kidney(), 10, [-4, -4], [4, 4], log_bound=-1.0)
+
+
+@pytest.mark.parametrize("dim, modes", [(10, 2), (30, 3)])
+def test_separated_mixture_has_its_modes_the_given_distance_apart(dim, modes):
+    mixture = targets.separated_mixture(dim=dim, num_modes=modes, separation=6.0)
+    distances = np.linalg.norm(mixture.centers[:, None] - mixture.centers[None], axis=-1)
+    np.testing.assert_allclose(distances[~np.eye(modes, dtype=bool)], 6.0, rtol=1e-6)
+    x = mixture.sample(30_000, seed=(3, 4)).numpy()
+    masses = metrics.nearest_mode_masses(x, mixture.centers)
+    np.testing.assert_allclose(masses, 1.0 / modes, atol=0.015)
+    # each mode's draws are N(c_k, I): per-coordinate variance 1 around their centre
+    nearest = np.argmin(np.linalg.norm(x[:, None] - mixture.centers[None], axis=-1), axis=1)
+    residual = x - mixture.centers[nearest]
+    np.testing.assert_allclose(residual.var(axis=0), 1.0, atol=0.05)
+    # log p at a centre: log(1/K) - d/2 log 2 pi, the other modes 36 std^2 away adding ~e^-18
+    at_center = mixture.log_prob(mixture.centers[:1]).numpy()[0]
+    np.testing.assert_allclose(at_center, -np.log(modes) - dim / 2 * np.log(2 * np.pi), rtol=1e-5)
+
+
+def test_separated_mixture_refuses_more_modes_than_dimensions():
+    with pytest.raises(ValueError, match="2 <= num_modes <= dim"):
+        targets.separated_mixture(dim=2, num_modes=3)
+
+
+def test_mode_mass_report_sees_a_dropped_mode():
+    mixture = targets.separated_mixture(dim=10)
+    one_mode = mixture.centers[0] + np.random.default_rng(0).normal(size=(2000, 10))
+    report = metrics.mode_mass_report(one_mode, mixture)
+    assert report["mode_masses"] == [1.0, 0.0] and report["smallest_mode_mass"] == 0.0
+    exact = metrics.mode_mass_report(mixture.sample(2000, seed=(5, 6)).numpy(), mixture)
+    assert exact["smallest_mode_mass"] > 0.45
+    assert exact["energy_distance"] < 0.1 * report["energy_distance"]

@@ -115,6 +115,22 @@ def grid(values=(-4.0, -2.0, 0.0, 2.0, 4.0), std=0.05):
     return GaussianMixture(centers, std, name="grid")
 
 
+@gin.configurable
+def separated_mixture(dim=10, num_modes=2, separation=6.0, std=1.0):
+    """K well-separated Gaussians in d dimensions: centres (separation / sqrt 2) e_k, k < K.
+
+    Every pair of centres is ``separation`` apart (in units where std = 1 it is the number
+    of standard deviations between modes); the density between them is exp(-separation^2 / 8)
+    of a peak's, so a sampler fit by reverse KL tends to settle in one mode. Exact samples:
+    ``sample``; K <= d.
+    """
+    if not 2 <= num_modes <= dim:
+        raise ValueError(f"separated_mixture needs 2 <= num_modes <= dim; got {num_modes} "
+                         f"modes in {dim} dimensions")
+    centers = separation / math.sqrt(2.0) * np.eye(dim)[:num_modes]
+    return GaussianMixture(centers, std, name=f"mixture{num_modes}_d{dim}")
+
+
 @gin.configurable("banana")
 class Banana(Target):
     """The banana of DESIGN 3.6, unnormalised: log u(x) = -(x2^2 / 4 + (x1 - x2^2 / 4)^2) / 2.
