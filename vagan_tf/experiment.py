@@ -84,13 +84,13 @@ class GANExperiment(RunDirectory):
                                                   checkpoints_to_keep)
         steps_per_execution = checks.positive_int("GANExperiment.steps_per_execution",
                                                   steps_per_execution)
-        # Keras runs whole executions: a partial one would overrun the epoch and total_steps
-        checks.multiple_of("GANExperiment.steps_per_epoch", steps_per_epoch,
-                           "GANExperiment.steps_per_execution", steps_per_execution)
         if steps_per_execution > 1 and tf.distribute.has_strategy():
             raise checks.ConfigurationError(
                 "GANExperiment.steps_per_execution must be 1 under a tf.distribute strategy: "
                 "Keras 3 cannot run several steps per call there (keras-team/keras#19246)")
+        # Keras runs whole executions: a partial one would overrun the epoch and total_steps
+        checks.multiple_of("GANExperiment.steps_per_epoch", steps_per_epoch,
+                           "GANExperiment.steps_per_execution", steps_per_execution)
         replicas = model.distribute_strategy.num_replicas_in_sync
         if batch_size % replicas:
             raise checks.ConfigurationError(
