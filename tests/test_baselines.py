@@ -38,6 +38,7 @@ def test_reverse_kl_is_minus_log_z_at_the_target(inverse):
     assert float(kl) == pytest.approx(-math.log(2 * math.pi), abs=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("inverse", [False, True])
 def test_reverse_kl_training_moves_the_flow_to_a_shifted_target(inverse):
     keras.utils.set_random_seed(0)
@@ -71,6 +72,7 @@ def test_the_reverse_kl_gin_files_build_the_runners_model(tmp_path, baseline):
     assert list(run.model.optimizers_by_name) == ["generator_optimizer"]
 
 
+@pytest.mark.slow
 def test_vagan_train_of_a_reverse_kl_flow_exports_a_sampler_with_its_density(tmp_path):
     model_dir = tmp_path / "iaf_rkl"
     vagan(train_args(model_dir, ["ugan/banana.gin", "ugan/iaf_rkl.gin"], TINY_FLOW))
@@ -142,6 +144,7 @@ def test_svgd_direction_with_one_particle_is_the_score():
     np.testing.assert_allclose(svgd_direction(x, score).numpy(), score.numpy(), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_svgd_particles_match_a_gaussian_target():
     target = ShiftedNormalEnergy([2.0, -1.0])
     initial = tf.random.stateless_normal((200, 2), seed=(3, 4)) * 0.3

@@ -123,10 +123,12 @@ def banana_energy_distance_after_training(steps=600):
 LEARNED_BANANA = 0.03
 
 
+@pytest.mark.slow
 def test_unnormalized_gan_learns_the_banana():
     assert banana_energy_distance_after_training() < LEARNED_BANANA
 
 
+@pytest.mark.slow
 def test_the_learning_threshold_fails_a_generator_loss_without_its_entropy_term(monkeypatch):
     # the negative control of the test above: the generator then chases the mode of u
     loss = ugan_updates.generator_loss
@@ -183,6 +185,7 @@ class NaNBeyondTwo(StandardNormalEnergy):
         return tf.where(value < -2.0, tf.fill(tf.shape(value), np.nan), value)
 
 
+@pytest.mark.slow
 def test_a_nan_log_density_stops_training_and_names_the_target():
     gan = compile_adam(small_ugan(critic=False, target=NaNBeyondTwo(2)))
     with pytest.raises(NonFiniteLossError, match="target_log_prob"):
@@ -190,6 +193,7 @@ def test_a_nan_log_density_stops_training_and_names_the_target():
                 callbacks=[StopOnNonFinite()])
 
 
+@pytest.mark.slow
 def test_banana_run_exports_sample_and_log_prob(tmp_path):
     model_dir = tmp_path / "ugan"
     params = ["TOTAL_STEPS = 20", "maf.num_blocks = 2", "maf.hidden_units = (16, 16)",
