@@ -329,8 +329,20 @@ def test_one_full_training_iteration_on_swimmer(update):
     logs = agent.train_iteration()
     assert all(np.isfinite(float(v)) for v in logs.values()), logs
     assert any(not np.array_equal(b, w.numpy()) for b, w in zip(before, agent.sampler.weights))
-    [episode_return] = evaluate(env, agent, 1, seed=0)
-    assert np.isfinite(episode_return)
+    import gymnasium
+
+    rewards = []
+
+    class RewardRecorder(gymnasium.Wrapper):
+        def step(self, action):
+            observation, reward, terminated, truncated, info = self.env.step(action)
+            rewards.append(float(reward))
+            return observation, reward, terminated, truncated, info
+
+    # the evaluation plays one whole episode (the 20-step limit) and returns its reward sum
+    [episode_return] = evaluate(RewardRecorder(env), agent, 1, seed=0)
+    assert len(rewards) == 20 and len(set(rewards)) > 1
+    assert episode_return == pytest.approx(sum(rewards), rel=1e-12)
 
 
 def run_args(model_dir, params=TINY):
