@@ -68,7 +68,7 @@ class ReverseKLFlow(keras.Model):
                                                                    "target_log_prob")}
 
     def compile(self, generator_optimizer, **kwargs):
-        """The flow's optimizer (it is the generator); a LossScaleOptimizer under 'mixed_float16'."""
+        """The flow's optimizer (the flow is the generator); loss-scaled under 'mixed_float16'."""
         super().compile(**kwargs)
         self.generator_optimizer = distribute.loss_scaled(generator_optimizer, self.dtype_policy)
 

@@ -19,7 +19,8 @@ maximum likelihood on generated points, so it follows q and keeps w small. One
    lambda reaches 0 (beta = 1 + lambda_t, or 1 / (1 + lambda_t), as for AnnealedGAN).
 
 The losses and steps are those of ``vagan_tf.ugan_updates`` (docs/design.md §4.2-4.3),
-which soft Q-learning's policy update shares. ``critic=None`` is the critic-free ablation (w = 0: the flow stands in for q).
+which soft Q-learning's policy update shares. ``critic=None`` is the critic-free
+ablation (w = 0: the flow stands in for q).
 The logged ``kl_up_to_log_z`` is mean[w + log nu - log u] over the generator batch,
 an estimate of KL(q || u / Z) - log Z.
 
