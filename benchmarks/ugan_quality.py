@@ -96,7 +96,7 @@ def run_method(method, target_name, seconds, steps):
             steps += 100
         return particles.numpy(), steps, time.process_time() - start
     model = ReverseKLFlow(MAF(target.dim), target, inverse=method == "iaf_rkl", seed=0)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    model.compile(generator_optimizer=keras.optimizers.Adam(1e-3))
     steps = train_for(model, seconds)
     return model.sample(NUM_SAMPLES, seed=(2, 3)).numpy(), steps, time.process_time() - start
 

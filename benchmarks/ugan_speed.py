@@ -57,7 +57,7 @@ def ugan(dim, flow_steps):
 
 def reverse_kl(dim, inverse):
     model = ReverseKLFlow(MAF(dim), GaussianEnergy(dim), inverse=inverse, seed=0)
-    model.compile(optimizer=keras.optimizers.Adam(1e-4))
+    model.compile(generator_optimizer=keras.optimizers.Adam(1e-4))
     return model
 
 

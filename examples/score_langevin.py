@@ -1,6 +1,6 @@
 """Langevin sampling with exact and DAE-estimated scores, measured against exact samples.
 
-The banana experiment of the paper (Tao et al. 2019, Fig. 2; DESIGN 3.5): train a
+The banana experiment of the paper (Tao et al. 2019, Fig. 2; docs/design.md §5): train a
 denoising autoencoder r on exact samples (sigma = 0.2), then run ULA from N(0, I)
 with three score functions, all with the same initial states and noise:
 

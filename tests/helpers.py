@@ -1,4 +1,5 @@
-"""Helpers shared by the test modules: tiny toy runs and loading an export without vagan_tf."""
+"""Helpers shared by the test modules: tiny toy runs, loading an export without vagan_tf,
+a Gaussian energy."""
 import os
 import subprocess
 import sys
@@ -6,8 +7,9 @@ import textwrap
 
 import gin
 import numpy as np
+import tensorflow as tf
 
-from vagan_tf import cli, runs
+from vagan_tf import cli, runs, targets
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["TOTAL_STEPS = 20", "WIDTH = 8", "GANExperiment.steps_per_epoch = 10",
@@ -60,3 +62,15 @@ def load_and_sample_without_vagan_tf(export_dir, n=1000):
     subprocess.run([sys.executable, "-c", script, out], check=True, env=env,
                    cwd=os.path.dirname(export_dir), timeout=300)
     return np.load(out)
+
+
+class StandardNormalEnergy(targets.Target):
+    """log u(x) = -||x||^2 / 2: N(0, I) without its normaliser Z = (2 pi)^(d / 2)."""
+
+    name = "normal_energy"
+
+    def __init__(self, dim=2):
+        self.dim = dim
+
+    def _log_prob(self, x):
+        return -0.5 * tf.reduce_sum(tf.square(x), axis=1)

@@ -1,4 +1,5 @@
-"""U-GAN baselines: reverse-KL flows (MAF and IAF) and SVGD."""
+"""U-GAN baselines: reverse-KL flows (MAF and IAF, in Python and through vagan train) and SVGD."""
+import json
 import math
 
 import keras
@@ -7,11 +8,15 @@ import pytest
 import tensorflow as tf
 
 from vagan_tf import data, targets
+from vagan_tf.checks import ConfigurationError
+from vagan_tf.experiment import GANExperiment
+from vagan_tf.models.protocol import missing_members
 from vagan_tf.flows import MAF
 from vagan_tf.models import ReverseKLFlow
 from vagan_tf.svgd import rbf_kernel, svgd, svgd_direction
 
-from test_unnormalized_gan import StandardNormalEnergy
+from helpers import (StandardNormalEnergy, build_run, load_and_sample_without_vagan_tf,
+                     train_args, vagan)
 
 
 class ShiftedNormalEnergy(StandardNormalEnergy):
@@ -33,13 +38,14 @@ def test_reverse_kl_is_minus_log_z_at_the_target(inverse):
     assert float(kl) == pytest.approx(-math.log(2 * math.pi), abs=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("inverse", [False, True])
 def test_reverse_kl_training_moves_the_flow_to_a_shifted_target(inverse):
     keras.utils.set_random_seed(0)
     target = ShiftedNormalEnergy([1.5, -1.0])
     model = ReverseKLFlow(MAF(2, num_blocks=2, hidden_units=(16, 16)), target, inverse=inverse,
                           seed=0)
-    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    model.compile(generator_optimizer=keras.optimizers.Adam(1e-2))
     history = model.fit(data.step_counter(128), steps_per_epoch=150, epochs=1, verbose=0).history
     mean = model.sample(4000, seed=(1, 2)).numpy().mean(0)
     np.testing.assert_allclose(mean, [1.5, -1.0], atol=0.15)
@@ -49,6 +55,73 @@ def test_reverse_kl_training_moves_the_flow_to_a_shifted_target(inverse):
 def test_reverse_kl_flow_refuses_a_target_of_another_dimension():
     with pytest.raises(ValueError, match="dimension 3 but the target 2"):
         ReverseKLFlow(MAF(3, 1, (4,)), targets.Banana())
+
+
+TINY_FLOW = ["TOTAL_STEPS = 20", "maf.num_blocks = 2", "maf.hidden_units = (16, 16)",
+             "GANExperiment.batch_size = 64", "GANExperiment.steps_per_epoch = 10",
+             "GANExperiment.steps_per_execution = 5", "GANExperiment.eval_samples = 200",
+             "GANExperiment.verbose = 0"]
+
+
+@pytest.mark.parametrize("baseline", ["maf_rkl", "iaf_rkl"])
+def test_the_reverse_kl_gin_files_build_the_runners_model(tmp_path, baseline):
+    run = build_run(tmp_path, ["ugan/banana.gin", f"ugan/{baseline}.gin"], TINY_FLOW)
+    assert isinstance(run.model, ReverseKLFlow) and missing_members(run.model) == []
+    assert isinstance(run.model.target, targets.Banana)
+    assert type(run.model.flow).__name__ == ("IAF" if baseline == "iaf_rkl" else "MAF")
+    assert list(run.model.optimizers_by_name) == ["generator_optimizer"]
+
+
+@pytest.mark.slow
+def test_vagan_train_of_a_reverse_kl_flow_exports_a_sampler_with_its_density(tmp_path):
+    model_dir = tmp_path / "iaf_rkl"
+    vagan(train_args(model_dir, ["ugan/banana.gin", "ugan/iaf_rkl.gin"], TINY_FLOW))
+    records = [r["step"] for r in json.loads((model_dir / "metrics.json").read_text())]
+    assert records == [10, 20]
+    samples = load_and_sample_without_vagan_tf(str(model_dir / "export"))
+    assert samples.shape == (1000, 2) and samples.dtype == np.float32
+    # the export samples the flow whose log_prob it serves: change of variables,
+    # log q(T(z)) = log N(z; 0, I) - log |det dT/dz|, with dT/dz by central differences
+    sampler = tf.saved_model.load(str(model_dir / "export"))
+    z = tf.random.stateless_normal((5, 2), seed=(0, 1))
+    step = 1e-2
+    columns = [(sampler.serve(z + step * e) - sampler.serve(z - step * e)) / (2 * step)
+               for e in tf.eye(2)]
+    jacobian = tf.stack(columns, axis=-1).numpy().astype(np.float64)
+    log_normal = -0.5 * np.sum(z.numpy()**2, 1) - math.log(2 * math.pi)
+    expected = log_normal - np.log(np.abs(np.linalg.det(jacobian)))
+    np.testing.assert_allclose(sampler.log_prob(sampler.serve(z)).numpy(), expected, atol=2e-3)
+
+
+class _NoLatent:
+    step = generator = latent_dim = None
+
+    def compile(self): ...
+    def build_all(self): ...
+    def examples_per_step(self, batch_size): ...
+    def sample(self, n): ...
+
+    @property
+    def optimizers_by_name(self):
+        raise AttributeError("compile() first")
+
+
+@pytest.mark.parametrize("files", [["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"],
+                                   ["ugan/banana.gin"]])
+def test_every_model_of_the_package_is_a_trainable_sampler(tmp_path, files):
+    run = build_run(tmp_path, files, ["maf.num_blocks = 1", "maf.hidden_units = (8, 8)"]
+                    if files == ["ugan/banana.gin"] else [])
+    assert missing_members(run.model) == []
+
+
+def test_the_runner_protocol_names_what_a_model_lacks():
+    assert missing_members(_NoLatent()) == ["latent"]
+    with pytest.raises(ConfigurationError, match=r"GANExperiment.model: _NoLatent lacks latent of"):
+        GANExperiment("unused", model=_NoLatent(), dataset_fn=data.step_counter, total_steps=10,
+                      steps_per_epoch=10, generator_optimizer=keras.optimizers.Adam())
+    assert missing_members(object()) == sorted(
+        ["build_all", "compile", "examples_per_step", "generator", "latent", "latent_dim",
+         "optimizers_by_name", "sample", "step"])
 
 
 def test_svgd_repulsion_is_the_gradient_of_the_kernel():
@@ -71,6 +144,7 @@ def test_svgd_direction_with_one_particle_is_the_score():
     np.testing.assert_allclose(svgd_direction(x, score).numpy(), score.numpy(), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_svgd_particles_match_a_gaussian_target():
     target = ShiftedNormalEnergy([2.0, -1.0])
     initial = tf.random.stateless_normal((200, 2), seed=(3, 4)) * 0.3

@@ -140,6 +140,7 @@ class DiagonalGaussian(targets.Target):
                              - np.log(self.std * np.sqrt(2 * np.pi)).astype(np.float32), axis=1)
 
 
+@pytest.mark.slow
 def test_nuts_recovers_a_gaussians_mean_and_variance():
     samples, diagnostics = mcmc.nuts(DiagonalGaussian(), num_results=500, num_burnin=300,
                                      num_chains=4, seed=3)
@@ -153,6 +154,7 @@ def test_nuts_recovers_a_gaussians_mean_and_variance():
     assert diagnostics["divergences"] == 0
 
 
+@pytest.mark.slow
 def test_nuts_is_reproducible_for_a_seed():
     first, _ = mcmc.nuts(DiagonalGaussian(), num_results=20, num_burnin=20, num_chains=3, seed=5)
     again, _ = mcmc.nuts(DiagonalGaussian(), num_results=20, num_burnin=20, num_chains=3, seed=5)
@@ -170,6 +172,7 @@ def test_nuts_returns_each_chain_as_one_block_of_rows():
     assert np.flatnonzero(jumps > 0.01).tolist() == [9, 19]
 
 
+@pytest.mark.slow
 def test_heart_run_records_the_predictive_and_exports_theta_draws(tmp_path):
     model_dir = tmp_path / "blr"
     params = ["TOTAL_STEPS = 10", "maf.num_blocks = 2", "maf.hidden_units = (16, 16)",

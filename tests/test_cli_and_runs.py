@@ -19,6 +19,7 @@ from vagan_tf.checks import ConfigurationError
 from helpers import (REPO, TINY, build_run, generator_weights, load_and_sample_without_vagan_tf,
                      train_args)
 
+@pytest.mark.slow
 def test_train_writes_the_run_directory_and_the_export_samples_without_vagan_tf(tmp_path):
     model_dir = tmp_path / "run"
     cli.main(train_args(model_dir))
@@ -54,6 +55,7 @@ class InterruptAtEpochEnd(keras.callbacks.Callback):
 
 @pytest.mark.parametrize("files", [["toy/ring.gin", "toy/jsd.gin", "toy/linear.gin"],
                                    ["toy/grid.gin", "toy/wgan_gp.gin", "toy/none.gin"]])
+@pytest.mark.slow
 def test_an_interrupted_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path, files):
     params = TINY + ["TOTAL_STEPS = 30"]
     straight = build_run(tmp_path / "straight", files, params)
@@ -84,6 +86,7 @@ def poisoned_dataset(clean_fn, from_index):
     return dataset_fn
 
 
+@pytest.mark.slow
 def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint_and_export(tmp_path):
     model_dir = tmp_path / "run"
     build_run(model_dir, params=TINY + ["TOTAL_STEPS = 10"]).train()
@@ -103,6 +106,7 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint_and_export
     assert all(np.all(np.isfinite(w)) for w in generator_weights(fresh))
 
 
+@pytest.mark.slow
 def test_vagan_export_rebuilds_the_export_from_the_checkpoint(tmp_path):
     model_dir = tmp_path / "run"
     cli.main(train_args(model_dir))

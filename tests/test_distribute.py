@@ -202,6 +202,7 @@ def assert_same_state(a, b):
             np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
+@pytest.mark.slow
 def test_replicas_draw_their_rows_of_one_draw_and_skip_an_overflow_together(runs):
     checks = np.load(os.path.join(runs, "replica_helpers.npz"))
     np.testing.assert_array_equal(checks["replica_rows"], checks["one_device_rows"])
@@ -219,6 +220,7 @@ def assert_every_optimizer_stepped(state, optimizers=3):
     assert len(largest) == optimizers and min(largest.values()) > 1e-4, largest
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", sorted(CONFIGS))
 def test_an_epoch_on_two_mirrored_devices_equals_one_on_one_device(runs, config):
     one_device = checkpoint_state(os.path.join(runs, config, "one_device_first"), STEPS)
@@ -227,6 +229,7 @@ def test_an_epoch_on_two_mirrored_devices_equals_one_on_one_device(runs, config)
     assert_same_state(one_device, mirrored)
 
 
+@pytest.mark.slow
 def test_checkpoints_resume_across_one_device_and_mirrored(runs):
     one_device_then_mirrored = checkpoint_state(
         os.path.join(runs, "annealed", "one_device_first"), 2 * STEPS)
@@ -235,6 +238,7 @@ def test_checkpoints_resume_across_one_device_and_mirrored(runs):
     assert_same_state(one_device_then_mirrored, mirrored_then_one_device)
 
 
+@pytest.mark.slow
 def test_two_workers_train_like_one_device_and_each_keeps_a_run_directory(runs):
     one_device = checkpoint_state(os.path.join(runs, "annealed", "one_device_first"), STEPS)
     chief_dir = os.path.join(runs, "annealed", "multi_worker")
@@ -245,6 +249,7 @@ def test_two_workers_train_like_one_device_and_each_keeps_a_run_directory(runs):
     assert not os.path.exists(os.path.join(chief_dir, "workers", "worker_0"))
 
 
+@pytest.mark.slow
 def test_exports_of_distributed_runs_sample_in_a_process_without_vagan_tf(runs, tmp_path):
     run_dirs = [("annealed", "one_device_first"), ("ugan", "mirrored_first"),
                 ("annealed", "multi_worker"), ("annealed", "multi_worker", "workers", "worker_1")]
@@ -302,6 +307,7 @@ def test_mixed_precision_trains_16_bit_networks_on_float32_losses(tmp_path, poli
     assert any(not np.allclose(a, b) for a, b in zip(before, after))
 
 
+@pytest.mark.slow
 def test_a_u_gan_in_bfloat16_keeps_its_flow_in_float32(tmp_path):
     import tensorflow as tf
 

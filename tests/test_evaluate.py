@@ -77,6 +77,7 @@ def test_evaluate_uses_the_runs_eval_samples_or_an_evaluator_chosen_by_a_binding
     assert "GANExperiment.evaluator = @sample_report" in chosen["gin_params"]
 
 
+@pytest.mark.slow
 def test_evaluate_a_digits_run_with_its_classifier_and_with_the_standard_graph(digits_run,
                                                                                 tmp_path):
     record = evaluate(digits_run, "--num_samples", "120")
@@ -138,6 +139,7 @@ def test_evaluate_run_returns_the_record_it_writes(toy_run):
     assert np.isfinite(on_disk["metrics"]["energy_distance"])
 
 
+@pytest.mark.slow
 def test_python_m_vagan_tf_cli_evaluate_prints_one_line(toy_run):
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="3")
     done = subprocess.run([sys.executable, "-m", "vagan_tf.cli", "evaluate", "--model_dir",

@@ -18,6 +18,7 @@ def small_gan():
     return AnnealedGAN(mlp_generator(3, 2, width=8, depth=1), mlp_critic(2, 8, depth=1), 3, seed=0)
 
 
+@pytest.mark.slow
 def test_export_serves_the_generator_and_samples_in_a_process_without_vagan_tf(tmp_path):
     gan = small_gan()
     path = export_generator(gan, str(tmp_path / "export"))

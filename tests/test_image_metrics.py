@@ -207,6 +207,7 @@ def test_standard_inception_names_a_missing_or_wrong_graph_file(standin, tmp_pat
         standard_inception(standin[0], input_tensor="input:0")
 
 
+@pytest.mark.slow
 def test_image_quality_with_the_standard_graph_matches_the_ttur_protocol(standin):
     path, _ = standin
     rng = np.random.default_rng(9)

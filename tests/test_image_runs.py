@@ -70,6 +70,7 @@ def run_dir_files(model_dir):
 @pytest.mark.parametrize("dataset, objective, annealing", [
     ("cifar10", "wgan_gp", "dfm"), ("celeba64", "jsd", "sinusoidal"),
     ("celeba128", "rkl", "linear")])
+@pytest.mark.slow
 def test_two_step_mock_data_run_at_each_resolution(tmp_path, dataset, objective, annealing):
     resolution, channels = DATASETS[dataset]
     runs.parse_gin([f"{dataset}/base.gin", f"images/{objective}.gin", f"images/{annealing}.gin"],
@@ -89,6 +90,7 @@ def test_two_step_mock_data_run_at_each_resolution(tmp_path, dataset, objective,
     assert images.min() >= -1.0 and images.max() <= 1.0
 
 
+@pytest.mark.slow
 def test_digits_run_evaluates_with_the_classifier_and_samples_a_grid(tmp_path):
     model_dir = tmp_path / "digits"
     params = [p for p in TINY if not p.startswith("GANExperiment.evaluator")] + [

@@ -181,6 +181,7 @@ build_run({model_dir!r}, params=TINY + ["TOTAL_STEPS = 30"]).train()
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("before_checkpoint", [True, False])
 def test_a_run_killed_mid_way_resumes_to_the_uninterrupted_run(tmp_path, before_checkpoint):
     params = TINY + ["TOTAL_STEPS = 30"]
@@ -221,6 +222,7 @@ except NonFiniteLossError as error:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("onednn", ["0", "1"])
 def test_nan_data_stops_training_with_onednn_kernels_on_and_off(tmp_path, onednn):
     env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn, TF_CPP_MIN_LOG_LEVEL="3")

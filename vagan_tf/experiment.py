@@ -29,6 +29,7 @@ import tensorflow as tf
 from vagan_tf import callbacks as cb
 from vagan_tf import checks
 from vagan_tf.export import export_generator
+from vagan_tf.models.protocol import missing_members
 from vagan_tf.run_directory import RunDirectory
 
 gin.external_configurable(keras.optimizers.Adam, "Adam", module="keras.optimizers")
@@ -43,7 +44,8 @@ class GANExperiment(RunDirectory):
 
     Args:
       model_dir: the run's directory.
-      model: an ``AnnealedGAN`` or an ``UnnormalizedGAN``.
+      model: a ``models.protocol.TrainableSampler`` (``AnnealedGAN``, ``UnnormalizedGAN``,
+        ``ReverseKLFlow``); one that lacks a member of it is refused, naming the member.
       dataset_fn: ``dataset_fn(batch_size=..., start=...)`` -> endless ``tf.data`` of real
         batches; ``start`` is the step a resumed run continues from.
       total_steps: generator steps of the whole run.
@@ -91,6 +93,11 @@ class GANExperiment(RunDirectory):
         # Keras runs whole executions: a partial one would overrun the epoch and total_steps
         checks.multiple_of("GANExperiment.steps_per_epoch", steps_per_epoch,
                            "GANExperiment.steps_per_execution", steps_per_execution)
+        missing = missing_members(model)
+        if missing:
+            raise checks.ConfigurationError(
+                f"GANExperiment.model: {type(model).__name__} lacks {', '.join(missing)} of "
+                "vagan_tf.models.protocol.TrainableSampler")
         replicas = model.distribute_strategy.num_replicas_in_sync
         if batch_size % replicas:
             raise checks.ConfigurationError(

@@ -49,15 +49,25 @@ class Objective:
         return f"{type(self).__name__}()"
 
 
+def logistic_critic_loss(positive_logits, negative_logits):
+    """L = mean softplus(-y(x_P)) + mean softplus(y(x_N)) (docs/design.md §2.1), in float32.
+
+    The binary cross-entropy of logits y with the points of P labelled 1 and those of N
+    labelled 0, minimised by y*(x) = log p_P(x) / p_N(x). The GAN critic uses it with
+    P = data, N = generated; U-GAN's critic with P = generated, N = flow samples.
+    """
+    return _mean_softplus(-positive_logits) + _mean_softplus(negative_logits)
+
+
 class _LogisticCritic(Objective):
     """Critic loss  L_D = mean softplus(-y_real) + mean softplus(y_fake).
 
-    This is the binary cross-entropy with real labelled 1 and fake labelled 0,
-    minimised by y*(x) = log p_data(x) / q(x).
+    ``logistic_critic_loss`` with real labelled 1 and fake labelled 0, minimised by
+    y*(x) = log p_data(x) / q(x).
     """
 
     def critic_loss(self, real_logits, fake_logits):
-        return _mean_softplus(-real_logits) + _mean_softplus(fake_logits)
+        return logistic_critic_loss(real_logits, fake_logits)
 
 
 @gin.configurable("jsd")

@@ -2,7 +2,7 @@
 
 A denoiser r trained to minimise E ||r(x + sigma xi) - x||^2, xi ~ N(0, I), is
 optimal at r*(x~) = E[x | x~] = x~ + sigma^2 grad log p_sigma(x~) (Tweedie),
-where p_sigma = p * N(0, sigma^2 I). Hence the two estimators of DESIGN 3.5:
+where p_sigma = p * N(0, sigma^2 I). Hence the two estimators of docs/design.md §5:
 
 * DAE-score     s(x)   = (r(x) - x) / sigma^2                 (-> grad log p_sigma)
 * DAE-residual  s_r(x) = -grad_x ||r(x) - x||^2

@@ -12,9 +12,13 @@ step), x <- x + eta phi / (fudge + sqrt(G)), alpha = 0.9, fudge = 1e-6.
 import tensorflow as tf
 
 
-def median_bandwidth(squared_distances, num_points):
-    """h = median(||a_j - a_i||^2) / log(n + 1) (at least 1e-8) over the last two axes of
-    ``squared_distances`` [..., J, I]; ``num_points`` is n, a float tensor."""
+def svgd_bandwidth(squared_distances, num_points):
+    """SVGD's RBF bandwidth h = median(||a_j - a_i||^2) / log(n + 1) (at least 1e-8).
+
+    The median is over the last two axes of the *squared* distances [..., J, I] (in
+    TensorFlow, per leading index); ``num_points`` is n, a float tensor. Not
+    ``metrics.median_bandwidth``, the median plain distance of pooled samples for MMD.
+    """
     leading = tf.shape(squared_distances)[:-2]
     flat = tf.sort(tf.reshape(squared_distances, tf.concat([leading, [-1]], 0)), axis=-1)
     median = flat[..., tf.shape(flat)[-1] // 2]
@@ -25,7 +29,7 @@ def rbf_kernel(x):
     """(K [n, n], sum_j grad_{x_j} k(x_j, x_i) [n, d]) for the median-heuristic RBF kernel."""
     n = tf.cast(tf.shape(x)[0], x.dtype)
     sq = tf.reduce_sum(tf.square(x[:, None, :] - x[None, :, :]), axis=-1)
-    h = median_bandwidth(sq, n)
+    h = svgd_bandwidth(sq, n)
     kernel = tf.exp(-sq / h)
     # grad_{x_j} k(x_j, x_i) = -2 / h (x_j - x_i) k(x_j, x_i); summed over j
     repulsion = (2.0 / h) * (x * tf.reduce_sum(kernel, axis=1, keepdims=True) - kernel @ x)

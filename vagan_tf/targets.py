@@ -133,7 +133,8 @@ def separated_mixture(dim=10, num_modes=2, separation=6.0, std=1.0):
 
 @gin.configurable("banana")
 class Banana(Target):
-    """The banana of DESIGN 3.6, unnormalised: log u(x) = -(x2^2 / 4 + (x1 - x2^2 / 4)^2) / 2.
+    """The banana of docs/design.md §6.1, unnormalised:
+    log u(x) = -(x2^2 / 4 + (x1 - x2^2 / 4)^2) / 2.
 
     u is the product of N(x2; 0, 4) and N(x1; x2^2 / 4, 1) without their constants,
     so its normaliser is Z = 2 pi * 2 * 1 = 4 pi, and ``sample`` is exact:
@@ -176,7 +177,7 @@ class Banana(Target):
 
 @gin.configurable("kidney")
 class Kidney(Target):
-    """The kidney of DESIGN 3.6 (the density; the paper's supplement prints its energy -log u):
+    """The kidney of docs/design.md §6.2 (the density; the supplement prints its energy -log u):
 
     log u(x) = -((||x|| - radius) / radial_scale)^2 / 2
                + log( exp(-((x1 - offset) / lobe_scale)^2 / 2)
@@ -244,7 +245,8 @@ def rejection_sample(target, n, low, high, log_bound, seed=(0, 0), batch=10_000)
 
 
 class BayesianLogisticRegression(Target):
-    """The posterior of Bayesian logistic regression on the train part of a ``Split`` (DESIGN 3.6).
+    """The posterior of Bayesian logistic regression on the train part of a ``Split``
+    (docs/design.md §6.3).
 
     Model: logit_i = x_i . w + b, y_i ~ Bernoulli(sigmoid(logit_i)); w_j, b ~ N(0, 1/alpha);
     alpha ~ Gamma(shape a = 1, rate r = 0.01). The sampled point is

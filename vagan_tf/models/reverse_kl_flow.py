@@ -11,12 +11,38 @@ import gin
 import keras
 import tensorflow as tf
 
+from vagan_tf import distribute
 from vagan_tf.configurable import keras_configurable
+from vagan_tf.latents import NormalLatent
+
+
+class FlowGenerator(keras.layers.Layer):
+    """x = T(z), the flow's bijector applied to base noise z ~ N(0, I_d): the flow as a generator.
+
+    Draws of ``latents.NormalLatent`` through it are draws of the flow, so the export's
+    ``serve(z)`` and ``sample(n)`` sample it.
+    """
+
+    def __init__(self, flow, name="flow_generator"):
+        super().__init__(name=name)
+        self.flow = flow
+
+    def call(self, z, training=False):
+        del training
+        return self.flow.bijector().forward(tf.cast(z, tf.float32))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
 
 
 @keras_configurable()
 class ReverseKLFlow(keras.Model):
-    """A flow q trained to minimise KL(q || u / Z) from log u alone.
+    """A flow q trained to minimise KL(q || u / Z) from log u alone (docs/design.md §4.4).
+
+    It is a ``models.protocol.TrainableSampler``, so ``vagan train`` runs it from gin
+    (``configs/ugan/maf_rkl.gin``, ``iaf_rkl.gin``): its generator is the flow's map of
+    z ~ N(0, I_d) (``FlowGenerator``), so the export samples the flow and its
+    ``log_prob(x)`` is the sampler's own density.
 
     Args:
       flow: a ``flows.MAF`` or ``flows.IAF`` over R^d.
@@ -33,14 +59,39 @@ class ReverseKLFlow(keras.Model):
         if self.flow.event_dim != int(target.dim):
             raise ValueError(f"ReverseKLFlow: the flow has dimension {self.flow.event_dim} but "
                              f"the target {int(target.dim)}")
+        self.generator = FlowGenerator(self.flow)
+        self.latent = NormalLatent()
+        self.latent_dim = self.flow.event_dim
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
         self.trackers = {n: keras.metrics.Mean(name=n) for n in ("kl_up_to_log_z",
                                                                    "target_log_prob")}
 
+    def compile(self, generator_optimizer, **kwargs):
+        """The flow's optimizer (the flow is the generator); loss-scaled under 'mixed_float16'."""
+        super().compile(**kwargs)
+        self.generator_optimizer = distribute.loss_scaled(generator_optimizer, self.dtype_policy)
+
+    @property
+    def optimizers_by_name(self):
+        return {"generator_optimizer": self.generator_optimizer}
+
+    def examples_per_step(self, batch_size):
+        """Elements of the (step-count) pipeline one ``train_step`` consumes: B."""
+        return batch_size
+
     @property
     def metrics(self):
         return list(self.trackers.values())
+
+    def build_all(self):
+        """Create every variable (the flow, the optimizer's slots) without training."""
+        self.generator(tf.zeros((1, self.latent_dim)))
+        self.generator_optimizer.build(self.flow.trainable_variables)
+        self.built = True
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
 
     def sample(self, n, seed=None):
         """n samples [n, d] of the flow."""
@@ -57,9 +108,8 @@ class ReverseKLFlow(keras.Model):
         batch = tf.shape(tf.convert_to_tensor(data))[0]
         with tf.GradientTape() as tape:
             loss, log_u = self.loss_terms(batch)
-        variables = self.flow.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        distribute.descend(self.generator_optimizer, tape, loss, self.flow.trainable_variables)
         self.step.assign_add(1)
         self.trackers["kl_up_to_log_z"].update_state(loss)
         self.trackers["target_log_prob"].update_state(log_u)
-        return {m.name: m.result() for m in self.metrics}
+        return distribute.fit_logs({m.name: m.result() for m in self.metrics})

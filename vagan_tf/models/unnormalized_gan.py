@@ -18,7 +18,9 @@ maximum likelihood on generated points, so it follows q and keeps w small. One
    with gradients to the generator only. Both are KL(q || u) up to log Z once
    lambda reaches 0 (beta = 1 + lambda_t, or 1 / (1 + lambda_t), as for AnnealedGAN).
 
-``critic=None`` is the critic-free ablation (w = 0: the flow stands in for q).
+The losses and steps are those of ``vagan_tf.ugan_updates`` (docs/design.md §4.2-4.3),
+which soft Q-learning's policy update shares. ``critic=None`` is the critic-free
+ablation (w = 0: the flow stands in for q).
 The logged ``kl_up_to_log_z`` is mean[w + log nu - log u] over the generator batch,
 an estimate of KL(q || u / Z) - log Z.
 
@@ -31,11 +33,9 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import annealing, distribute
+from vagan_tf import distribute, ugan_updates
 from vagan_tf.configurable import keras_configurable
 from vagan_tf.latents import NormalLatent
-
-FORMS = ("likelihood", "entropy")
 
 
 @keras_configurable()
@@ -60,8 +60,7 @@ class UnnormalizedGAN(keras.Model):
                  latent_dim=gin.REQUIRED, critic=None, schedule=None, form="likelihood",
                  flow_steps=1, critic_steps=1, latent=None, seed=None, name="unnormalized_gan"):
         super().__init__(name=name)
-        if form not in FORMS:
-            raise ValueError(f"UnnormalizedGAN.form must be one of {FORMS}, got {form!r}")
+        ugan_updates.check_form(form, "UnnormalizedGAN")
         if flow_steps < 1 or (critic is not None and critic_steps < 1):
             raise ValueError("UnnormalizedGAN.flow_steps and critic_steps must be >= 1")
         self.generator = generator
@@ -146,9 +145,7 @@ class UnnormalizedGAN(keras.Model):
         return self.schedule(self.step) if self.schedule is not None else tf.constant(0.0)
 
     def beta(self, lam):
-        if self.form == "likelihood":
-            return annealing.likelihood_beta(lam)
-        return annealing.entropy_beta(lam)
+        return ugan_updates.beta(self.form, lam)
 
     # ------------------------------------------------------------------ steps
     def _generate(self, batch, training=True):
@@ -169,39 +166,32 @@ class UnnormalizedGAN(keras.Model):
         return tf.cast(out[0] if isinstance(out, (list, tuple)) else out, tf.float32)
 
     def _flow_step(self, batch):
-        x = tf.stop_gradient(self._generate(batch))
-        with tf.GradientTape() as tape:
-            loss = -tf.reduce_mean(self.flow.log_prob(x))
-        distribute.descend(self.flow_optimizer, tape, loss, self.flow.trainable_variables)
+        loss = ugan_updates.flow_step(self.flow, self.flow_optimizer, self._generate(batch))
         self.trackers["flow_loss"].update_state(loss)
 
     def _critic_step(self, batch):
-        x_q = tf.stop_gradient(self._generate(batch))
-        x_nu = tf.stop_gradient(self._flow_samples(batch))
-        with tf.GradientTape() as tape:
-            loss = (tf.reduce_mean(tf.nn.softplus(-self._critic_logit(x_q)))
-                    + tf.reduce_mean(tf.nn.softplus(self._critic_logit(x_nu))))
-        distribute.descend(self.critic_optimizer, tape, loss, self.critic.trainable_variables)
+        x_q = self._generate(batch)
+        x_nu = self._flow_samples(batch)
+        loss = ugan_updates.critic_step(self._critic_logit, self.critic.trainable_variables,
+                                        self.critic_optimizer, x_q, x_nu)
         self.trackers["critic_loss"].update_state(loss)
+
+    def generator_terms(self, x):
+        """(w(x), log nu(x), log u(x)), each [B], at points x (w = 0 without a critic)."""
+        log_nu = self.flow.log_prob(x)
+        w = tf.zeros_like(log_nu) if self.critic is None else self._critic_logit(x)[:, 0]
+        return w, log_nu, self.target.log_prob(x)
 
     def generator_loss(self, x, lam):
         """(L_G, mean[w + log nu - log u], mean log u) at generated points x."""
-        log_nu = self.flow.log_prob(x)
-        log_u = self.target.log_prob(x)
-        w = tf.zeros_like(log_nu) if self.critic is None else self._critic_logit(x)[:, 0]
-        log_ratio = w + log_nu  # ~ log q(x)
-        if self.form == "likelihood":
-            loss = tf.reduce_mean(log_ratio - (1.0 + lam) * log_u)
-        else:
-            loss = tf.reduce_mean((1.0 + lam) * log_ratio - log_u)
-        return loss, tf.reduce_mean(log_ratio - log_u), tf.reduce_mean(log_u)
+        w, log_nu, log_u = self.generator_terms(x)
+        loss, kl = ugan_updates.generator_loss(w, log_nu, log_u, lam, self.form)
+        return loss, kl, tf.reduce_mean(log_u)
 
     def _generator_step(self, batch, lam):
-        with tf.GradientTape() as tape:
-            x = self._generate(batch)
-            loss, kl, log_u = self.generator_loss(x, lam)
-        distribute.descend(self.generator_optimizer, tape, loss,
-                           self.generator.trainable_variables)
+        loss, kl, log_u = ugan_updates.generator_step(
+            lambda: self.generator_terms(self._generate(batch)),
+            self.generator.trainable_variables, self.generator_optimizer, lam, self.form)
         self.trackers["generator_loss"].update_state(loss)
         self.trackers["kl_up_to_log_z"].update_state(kl)
         self.trackers["target_log_prob"].update_state(log_u)

@@ -12,14 +12,26 @@ def _hidden_stack(x, width, depth, activation, prefix):
     return x
 
 
+def mlp(inputs, output_dim, width, depth, activation="relu", prefix="mlp"):
+    """The package's MLP on keras tensors: y = W h_depth + b, h_i = act(W_i h_(i-1) + b_i).
+
+    h_0 is the concatenation of ``inputs`` (a list of keras tensors [B, *]); the
+    ``depth`` hidden layers have ``width`` units, the output layer is linear of size
+    ``output_dim``. Layers are named ``{prefix}_inputs``, ``{prefix}_dense_{i}`` and
+    ``{prefix}_output``.
+    """
+    h = (keras.layers.Concatenate(name=f"{prefix}_inputs")(inputs) if len(inputs) > 1
+         else inputs[0])
+    h = _hidden_stack(h, width, depth, activation, prefix)
+    return keras.layers.Dense(output_dim, name=f"{prefix}_output")(h)
+
+
 @gin.configurable
 def mlp_generator(latent_dim=gin.REQUIRED, output_dim=gin.REQUIRED, width=256, depth=3,
                   activation="relu", name="generator"):
     """G(z): `depth` hidden layers of `width` units, linear output of size `output_dim`."""
     z = keras.Input((latent_dim,), name="z")
-    h = _hidden_stack(z, width, depth, activation, "generator")
-    x = keras.layers.Dense(output_dim, name="generator_output")(h)
-    return keras.Model(z, x, name=name)
+    return keras.Model(z, mlp([z], output_dim, width, depth, activation, "generator"), name=name)
 
 
 @gin.configurable

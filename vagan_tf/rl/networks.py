@@ -1,7 +1,7 @@
 """Networks of soft Q-learning: Q(s, a), the policy sampler a = g(s, eps), the critic w(s, a).
 
-Every network is a ``depth``-hidden-layer ReLU MLP of ``width`` units on a
-concatenation of its inputs, then a linear output layer; ``depth = 2``, ``width = 128``
+Every network is ``nets.mlp.mlp``: a ``depth``-hidden-layer ReLU MLP of ``width`` units
+on a concatenation of its inputs, then a linear output layer; ``depth = 2``, ``width = 128``
 (three weight layers) is the soft Q-learning set-up of Haarnoja et al. (2017).
 
 Actions live in the box (-1, 1)^m. The sampler is tanh-squashed,
@@ -16,29 +16,26 @@ import keras
 import tensorflow as tf
 
 from vagan_tf.configurable import keras_configurable
+from vagan_tf.nets.mlp import mlp
 
 
-def _mlp(inputs, output_dim, width, depth, prefix):
-    h = keras.layers.Concatenate(name=f"{prefix}_inputs")(inputs) if len(inputs) > 1 else inputs[0]
-    for i in range(depth):
-        h = keras.layers.Dense(width, activation="relu", name=f"{prefix}_dense_{i}")(h)
-    return keras.layers.Dense(output_dim, name=f"{prefix}_output")(h)
+def _state_action_scalar(observation_dim, action_dim, width, depth, prefix, name):
+    """An MLP ([B, obs_dim], [B, m]) -> [B, 1] on the concatenation [s, a]."""
+    s = keras.Input((observation_dim,), name="observations")
+    a = keras.Input((action_dim,), name="actions")
+    return keras.Model([s, a], mlp([s, a], 1, width, depth, prefix=prefix), name=name)
 
 
 @gin.configurable
 def q_network(observation_dim, action_dim, width=128, depth=2, name="q_network"):
     """Q(s, a): ([B, obs_dim], [B, m]) -> [B, 1]."""
-    s = keras.Input((observation_dim,), name="observations")
-    a = keras.Input((action_dim,), name="actions")
-    return keras.Model([s, a], _mlp([s, a], 1, width, depth, "q"), name=name)
+    return _state_action_scalar(observation_dim, action_dim, width, depth, "q", name)
 
 
 @gin.configurable
 def pair_critic(observation_dim, action_dim, width=128, depth=2, name="critic"):
     """The U-GAN critic w(s, a): ([B, obs_dim], [B, m]) -> logit [B, 1]."""
-    s = keras.Input((observation_dim,), name="observations")
-    a = keras.Input((action_dim,), name="actions")
-    return keras.Model([s, a], _mlp([s, a], 1, width, depth, "critic"), name=name)
+    return _state_action_scalar(observation_dim, action_dim, width, depth, "critic", name)
 
 
 @keras_configurable()
@@ -57,7 +54,7 @@ class PolicySampler(keras.Model):
                  name="policy_sampler"):
         s = keras.Input((observation_dim,), name="observations")
         eps = keras.Input((noise_dim or action_dim,), name="noise")
-        super().__init__([s, eps], _mlp([s, eps], action_dim, width, depth, "sampler"),
+        super().__init__([s, eps], mlp([s, eps], action_dim, width, depth, prefix="sampler"),
                          name=name)
         self.observation_dim = int(observation_dim)
         self.action_dim = int(action_dim)

@@ -14,9 +14,10 @@ Both are built by the agent as ``factory(sampler=..., observation_dim=..., actio
 import gin
 import tensorflow as tf
 
+from vagan_tf import ugan_updates
 from vagan_tf.distribute import descend
 from vagan_tf.rl.networks import pair_critic
-from vagan_tf.svgd import median_bandwidth
+from vagan_tf.svgd import svgd_bandwidth
 
 
 def log_abs_det_tanh(x):
@@ -53,7 +54,8 @@ class UGANPolicyUpdate(PolicyUpdate):
     nu(x | s) is a conditional MAF (the action proposal nu(a | s) is its tanh image).
     KL(q || u / Z) is the same in x- and a-space, and so is the density ratio q / nu, so
     the critic reads the squashed actions. With x_q = g_pre(s, eps), x_nu ~ nu(. | s),
-    one call makes, on the same batch of states s:
+    one call makes, on the same batch of states s, the updates of ``vagan_tf.ugan_updates``
+    (docs/design.md §4.5) at beta = 1:
 
     1. a flow step:    L_nu = -mean log nu(sg[x_q] | s);
     2. a critic step:  L_w = mean softplus(-w(s, tanh sg[x_q])) + mean softplus(w(s, tanh x_nu)),
@@ -96,25 +98,25 @@ class UGANPolicyUpdate(PolicyUpdate):
 
     def update(self, observations, log_target, rng):
         batch = tf.shape(observations)[0]
-        x_q = tf.stop_gradient(self.sampler.pre_squash(observations, rng))
-        with tf.GradientTape() as tape:
-            flow_loss = -tf.reduce_mean(self.flow.log_prob(x_q, context=observations))
-        descend(self.flow_optimizer, tape, flow_loss, self.flow.trainable_variables)
+        x_q = self.sampler.pre_squash(observations, rng)
+        flow_loss = ugan_updates.flow_step(self.flow, self.flow_optimizer, x_q,
+                                           context=observations)
 
         seed = tf.cast(rng.make_seeds(1)[:, 0], tf.int32)
-        x_nu = tf.stop_gradient(self.flow.sample(batch, seed=seed, context=observations))
-        with tf.GradientTape() as tape:
-            critic_loss = (
-                tf.reduce_mean(tf.nn.softplus(-self.critic_logit(observations, tf.tanh(x_q))))
-                + tf.reduce_mean(tf.nn.softplus(self.critic_logit(observations, tf.tanh(x_nu)))))
-        descend(self.critic_optimizer, tape, critic_loss, self.critic.trainable_variables)
+        x_nu = self.flow.sample(batch, seed=seed, context=observations)
+        critic_loss = ugan_updates.critic_step(
+            lambda x: self.critic_logit(observations, tf.tanh(x)),
+            self.critic.trainable_variables, self.critic_optimizer, x_q, x_nu)
 
-        with tf.GradientTape() as tape:
+        def sampler_terms():
+            """(w(s, a), log nu(x | s), log u(x | s)) at fresh x = g_pre(s, eps), a = tanh x."""
             x = self.sampler.pre_squash(observations, rng)
             log_u = log_target(observations, tf.tanh(x)) + log_abs_det_tanh(x)
-            sampler_loss = tf.reduce_mean(self.critic_logit(observations, tf.tanh(x))
-                                          + self.flow.log_prob(x, context=observations) - log_u)
-        descend(self.sampler_optimizer, tape, sampler_loss, self.sampler.trainable_variables)
+            return (self.critic_logit(observations, tf.tanh(x)),
+                    self.flow.log_prob(x, context=observations), log_u)
+
+        sampler_loss, _, _ = ugan_updates.generator_step(
+            sampler_terms, self.sampler.trainable_variables, self.sampler_optimizer)
         return {"flow_loss": flow_loss, "critic_loss": critic_loss, "sampler_loss": sampler_loss}
 
 
@@ -123,12 +125,12 @@ def fixed_to_updated_kernel(fixed, updated):
     and its gradient in a_j, -2 / h (a_j - a_i) k(a_j, a_i) [B, J, I, m].
 
     k(a_j, a_i) = exp(-||a_j - a_i||^2 / h), with a bandwidth per state by the median
-    heuristic of ``vagan_tf.svgd.median_bandwidth``: h = median_ji ||a_j - a_i||^2 / log(J + 1).
+    heuristic of ``vagan_tf.svgd.svgd_bandwidth``: h = median_ji ||a_j - a_i||^2 / log(J + 1).
     """
     differences = fixed[:, :, None, :] - updated[:, None, :, :]
     squared = tf.reduce_sum(tf.square(differences), axis=-1)
     num_fixed = tf.cast(tf.shape(fixed)[1], fixed.dtype)
-    bandwidth = median_bandwidth(squared, num_fixed)[:, None, None]
+    bandwidth = svgd_bandwidth(squared, num_fixed)[:, None, None]
     kernel = tf.exp(-squared / bandwidth)
     kernel_gradient = -2.0 / bandwidth[..., None] * differences * kernel[..., None]
     return kernel, kernel_gradient

@@ -1,0 +1,97 @@
+"""The U-GAN updates (docs/design.md §4.2-4.3), shared by ``UnnormalizedGAN`` and soft Q-learning.
+
+For generated points x = G(eps) with law q, a flow nu and a critic w, each update is a
+loss of tensors and one step that differentiates it:
+
+    flow:       L_nu = -mean log nu(sg[x])                       (maximum likelihood on q)
+    critic:     L_w  = mean softplus(-w(sg[x])) + mean softplus(w(x_nu)),  x_nu ~ nu
+                       (so w* = log q / nu; ``objectives.logistic_critic_loss``)
+    generator:  likelihood form  L_G = mean[ (w + log nu)(x) - (1 + lambda) log u(x) ]
+                entropy form     L_G = mean[ (1 + lambda) (w + log nu)(x) - log u(x) ]
+
+with w + log nu standing for log q. Both forms are KL(q || u / Z) - log Z at lambda = 0;
+they anneal to beta = 1 + lambda and beta = 1 / (1 + lambda) (``annealing``). The steps
+descend with ``distribute.descend``, so their gradients are global-batch means under a
+``tf.distribute`` strategy. A conditional flow (soft Q-learning's nu(x | s)) takes its
+``context``; a critic is any callable x -> logits, which lets the caller feed it the
+states or the squashed actions as well.
+"""
+import tensorflow as tf
+
+from vagan_tf import annealing
+from vagan_tf.distribute import descend
+from vagan_tf.objectives import logistic_critic_loss
+
+FORMS = ("likelihood", "entropy")
+
+
+def check_form(form, owner):
+    """Raises ValueError naming ``owner`` unless ``form`` is one of ``FORMS``."""
+    if form not in FORMS:
+        raise ValueError(f"{owner}.form must be one of {FORMS}, got {form!r}")
+
+
+def beta(form, lam):
+    """beta_t of the generator's target u^beta: 1 + lambda (likelihood) or 1 / (1 + lambda)."""
+    if form == "likelihood":
+        return annealing.likelihood_beta(lam)
+    return annealing.entropy_beta(lam)
+
+
+def flow_loss(log_nu):
+    """L_nu = -mean log nu(x) over the generated points' flow log densities [B]."""
+    return -tf.reduce_mean(log_nu)
+
+
+def critic_loss(generated_logits, flow_logits):
+    """L_w = mean softplus(-w(x_q)) + mean softplus(w(x_nu)); minimised by w* = log q / nu."""
+    return logistic_critic_loss(generated_logits, flow_logits)
+
+
+def generator_loss(w, log_nu, log_u, lam=0.0, form="likelihood"):
+    """(L_G of ``form``, mean[w + log nu - log u]) from the terms [B] at generated points.
+
+    The second value estimates KL(q || u / Z) - log Z whatever lambda is.
+    """
+    log_q = w + log_nu
+    if form == "likelihood":
+        loss = tf.reduce_mean(log_q - (1.0 + lam) * log_u)
+    else:
+        loss = tf.reduce_mean((1.0 + lam) * log_q - log_u)
+    return loss, tf.reduce_mean(log_q - log_u)
+
+
+def flow_step(flow, optimizer, x, context=None):
+    """One ``optimizer`` step of ``flow`` on L_nu at sg[x] (given ``context``); returns L_nu."""
+    x = tf.stop_gradient(x)
+    with tf.GradientTape() as tape:
+        loss = flow_loss(flow.log_prob(x, context=context))
+    descend(optimizer, tape, loss, flow.trainable_variables)
+    return loss
+
+
+def critic_step(critic_logits, variables, optimizer, generated, flow_samples):
+    """One step on L_w of ``critic_logits(x) -> w(x)``, at sg[generated] and sg[flow_samples].
+
+    ``variables`` are the critic's trainable variables; returns L_w.
+    """
+    generated = tf.stop_gradient(generated)
+    flow_samples = tf.stop_gradient(flow_samples)
+    with tf.GradientTape() as tape:
+        loss = critic_loss(critic_logits(generated), critic_logits(flow_samples))
+    descend(optimizer, tape, loss, variables)
+    return loss
+
+
+def generator_step(generator_terms, variables, optimizer, lam=0.0, form="likelihood"):
+    """One step on L_G; returns (L_G, mean[w + log nu - log u], mean log u).
+
+    ``generator_terms()`` draws fresh points x = G(eps) under the step's tape and returns
+    (w(x), log nu(x), log u(x)), each [B]; ``variables`` are the generator's, so the flow
+    and the critic are left alone.
+    """
+    with tf.GradientTape() as tape:
+        w, log_nu, log_u = generator_terms()
+        loss, kl = generator_loss(w, log_nu, log_u, lam, form)
+    descend(optimizer, tape, loss, variables)
+    return loss, kl, tf.reduce_mean(log_u)
