@@ -51,7 +51,7 @@ def test_every_image_composition_binds_the_papers_hyperparameters(dataset, objec
     if annealing == "none":
         return
     if annealing == "dfm":
-        assert gin.query_parameter("annealing.constant.initial") == 0.06
+        assert gin.query_parameter("constant_schedule.initial") == 0.06
     else:
         assert macro(f"{annealing}.initial") == "LAMBDA_0"
         assert macro(f"{annealing}.total_steps") == "TOTAL_STEPS"

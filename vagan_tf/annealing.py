@@ -47,7 +47,7 @@ class Schedule:
         return f"{type(self).__name__}({fields})"
 
 
-@gin.configurable("constant")
+@gin.configurable("constant_schedule")  # gin itself owns the name `constant`
 class Constant(Schedule):
     """lambda_t = lambda_0. With a likelihood term this is DFM (lambda_0 = 0.06)."""
 

@@ -67,14 +67,18 @@ class StopOnNonFinite(keras.callbacks.Callback):
             self._checked_step = step
             return
         last = self.checkpoint_manager.latest_checkpoint if self.checkpoint_manager else None
-        kept = (f"the last good checkpoint {last} is kept" if last
-                else "no checkpoint had been written yet")
         when = (f"at step {step}" if step is None or self._checked_step is None
                 or step - self._checked_step <= 1
                 else f"at step {step} (in steps {self._checked_step + 1}-{step})")
-        raise NonFiniteLossError(
-            f"training stopped: {', '.join(bad)} became non-finite {when}; {kept}, "
-            "and no export was written from the diverged weights")
+        raise training_stopped(bad, when, last)
+
+
+def training_stopped(bad, when, last_checkpoint):
+    """The ``NonFiniteLossError`` every run raises: what became non-finite, when, what is kept."""
+    kept = (f"the last good checkpoint {last_checkpoint} is kept" if last_checkpoint
+            else "no checkpoint had been written yet")
+    return NonFiniteLossError(f"training stopped: {', '.join(bad)} became non-finite {when}; "
+                              f"{kept}, and no export was written from the diverged weights")
 
 
 class CheckpointEachEpoch(keras.callbacks.Callback):

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from vagan_tf import checks
-from vagan_tf.checks import NonFiniteLossError
+from vagan_tf.callbacks import training_stopped
 from vagan_tf.export import write_atomically
 from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env
 from vagan_tf.run_directory import RunDirectory, append_record
@@ -147,10 +147,8 @@ class RLExperiment(RunDirectory):
             losses = self.agent.mean_losses() if iterations else {}
             bad = sorted(name for name, value in losses.items() if not math.isfinite(value))
             if bad:
-                last = self.checkpoint_manager.latest_checkpoint
-                raise NonFiniteLossError(
-                    f"training stopped: {', '.join(bad)} became non-finite before environment "
-                    f"step {step}; the last good checkpoint is {last or 'none'}")
+                raise training_stopped(bad, f"before environment step {step}",
+                                       self.checkpoint_manager.latest_checkpoint)
             record = {"step": step, "episode_returns": episode_returns,
                       "train_return": float(np.mean(episode_returns)) if episode_returns else None,
                       "eval_return": self._evaluate(step),
