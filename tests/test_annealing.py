@@ -101,3 +101,14 @@ def test_beta_lambda_maps():
 def test_bad_schedule_arguments_fail(make):
     with pytest.raises(ValueError):
         make()
+
+
+def test_both_models_take_beta_from_one_map_of_forms():
+    from vagan_tf.regularizers import EntropyAnnealing, LikelihoodAnnealing
+
+    lam = tf.constant([0.0, 0.5, 3.0])
+    np.testing.assert_allclose(annealing.beta("likelihood", lam), [1.0, 1.5, 4.0])
+    np.testing.assert_allclose(annealing.beta("entropy", lam), [1.0, 1 / 1.5, 0.25])
+    assert LikelihoodAnnealing.form == "likelihood" and EntropyAnnealing.form == "entropy"
+    with pytest.raises(ValueError, match=r"Model.form must be one of \('likelihood', 'entropy'\)"):
+        annealing.check_form("tempered", "Model")

@@ -33,6 +33,23 @@ def entropy_lambda(beta):
     return 1.0 / beta - 1.0
 
 
+# The two annealed forms, by name, and the beta each gives: one concept for both models
+# (an AnnealedGAN's term declares its ``form``; an UnnormalizedGAN is given one).
+FORMS = {"likelihood": likelihood_beta, "entropy": entropy_beta}
+
+
+def check_form(form, owner):
+    """Raises ValueError naming ``owner`` unless ``form`` is one of ``FORMS``."""
+    if form not in FORMS:
+        raise ValueError(f"{owner}.form must be one of {tuple(FORMS)}, got {form!r}")
+
+
+def beta(form, lam):
+    """beta_t for weight lambda of an annealing term of ``form``: 1 + lambda (likelihood)
+    or 1 / (1 + lambda) (entropy)."""
+    return FORMS[form](lam)
+
+
 class Schedule:
     """lambda_t as a function of the step t (int or tensor) -> float32 tensor."""
 

@@ -42,9 +42,11 @@ class AnnealingTerm(keras.layers.Layer):
         """lambda_t, a float32 scalar tensor."""
         return self.schedule(step)
 
+    form = None  # "likelihood" or "entropy": the annealing.FORMS entry of the term
+
     def beta(self, lam):
         """The inverse temperature this term anneals to for weight lambda."""
-        raise NotImplementedError
+        return annealing.beta(self.form, lam)
 
     def select(self, x, features):
         """The points h the denoiser works on: features f or data x."""
@@ -81,12 +83,11 @@ class NoAnnealing(AnnealingTerm):
 class LikelihoodAnnealing(AnnealingTerm):
     """term = lambda_t * mean( sg[h - r(h)] * h ) with r a denoiser of real points."""
 
+    form = "likelihood"
+
     def __init__(self, schedule=gin.REQUIRED, denoiser=gin.REQUIRED, space="features",
                  name="likelihood"):
         super().__init__(schedule, denoiser, space, name)
-
-    def beta(self, lam):
-        return annealing.likelihood_beta(lam)
 
     def denoiser_points(self, real, fake):
         del fake
@@ -102,12 +103,11 @@ class LikelihoodAnnealing(AnnealingTerm):
 class EntropyAnnealing(AnnealingTerm):
     """term = lambda_t * mean( sg[r_q(h) - h] * h ) with r_q a denoiser of generated points."""
 
+    form = "entropy"
+
     def __init__(self, schedule=gin.REQUIRED, denoiser=gin.REQUIRED, space="features",
                  name="entropy"):
         super().__init__(schedule, denoiser, space, name)
-
-    def beta(self, lam):
-        return annealing.entropy_beta(lam)
 
     def denoiser_points(self, real, fake):
         del real

@@ -18,25 +18,8 @@ states or the squashed actions as well.
 """
 import tensorflow as tf
 
-from vagan_tf import annealing
 from vagan_tf.distribute import descend
 from vagan_tf.objectives import logistic_critic_loss
-
-FORMS = ("likelihood", "entropy")
-
-
-def check_form(form, owner):
-    """Raises ValueError naming ``owner`` unless ``form`` is one of ``FORMS``."""
-    if form not in FORMS:
-        raise ValueError(f"{owner}.form must be one of {FORMS}, got {form!r}")
-
-
-def beta(form, lam):
-    """beta_t of the generator's target u^beta: 1 + lambda (likelihood) or 1 / (1 + lambda)."""
-    if form == "likelihood":
-        return annealing.likelihood_beta(lam)
-    return annealing.entropy_beta(lam)
-
 
 def flow_loss(log_nu):
     """L_nu = -mean log nu(x) over the generated points' flow log densities [B]."""

@@ -33,7 +33,7 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import distribute, ugan_updates
+from vagan_tf import annealing, distribute, ugan_updates
 from vagan_tf.configurable import keras_configurable
 from vagan_tf.latents import NormalLatent
 
@@ -60,7 +60,7 @@ class UnnormalizedGAN(keras.Model):
                  latent_dim=gin.REQUIRED, critic=None, schedule=None, form="likelihood",
                  flow_steps=1, critic_steps=1, latent=None, seed=None, name="unnormalized_gan"):
         super().__init__(name=name)
-        ugan_updates.check_form(form, "UnnormalizedGAN")
+        annealing.check_form(form, "UnnormalizedGAN")
         if flow_steps < 1 or (critic is not None and critic_steps < 1):
             raise ValueError("UnnormalizedGAN.flow_steps and critic_steps must be >= 1")
         self.generator = generator
@@ -145,7 +145,7 @@ class UnnormalizedGAN(keras.Model):
         return self.schedule(self.step) if self.schedule is not None else tf.constant(0.0)
 
     def beta(self, lam):
-        return ugan_updates.beta(self.form, lam)
+        return annealing.beta(self.form, lam)
 
     # ------------------------------------------------------------------ steps
     def _generate(self, batch, training=True):
