@@ -53,11 +53,16 @@ def mode_histogram_reverse_kl(mode_counts):
         KL(p_hat || u) = sum_k p_hat_k log(p_hat_k / (1 / K)) = log K - H(p_hat),
         p_hat_k = c_k / sum_j c_j,   0 log 0 = 0,
 
-    where c_k counts the high-quality samples whose nearest centre is k (Srivastava et
-    al. 2017, Sec. 5.1; Lin et al. 2018, Table 1). It is 0 for a uniform histogram, log
-    K / m when the samples split evenly over m of the K modes (log 4 for 2 of 8), and
-    finite when modes are missed: the generated histogram comes first. With no
-    high-quality sample at all it is undefined and returned as NaN.
+    where c_k counts the high-quality samples whose nearest centre is k: the "reverse
+    KL" that PacGAN (Lin et al. 2018) reports on the 2-D ring and grid after VEEGAN
+    (Srivastava et al. 2017). PacGAN's released code (pacgan/extensions.py, MetricLogger)
+    builds this histogram the same way (nearest centre, within 3 std) and logs its
+    entropy H(p_hat), whence KL(p_hat || u) = log K - H(p_hat); its mode count is the modes
+    with any high-quality sample, where ``mode_statistics`` asks for ``min_share`` of the
+    fair share. The value is 0 for a uniform histogram, log(K / m) when the samples split
+    evenly over m of the K modes (log 4 for 2 of 8), and finite when modes are missed
+    (the generated histogram comes first). With no high-quality sample it is undefined:
+    NaN.
     """
     counts = np.asarray(mode_counts, np.float64)
     total = counts.sum()
