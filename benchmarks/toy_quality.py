@@ -119,12 +119,13 @@ def print_table(results):
         raise SystemExit(f"{len(missing)} records have no 'last' evaluations: they come from the "
                          "one-snapshot version of this script; rerun them")
     print(HEADER)
+    datasets = list(dict.fromkeys(r["data"] for r in results))
     groups = {}
     for r in results:
         groups.setdefault((r["data"], r["objective"], r["schedule"], r["variant"]), []).append(r)
-    for runs in groups.values():
-        print(table_row(runs))
-    for data in dict.fromkeys(r["data"] for r in results):
+    for key in sorted(groups, key=lambda key: datasets.index(key[0])):  # stable within a dataset
+        print(table_row(groups[key]))
+    for data in datasets:
         first = next(r for r in results if r["data"] == data)
         print(floor_row(data, first["eval_samples"], len(first["evaluations"])))
 
