@@ -34,6 +34,7 @@ class WeightAverage(keras.layers.Layer):
                                       aggregation="only_first_replica")
             average.assign(variable)
             self.averages.append(average)
+        self.built = True  # its weights exist: fit under a strategy must not build it on data
 
     def update(self):
         """e <- d e + (1 - d) w for every trainable weight w of the network."""
