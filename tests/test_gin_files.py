@@ -35,3 +35,10 @@ def test_entropy_file_replaces_the_schedule_files_likelihood_term(tmp_path):
     assert isinstance(model.annealing, EntropyAnnealing)
     assert model.annealing.space == "data"
     assert model.annealing.schedule.total_steps == gin.query_parameter("%TOTAL_STEPS")
+
+
+def test_ema_file_turns_on_the_generator_weight_average(tmp_path):
+    cli.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin", "toy/ema.gin"], [])
+    model = cli.experiment(model_dir=str(tmp_path)).model
+    assert model.generator_average is not None and model.generator_average.decay == 0.999
+    assert model.sampling_generator is model.generator_average
