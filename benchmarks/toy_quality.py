@@ -1,11 +1,15 @@
 """Toy quality: ring and grid x {jsd, rkl, wgan_gp} x {none, linear, sinusoidal}, several seeds.
 
-Each run is a `vagan train` configuration: configs/toy/<data>.gin + <objective>.gin +
+Each run is a `vagan train` configuration: gin/toy/<data>.gin + <objective>.gin +
 <schedule>.gin at a fixed step budget, seeded by ``experiment.seed``,
-``AnnealedGAN.seed`` and ``sampler_dataset.seed``. The script prints one markdown row
-per configuration (mean ± std over seeds of modes covered, high-quality % and histogram
-symmetric KL, with the per-seed mode counts) and writes every run's final evaluation to
---out. ``--table A.json B.json`` prints the table of finished runs.
+``AnnealedGAN.seed`` and ``sampler_dataset.seed``, evaluated every ``--eval_every``
+steps on ``--eval_samples`` generated points (``mixture_report``). A run is scored by
+its last ``--last`` evaluations from its ``metrics.json`` (not one snapshot): their mean
+and their worst (fewest modes, lowest high-quality fraction, largest reverse KL and
+distances). The script prints one markdown row per configuration and writes every
+run's last evaluations to --out; ``--table A.json B.json`` prints the table of finished
+runs, with a floor row per dataset (exact samples scored alike). ``--variant NAME``
+labels runs made with extra ``--gin_param`` bindings, so that their rows stay apart.
 
     python benchmarks/toy_quality.py --data ring --out benchmarks/results/toy_ring.json
     python benchmarks/toy_quality.py --table benchmarks/results/toy_*.json
@@ -13,6 +17,7 @@ symmetric KL, with the per-seed mode counts) and writes every run's final evalua
 import argparse
 import itertools
 import json
+import math
 import os
 import tempfile
 import time
@@ -21,44 +26,108 @@ import gin
 import numpy as np
 from common import add_threads_argument, limit_threads, load_results  # noqa: E402
 
-HEADER = ("| data | objective | annealing | modes (per seed) | high quality % | symmetric KL "
-          "| energy distance | s / run |\n|---|---|---|---|---|---|---|---|")
+# metric -> how its worst value over the last evaluations is taken
+WORST = {"modes_covered": min, "high_quality": min, "reverse_kl": max,
+         "symmetric_kl": max, "energy_distance": max}
+
+HEADER = ("| data | objective | annealing | modes, worst of last 3 (per seed) "
+          "| high quality %, worst of last 3 (per seed) | high quality %, mean of last 3 "
+          "| reverse KL, mean of last 3 | reverse KL, worst | energy distance, mean of last 3 "
+          "| s / run |\n|---|---|---|---|---|---|---|---|---|---|")
 
 
-def run_one(data, objective, schedule, seed, steps, workdir, params):
+def worst(values, key):
+    """The worst of ``values`` for metric ``key``; NaN (no high-quality sample) is worst."""
+    if any(isinstance(v, float) and math.isnan(v) for v in values):
+        return float("nan")
+    return WORST[key](values)
+
+
+def summarize(records, last):
+    """{metric: {"mean", "worst"}} over the last ``last`` evaluation records of a run."""
+    if len(records) < last:
+        raise ValueError(f"a run has {len(records)} evaluations; scoring it needs {last} "
+                         "(lower --eval_every)")
+    kept = records[-last:]
+    return {key: {"mean": float(np.mean([r[key] for r in kept])),
+                  "worst": worst([r[key] for r in kept], key)} for key in WORST}
+
+
+def run_one(data, objective, schedule, seed, steps, workdir, params, eval_every, eval_samples,
+            last, variant):
     from vagan_tf import runs
 
     gin.clear_config()
     runs.parse_gin([f"toy/{data}.gin", f"toy/{objective}.gin", f"toy/{schedule}.gin"],
                   [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
                    f"AnnealedGAN.seed = {seed}", f"sampler_dataset.seed = {seed}",
+                   f"GANExperiment.steps_per_epoch = {eval_every}",
+                   f"GANExperiment.eval_samples = {eval_samples}",
                    "GANExperiment.verbose = 0", *params])
-    model_dir = os.path.join(workdir, f"{data}_{objective}_{schedule}_{seed}")
+    model_dir = os.path.join(workdir, "_".join(filter(None, [data, objective, schedule, variant,
+                                                              str(seed)])))
     start = time.time()
-    record = runs.experiment(model_dir=model_dir).train()
-    return {"data": data, "objective": objective, "schedule": schedule, "seed": seed,
-            "steps": steps, "seconds": time.time() - start, **record}
+    runs.experiment(model_dir=model_dir).train()
+    seconds = time.time() - start
+    with open(os.path.join(model_dir, "metrics.json"), encoding="utf-8") as f:
+        records = json.load(f)
+    return {"data": data, "objective": objective, "schedule": schedule, "variant": variant,
+            "params": list(params), "seed": seed, "steps": steps, "seconds": seconds, "eval_samples": eval_samples,
+            "evaluations": records[-last:], "last": summarize(records, last)}
+
+
+def _fmt(value, digits):
+    return "nan" if math.isnan(value) else f"{value:.{digits}f}"
 
 
 def table_row(runs):
-    def stat(key, scale=1.0, digits=1):
-        values = scale * np.array([r[key] for r in runs], dtype=float)
-        return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
+    def per_seed(key, stat, scale=1.0, digits=0):
+        return "/".join(_fmt(scale * r["last"][key][stat], digits) for r in runs)
+
+    def stat(key, which, scale=1.0, digits=1):
+        values = scale * np.array([r["last"][key][which] for r in runs], dtype=float)
+        return f"{_fmt(values.mean(), digits)} ± {_fmt(values.std(), digits)}"
 
     first = runs[0]
-    modes = "/".join(str(r["modes_covered"]) for r in runs)
-    return (f"| {first['data']} | {first['objective']} | {first['schedule']} | {modes} | "
-            f"{stat('high_quality', 100)} | {stat('symmetric_kl', digits=2)} | "
-            f"{stat('energy_distance', digits=3)} | {np.mean([r['seconds'] for r in runs]):.0f} |")
+    schedule = ", ".join(filter(None, [first["schedule"], first["variant"]]))
+    return (f"| {first['data']} | {first['objective']} | {schedule} | "
+            f"{per_seed('modes_covered', 'worst')} | {per_seed('high_quality', 'worst', 100)} | "
+            f"{stat('high_quality', 'mean', 100)} | {stat('reverse_kl', 'mean', digits=3)} | "
+            f"{stat('reverse_kl', 'worst', digits=3)} | "
+            f"{stat('energy_distance', 'mean', digits=3)} | "
+            f"{np.mean([r['seconds'] for r in runs]):.0f} |")
+
+
+def floor_row(data, eval_samples, last):
+    """The row of ``last`` independent sets of exact samples, scored like a run's evaluations."""
+    from vagan_tf import metrics, targets
+
+    mixture = getattr(targets, data)()
+    records = [metrics.mixture_report(mixture.sample(eval_samples, seed=(7, k)).numpy(), mixture)
+               for k in range(last)]
+    run = {"data": data, "last": summarize(records, last)}
+    s = run["last"]
+    return (f"| {data} | exact samples (floor) | — | {s['modes_covered']['worst']} | "
+            f"{100 * s['high_quality']['worst']:.0f} | {100 * s['high_quality']['mean']:.1f} | "
+            f"{s['reverse_kl']['mean']:.3f} | {s['reverse_kl']['worst']:.3f} | "
+            f"{s['energy_distance']['mean']:.3f} | — |")
 
 
 def print_table(results):
+    missing = [r for r in results if "last" not in r]
+    if missing:
+        raise SystemExit(f"{len(missing)} records have no 'last' evaluations: they come from the "
+                         "one-snapshot version of this script; rerun them")
     print(HEADER)
+    datasets = list(dict.fromkeys(r["data"] for r in results))
     groups = {}
     for r in results:
-        groups.setdefault((r["data"], r["objective"], r["schedule"]), []).append(r)
-    for runs in groups.values():
-        print(table_row(runs))
+        groups.setdefault((r["data"], r["objective"], r["schedule"], r["variant"]), []).append(r)
+    for key in sorted(groups, key=lambda key: datasets.index(key[0])):  # stable within a dataset
+        print(table_row(groups[key]))
+    for data in datasets:
+        first = next(r for r in results if r["data"] == data)
+        print(floor_row(data, first["eval_samples"], len(first["evaluations"])))
 
 
 def main():
@@ -68,7 +137,12 @@ def main():
     parser.add_argument("--schedules", nargs="+", default=["none", "linear", "sinusoidal"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=10000)
+    parser.add_argument("--eval_every", type=int, default=None,
+                        help="steps between evaluations (default: steps / 10)")
+    parser.add_argument("--eval_samples", type=int, default=2500)
+    parser.add_argument("--last", type=int, default=3, help="evaluations a run is scored by")
     parser.add_argument("--gin_param", action="append", default=[], help="extra binding")
+    parser.add_argument("--variant", default="", help="label of the runs' extra bindings")
     add_threads_argument(parser)
     parser.add_argument("--out", default=None)
     parser.add_argument("--workdir", default=None, help="keep run directories here")
@@ -79,11 +153,13 @@ def main():
         print_table(load_results(args.table))
         return
     limit_threads(args.threads)
+    eval_every = args.eval_every or args.steps // 10
     workdir = args.workdir or tempfile.mkdtemp(prefix="toy_quality_")
     results = []
     print(HEADER, flush=True)
     for data, objective, schedule in itertools.product(args.data, args.objectives, args.schedules):
-        runs = [run_one(data, objective, schedule, seed, args.steps, workdir, args.gin_param)
+        runs = [run_one(data, objective, schedule, seed, args.steps, workdir, args.gin_param,
+                        eval_every, args.eval_samples, args.last, args.variant)
                 for seed in args.seeds]
         results += runs
         print(table_row(runs), flush=True)

@@ -162,3 +162,29 @@ def test_denoiser_optimizer_is_required_when_the_term_trains_a_denoiser():
     gan = make_gan("likelihood")
     with pytest.raises(ValueError, match="denoiser_optimizer"):
         gan.compile(generator_optimizer=keras.optimizers.Adam(), critic_optimizer=keras.optimizers.Adam())
+
+
+class UnrolledCriticSteps(AnnealedGAN):
+    """The n_critic critic steps as a Python loop (the path taken under a strategy)."""
+
+    def _critic_steps(self, real):
+        batches = self._critic_batches(real)
+        for i in range(self.n_critic):
+            self._critic_step(batches[i])
+
+
+def test_the_graph_loop_of_critic_steps_trains_like_the_unrolled_steps():
+    """W-GAN-GP with 5 critic steps: tf.while_loop and the unrolled steps give the same weights."""
+    weights = []
+    for cls in (AnnealedGAN, UnrolledCriticSteps):
+        keras.utils.set_random_seed(0)
+        gan = cls(mlp_generator(LATENT, 2, width=16, depth=2), mlp_critic(2, 16, depth=2), LATENT,
+                  objective=WassersteinGP(), n_critic=5, seed=0)
+        compile_gan(gan)
+        step = tf.function(gan.train_step)
+        for i in range(3):
+            step(targets.ring().sample(5 * 32, seed=(1, i)))
+        assert int(gan.critic_optimizer.iterations.numpy()) == 15
+        weights.append([v.numpy() for v in gan.discriminator.weights + gan.generator.weights])
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

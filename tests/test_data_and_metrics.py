@@ -62,6 +62,38 @@ def test_a_collapsed_generator_covers_one_mode():
     assert stats_["mode_counts"][3] == 1000
 
 
+@pytest.mark.parametrize("make, modes", [(targets.ring, 8), (targets.grid, 25)])
+def test_exact_samples_have_every_mode_and_a_reverse_kl_near_0(make, modes):
+    """2,500 exact samples: every mode, ~98.9 % high quality, and KL(p_hat || u) of the order
+    of its multinomial noise, E KL ~ (K - 1) / 2n = 0.0014 (ring) and 0.0048 (grid)."""
+    mixture = make()
+    stats_ = metrics.mode_statistics(mixture.sample(2500, seed=(5, 6)).numpy(),
+                                     mixture.centers, mixture.std)
+    assert stats_["modes_covered"] == modes
+    assert stats_["high_quality"] == pytest.approx(1 - math.exp(-4.5), abs=0.01)
+    assert 0.0 < stats_["reverse_kl"] < 4 * (modes - 1) / (2 * 2500)
+
+
+def test_samples_from_2_of_8_modes_have_a_reverse_kl_of_log_4():
+    """p_hat = (1/2, 1/2, 0, ..., 0): KL(p_hat || u) = 2 * 1/2 * log(8 / 2) = log 4."""
+    ring = targets.ring()
+    rng = np.random.default_rng(0)
+    samples = np.concatenate([ring.centers[k] + ring.std * rng.standard_normal((1250, 2))
+                              for k in (2, 5)])
+    stats_ = metrics.mode_statistics(samples, ring.centers, ring.std)
+    assert stats_["modes_covered"] == 2
+    assert stats_["reverse_kl"] == pytest.approx(math.log(4), abs=2e-3)
+    assert metrics.mode_histogram_reverse_kl([1250, 0, 0, 1250, 0, 0, 0, 0]) == pytest.approx(
+        math.log(4), abs=1e-12)
+
+
+def test_mode_histogram_reverse_kl_by_hand():
+    """(3, 1, 0, 0): 3/4 log(4 * 3/4) + 1/4 log(4 * 1/4) = 3/4 log 3; no samples: NaN."""
+    assert metrics.mode_histogram_reverse_kl([3, 1, 0, 0]) == pytest.approx(0.75 * math.log(3))
+    assert metrics.mode_histogram_reverse_kl([5, 5, 5]) == pytest.approx(0.0, abs=1e-12)
+    assert math.isnan(metrics.mode_histogram_reverse_kl([0, 0, 0]))
+
+
 def gaussian_abs_mean(m, v):
     """E|Z| for Z ~ N(m, v)."""
     s = math.sqrt(v)
@@ -93,6 +125,7 @@ def test_mixture_report_of_exact_samples_is_near_the_floor():
     ring = targets.ring()
     report = metrics.mixture_report(ring.sample(2500, seed=(9, 9)).numpy(), ring)
     assert report["modes_covered"] == 8
+    assert report["reverse_kl"] < 0.01
     assert report["energy_distance"] < 0.01
     assert report["symmetric_kl"] < 1.0
 

@@ -6,9 +6,10 @@ initialises it, and a MultiWorkerMirroredStrategy needs one process per worker. 
 fixture starts them all at once (they share the machine's cores) and waits, bounded:
 
 * ``mirrored``: the CPU split into 2 devices; for an AnnealedGAN (W-GAN-GP, 2 critic
-  steps, likelihood term with a batch-normalised denoiser) and a U-GAN, one epoch on
-  one device and one under MirroredStrategy; the AnnealedGAN's two runs then continue
-  for a second epoch, each under the other placement.
+  steps, likelihood term with a batch-normalised denoiser, generator weight average)
+  and a U-GAN, one epoch on one device and one under MirroredStrategy; the
+  AnnealedGAN's two runs then continue for a second epoch, each under the other
+  placement.
 * ``worker``: two workers on localhost ports train the AnnealedGAN for one epoch under
   MultiWorkerMirroredStrategy.
 
@@ -44,7 +45,8 @@ RUN = [f"TOTAL_STEPS = {STEPS}", f"GANExperiment.steps_per_epoch = {STEPS}",
 CONFIGS = {  # small networks: tracing the step on every replica is most of the cost
     "annealed": (["toy/ring.gin", "toy/wgan_gp.gin", "toy/constant.gin"],
                  RUN + SGD + ["GANExperiment.denoiser_optimizer = @denoiser/SGD()",
-                              "AnnealedGAN.n_critic = 2", "mlp_critic.depth = 1",
+                              "AnnealedGAN.n_critic = 2", "AnnealedGAN.generator_ema = 0.5",
+                              "mlp_critic.depth = 1",
                               "mlp_denoiser.depth = 1", "mlp_denoiser.batch_norm = True"]),
     "ugan": (["ugan/banana.gin"],
              RUN + SGD + ["GANExperiment.flow_optimizer = @flow/SGD()", "maf.num_blocks = 1",

@@ -78,12 +78,15 @@ def _remove_stale(versions, keep, parent, name):
 
 
 def export_generator(model, path):
-    """Writes ``model.generator`` as a SavedModel with ``serve(z)`` and ``sample(n)`` endpoints.
+    """Writes the model's generator as a SavedModel with ``serve(z)`` and ``sample(n)`` endpoints.
 
-    A model with a ``flow`` (``UnnormalizedGAN``) also gets ``log_prob(x)``, the flow's
-    log density at points x [n, d].
+    The generator is ``model.sampling_generator`` where the model has one (an
+    ``AnnealedGAN``'s moving-average weights when its ``generator_ema`` is on), else
+    ``model.generator``. A model with a ``flow`` (``UnnormalizedGAN``) also gets
+    ``log_prob(x)``, the flow's log density at points x [n, d].
     """
-    generator, latent, latent_dim = model.generator, model.latent, model.latent_dim
+    generator = getattr(model, "sampling_generator", model.generator)
+    latent, latent_dim = model.latent, model.latent_dim
     archive = keras.export.ExportArchive()
     archive.track(generator)
     flow = getattr(model, "flow", None)

@@ -1,9 +1,10 @@
 """Sample-quality metrics against a known target (NumPy; for evaluation, not training).
 
-* mode metrics for Gaussian mixtures (Metz et al. 2017; Srivastava et al. 2017):
-  a sample is *high quality* if it lies within ``n_std`` standard deviations of
-  its nearest centre; a mode is *covered* if it holds at least ``min_share`` of
-  its fair share n / K of high-quality samples.
+* mode metrics for Gaussian mixtures (Metz et al. 2017; Srivastava et al. 2017;
+  Lin et al. 2018): a sample is *high quality* if it lies within ``n_std`` standard
+  deviations of its nearest centre; a mode is *covered* if it holds at least
+  ``min_share`` of its fair share n / K of high-quality samples; the *reverse KL*
+  is KL(p_hist || uniform) of the high-quality samples' mode histogram.
 * histogram symmetric KL: KL(P || Q) + KL(Q || P) of 2-D histograms with a
   small pseudo-count, on a common grid.
 * energy distance  E(X, Y) = 2 E||X - Y|| - E||X - X'|| - E||Y - Y'|| (Szekely),
@@ -24,11 +25,12 @@ def _pairwise_distances(a, b):
 
 
 def mode_statistics(samples, centers, std, n_std=3.0, min_share=0.1):
-    """Returns {'modes_covered', 'high_quality', 'mode_counts'} for a Gaussian mixture.
+    """Returns {'modes_covered', 'high_quality', 'reverse_kl', 'mode_counts'} for a Gaussian mixture.
 
     ``high_quality`` is the fraction of samples within ``n_std * std`` of their
     nearest centre; ``mode_counts[k]`` the high-quality samples at centre k; a mode
-    is covered when ``mode_counts[k] >= min_share * n / K``.
+    is covered when ``mode_counts[k] >= min_share * n / K``. ``reverse_kl`` is
+    ``mode_histogram_reverse_kl(mode_counts)``.
     """
     samples = np.asarray(samples, np.float64)
     centers = np.asarray(centers, np.float64)
@@ -40,8 +42,34 @@ def mode_statistics(samples, centers, std, n_std=3.0, min_share=0.1):
     return {
         "modes_covered": int(np.sum(counts >= threshold)),
         "high_quality": float(np.mean(good)),
+        "reverse_kl": mode_histogram_reverse_kl(counts),
         "mode_counts": counts.tolist(),
     }
+
+
+def mode_histogram_reverse_kl(mode_counts):
+    """Reverse KL of a mode histogram from the uniform over its K modes (VEEGAN, PacGAN):
+
+        KL(p_hat || u) = sum_k p_hat_k log(p_hat_k / (1 / K)) = log K - H(p_hat),
+        p_hat_k = c_k / sum_j c_j,   0 log 0 = 0,
+
+    where c_k counts the high-quality samples whose nearest centre is k: the "reverse
+    KL" that PacGAN (Lin et al. 2018) reports on the 2-D ring and grid after VEEGAN
+    (Srivastava et al. 2017). PacGAN's released code (pacgan/extensions.py, MetricLogger)
+    builds this histogram the same way (nearest centre, within 3 std) and logs its
+    entropy H(p_hat), whence KL(p_hat || u) = log K - H(p_hat); its mode count is the modes
+    with any high-quality sample, where ``mode_statistics`` asks for ``min_share`` of the
+    fair share. The value is 0 for a uniform histogram, log(K / m) when the samples split
+    evenly over m of the K modes (log 4 for 2 of 8), and finite when modes are missed
+    (the generated histogram comes first). With no high-quality sample it is undefined:
+    NaN.
+    """
+    counts = np.asarray(mode_counts, np.float64)
+    total = counts.sum()
+    if total == 0:
+        return float("nan")
+    p = counts[counts > 0] / total
+    return float(np.sum(p * np.log(p * len(counts))))
 
 
 def histogram_symmetric_kl(samples, reference, bins=50, limits=None, pseudo_count=1e-3):
@@ -168,7 +196,12 @@ def inception_score(logits, num_splits=10):
 
 @gin.configurable
 def mixture_report(samples, mixture=gin.REQUIRED, reference_size=None, seed=(1, 2)):
-    """All toy metrics of ``samples`` against a ``targets.GaussianMixture``."""
+    """All toy metrics of ``samples`` against a ``targets.GaussianMixture``.
+
+    ``mode_statistics`` (modes covered, high-quality fraction, mode-histogram reverse KL,
+    mode counts), the symmetric KL of 50 x 50 histograms and the energy distance, both
+    against ``reference_size`` (default: as many as ``samples``) exact samples.
+    """
     samples = np.asarray(samples)
     reference = mixture.sample(reference_size or len(samples), seed=seed).numpy()
     report = mode_statistics(samples, mixture.centers, mixture.std)

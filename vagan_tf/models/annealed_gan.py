@@ -9,7 +9,8 @@ i, i + n_critic, i + 2 n_critic, ...):
    then a denoiser update on the annealing term's points (sg'd);
 2. one generator update on
        L_G = objective.generator_loss(y_fake) + annealing.generator_term(h(G(z)), lambda_t),
-   with gradients to the generator only;
+   with gradients to the generator only; with ``generator_ema = d``, then the moving
+   average e <- d e + (1 - d) w of the generator's weights (``ema.WeightAverage``);
 3. t <- t + 1.
 
 Under a ``tf.distribute`` strategy each replica runs this step on its share of the
@@ -26,6 +27,7 @@ import tensorflow as tf
 from vagan_tf import distribute
 from vagan_tf.checks import NON_FINITE_REAL
 from vagan_tf.configurable import keras_configurable
+from vagan_tf.ema import WeightAverage
 from vagan_tf.latents import NormalLatent
 from vagan_tf.objectives import JensenShannon
 from vagan_tf.regularizers import NoAnnealing
@@ -45,11 +47,15 @@ class AnnealedGAN(keras.Model):
         its own 1/n_critic share of the real batch.
       latent: the latent distribution (``latents.NormalLatent`` by default).
       seed: seed of the model's noise (latents, interpolates, denoiser noise).
+      generator_ema: None (off), or the decay d in (0, 1) of an exponential moving average
+        of the generator's weights, e_t = d e_{t-1} + (1 - d) w_t from e_0 = w_0, updated
+        after each generator step; ``sample`` (so evaluation) and export then use G with
+        weights e (``sampling_generator``), and training uses w.
     """
 
     def __init__(self, generator=gin.REQUIRED, discriminator=gin.REQUIRED, latent_dim=gin.REQUIRED,
                  objective=None, annealing=None, n_critic=1, latent=None, seed=None,
-                 name="annealed_gan"):
+                 generator_ema=None, name="annealed_gan"):
         super().__init__(name=name)
         if n_critic < 1:
             raise ValueError(f"AnnealedGAN.n_critic must be >= 1, got {n_critic}")
@@ -69,6 +75,9 @@ class AnnealedGAN(keras.Model):
                              f"but the discriminator expects inputs of shape {critic_shape}")
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in self._loss_names() + [NON_FINITE_REAL]}
+        # made last, so that without it the variables (and checkpoints) are as before
+        self.generator_average = (WeightAverage(generator, generator_ema, name="generator_ema")
+                                  if generator_ema is not None else None)
 
     # ------------------------------------------------------------------ set-up
     def compile(self, generator_optimizer, critic_optimizer, denoiser_optimizer=None, **kwargs):
@@ -134,10 +143,16 @@ class AnnealedGAN(keras.Model):
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
+    @property
+    def sampling_generator(self):
+        """The network that samples and is exported: G with its moving-average weights when
+        ``generator_ema`` is on, else G itself."""
+        return self.generator_average if self.generator_average is not None else self.generator
+
     def sample(self, n, seed=None):
-        """n generated points, x = G(z) with the generator in inference mode, in float32."""
+        """n generated points, x = G(z) in inference mode (``sampling_generator``), in float32."""
         z = self.latent.sample((n, self.latent_dim), seed=seed)
-        return tf.cast(self.generator(z, training=False), tf.float32)
+        return tf.cast(self.sampling_generator(z, training=False), tf.float32)
 
     # ------------------------------------------------------------------ checks
     def _real_batch(self, data):
@@ -204,6 +219,8 @@ class AnnealedGAN(keras.Model):
             loss, adversarial = self.generator_loss(z, lam)
         distribute.descend(self.generator_optimizer, tape, loss,
                            self.generator.trainable_variables)
+        if self.generator_average is not None:
+            self.generator_average.update()
         self.trackers["generator_loss"].update_state(adversarial)
 
     def _critic_batches(self, real):

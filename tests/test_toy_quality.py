@@ -1,0 +1,45 @@
+"""benchmarks/toy_quality.py scores a run by its last evaluations: their mean and their worst."""
+import importlib.util
+import math
+import os
+
+import pytest
+
+from conftest import REPO
+
+BENCHMARKS = os.path.join(REPO, "benchmarks")
+
+
+@pytest.fixture
+def toy_quality(monkeypatch):
+    monkeypatch.syspath_prepend(BENCHMARKS)  # for its `from common import ...`
+    spec = importlib.util.spec_from_file_location(
+        "toy_quality", os.path.join(BENCHMARKS, "toy_quality.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def record(step, modes, high_quality, reverse_kl):
+    return {"step": step, "modes_covered": modes, "high_quality": high_quality,
+            "reverse_kl": reverse_kl, "symmetric_kl": 1.0 + step, "energy_distance": 0.1 * step}
+
+
+def test_the_last_three_evaluations_give_the_mean_and_the_worst(toy_quality):
+    records = [record(1, 0, 0.0, 2.0), record(2, 8, 0.9, 0.01), record(3, 6, 0.5, 0.3),
+               record(4, 7, 0.7, 0.05)]
+    last = toy_quality.summarize(records, 3)
+    assert last["modes_covered"] == {"mean": pytest.approx(7.0), "worst": 6}
+    assert last["high_quality"] == {"mean": pytest.approx(0.7), "worst": 0.5}
+    assert last["reverse_kl"] == {"mean": pytest.approx(0.12), "worst": 0.3}
+    assert last["energy_distance"]["worst"] == pytest.approx(0.4)  # the first record is left out
+
+
+def test_no_high_quality_sample_is_the_worst_reverse_kl(toy_quality):
+    last = toy_quality.summarize([record(1, 8, 0.9, 0.01), record(2, 0, 0.0, float("nan"))], 2)
+    assert math.isnan(last["reverse_kl"]["worst"])
+
+
+def test_a_run_with_too_few_evaluations_is_refused(toy_quality):
+    with pytest.raises(ValueError, match="2 evaluations"):
+        toy_quality.summarize([record(1, 8, 0.9, 0.01), record(2, 8, 0.9, 0.01)], 3)
