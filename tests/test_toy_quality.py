@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 
 BENCHMARKS = os.path.join(REPO, "benchmarks")
 

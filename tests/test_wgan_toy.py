@@ -11,7 +11,7 @@ import gin
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import cli, distribute, targets
+from vagan_tf import distribute, runs, targets
 
 STEPS = 3000
 BATCH = 256
@@ -20,8 +20,8 @@ BATCH = 256
 def resolved_fraction(tmp_path, bindings):
     """Trains the toy config's critic alone for STEPS steps; returns the fraction of modes c
     with D(c) above D at all four diagonal midpoints c + (+-1, +-1) between modes."""
-    cli.parse_gin(["toy/grid.gin", "toy/wgan_gp.gin", "toy/none.gin"], bindings)
-    model = cli.experiment(model_dir=str(tmp_path)).model
+    runs.parse_gin(["toy/grid.gin", "toy/wgan_gp.gin", "toy/none.gin"], bindings)
+    model = runs.experiment(model_dir=str(tmp_path)).model
     critic, objective = model.discriminator, model.objective
     grid = targets.grid()
 
