@@ -46,8 +46,8 @@ def test_the_mixture_files_build_a_u_gan_on_the_separated_mixture(tmp_path, temp
     assert model.form == ("entropy" if tempered else "likelihood")
 
 
-def test_ema_file_turns_on_the_generator_weight_average(tmp_path):
-    runs.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin", "toy/ema.gin"], [])
+def test_the_toy_runs_evaluate_the_generator_weight_average(tmp_path):
+    runs.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"], [])
     model = runs.experiment(model_dir=str(tmp_path)).model
     assert model.generator_average is not None and model.generator_average.decay == 0.999
     assert model.sampling_generator is model.generator_average
