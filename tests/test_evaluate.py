@@ -62,7 +62,7 @@ def test_evaluate_scores_the_latest_checkpoint_of_a_toy_run(toy_run, capsys):
     run = runs.experiment(model_dir=str(toy_run))
     assert run.restore() == 20
     expected = metrics.mixture_report(draw_samples(run.model, 300))
-    assert record["metrics"] == pytest.approx(expected)
+    assert record["metrics"] == pytest.approx(expected, nan_ok=True)  # no high-quality sample: NaN reverse KL
     assert not list(toy_run.glob("evaluation.json.*"))  # no temporary file left
 
 
