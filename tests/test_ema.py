@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import targets
+from vagan_tf import callbacks, targets
 from vagan_tf.ema import WeightAverage
 from vagan_tf.export import export_generator
 from vagan_tf.models import AnnealedGAN
@@ -73,6 +73,17 @@ def test_sample_and_export_use_the_averaged_weights(tmp_path):
     np.testing.assert_allclose(samples, averaged_copy(gan)(z_drawn), rtol=1e-5, atol=1e-6)
     loaded = tf.saved_model.load(export_generator(gan, str(tmp_path / "export")))
     np.testing.assert_allclose(loaded.serve(z), by_hand, rtol=1e-5, atol=1e-6)
+
+
+def test_the_sample_grid_draws_the_averaged_generator(monkeypatch):
+    gan = make_gan(generator_ema=0.6)
+    trained(gan)
+    monkeypatch.setattr(callbacks, "image_grid", lambda images: images)  # toy points, not images
+    grid = callbacks.SampleGrid(num_images=4, seed=11)
+    grid.set_model(gan)
+    drawn = grid.write(step=4)
+    np.testing.assert_allclose(drawn, averaged_copy(gan)(grid._latents), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(drawn, gan.generator(grid._latents).numpy(), atol=1e-3)
 
 
 def test_the_averages_are_model_variables_and_restore_from_a_checkpoint(tmp_path):

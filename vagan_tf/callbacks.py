@@ -166,7 +166,8 @@ class SampleGrid(keras.callbacks.Callback):
         if self._latents is None:
             self._latents = self.model.latent.sample((self.num_images, self.model.latent_dim),
                                                      seed=self.seed)
-        images = self.model.generator(self._latents, training=False).numpy()
+        generator = getattr(self.model, "sampling_generator", self.model.generator)
+        images = generator(self._latents, training=False).numpy()  # what the export draws
         grid = image_grid(images)
         if self.directory:
             os.makedirs(self.directory, exist_ok=True)
