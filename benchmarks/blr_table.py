@@ -25,7 +25,6 @@ import time
 
 import gin
 import keras
-import numpy as np
 import tensorflow as tf
 
 from vagan_tf import mcmc, runs, targets, uci

@@ -81,7 +81,7 @@ def main():
     rows = {name: per_step_and_fixed(runner, short, args.steps, args.repeats)
             for name, runner in runners.items()}
     bare = rows["bare tf.function loop"][0]
-    print(f"| loop | CPU ms per step | this / bare | CPU s per call (fixed) |")
+    print("| loop | CPU ms per step | this / bare | CPU s per call (fixed) |")
     print("|---|---|---|---|")
     for name, (per_step, fixed) in rows.items():
         print(f"| {name} | {1000 * per_step:.2f} | {per_step / bare:.2f} | {fixed:.2f} |")
