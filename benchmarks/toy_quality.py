@@ -1,6 +1,6 @@
 """Toy quality: ring and grid x {jsd, rkl, wgan_gp} x {none, linear, sinusoidal}, several seeds.
 
-Each run is a `vagan train` configuration: gin/toy/<data>.gin + <objective>.gin +
+Each run is a `vagan train` configuration: configs/toy/<data>.gin + <objective>.gin +
 <schedule>.gin at a fixed step budget, seeded by ``experiment.seed``,
 ``AnnealedGAN.seed`` and ``sampler_dataset.seed``, evaluated every ``--eval_every``
 steps on ``--eval_samples`` generated points (``mixture_report``). A run is scored by
@@ -58,13 +58,15 @@ def run_one(data, objective, schedule, seed, steps, workdir, params, eval_every,
     from vagan_tf import runs
 
     gin.clear_config()
-    runs.parse_gin([f"toy/{data}.gin", f"toy/{objective}.gin", f"toy/{schedule}.gin"],
+    schedule_files = [f"toy/{name}.gin" for name in schedule.split("+")]
+    runs.parse_gin([f"toy/{data}.gin", f"toy/{objective}.gin", *schedule_files],
                   [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
                    f"AnnealedGAN.seed = {seed}", f"sampler_dataset.seed = {seed}",
                    f"GANExperiment.steps_per_epoch = {eval_every}",
                    f"GANExperiment.eval_samples = {eval_samples}",
                    "GANExperiment.verbose = 0", *params])
-    model_dir = os.path.join(workdir, "_".join(filter(None, [data, objective, schedule, variant,
+    model_dir = os.path.join(workdir, "_".join(filter(None, [data, objective,
+                                                              schedule.replace("+", "-"), variant,
                                                               str(seed)])))
     start = time.time()
     runs.experiment(model_dir=model_dir).train()
@@ -134,7 +136,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", nargs="+", default=["ring", "grid"])
     parser.add_argument("--objectives", nargs="+", default=["jsd", "rkl", "wgan_gp"])
-    parser.add_argument("--schedules", nargs="+", default=["none", "linear", "sinusoidal"])
+    parser.add_argument("--schedules", nargs="+", default=["none", "linear", "sinusoidal"],
+                        help="schedule gin files; 'linear+entropy' gives both, in that order")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=10000)
     parser.add_argument("--eval_every", type=int, default=None,

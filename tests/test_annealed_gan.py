@@ -173,6 +173,7 @@ class UnrolledCriticSteps(AnnealedGAN):
             self._critic_step(batches[i])
 
 
+@pytest.mark.slow
 def test_the_graph_loop_of_critic_steps_trains_like_the_unrolled_steps():
     """W-GAN-GP with 5 critic steps: tf.while_loop and the unrolled steps give the same weights."""
     weights = []

@@ -223,6 +223,7 @@ def test_one_dimensional_conditional_flow_is_a_context_dependent_gaussian():
                                numerical_log_prob(flow.bijector(context), x), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_keras_tracks_fits_and_saves_the_flow(tmp_path):
     flow = MAF(2, num_blocks=2, hidden_units=(16, 16))
     assert len(flow.trainable_variables) == 2 * 6

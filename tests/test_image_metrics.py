@@ -86,6 +86,7 @@ def test_extract_names_the_expected_image_shape():
         extract(digit_classifier(), np.zeros((2, 28, 28, 1)))
 
 
+@pytest.mark.slow
 def test_inception_v3_reads_its_weights_from_the_given_path_only(tmp_path):
     missing = tmp_path / "nowhere.h5"
     with pytest.raises(FileNotFoundError, match="nowhere.h5.*inception_v3_weights"):
@@ -155,6 +156,7 @@ def as_pixels(images):
     return np.clip(np.round((images + 1.0) * 127.5), 0, 255)
 
 
+@pytest.mark.slow
 def test_standard_inception_computes_what_a_tf1_session_on_the_graph_computes(standin):
     path, parameters = standin
     images = np.random.default_rng(7).uniform(-1, 1, (5, 32, 32, 3)).astype(np.float32)

@@ -71,6 +71,7 @@ def test_resuming_with_other_bindings_is_refused_with_the_diff_and_writes_nothin
     vagan(["export", "--model_dir", str(run_copy)])  # the run is still whole
 
 
+@pytest.mark.slow
 def test_extend_changes_the_length_only(run_copy):
     with pytest.raises(SystemExit, match="--extend"):
         vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30"]))
@@ -83,6 +84,7 @@ def test_extend_changes_the_length_only(run_copy):
 
 
 # ---------------------------------------------------------------- resume from what exists
+@pytest.mark.slow
 def test_a_garbled_state_file_resumes_from_the_newest_readable_checkpoint(run_copy, caplog):
     (run_copy / "checkpoints" / "checkpoint").write_text("model_checkpoint_path: \x00garbage{{")
     run = build_run(run_copy, params=TINY + ["TOTAL_STEPS = 30"])
@@ -94,6 +96,7 @@ def test_a_garbled_state_file_resumes_from_the_newest_readable_checkpoint(run_co
     assert [r["step"] for r in records] == [10, 20, 30]
 
 
+@pytest.mark.slow
 def test_a_relative_model_dir_resumes_from_its_state_file_without_warnings(tmp_path, monkeypatch,
                                                                            caplog):
     monkeypatch.chdir(tmp_path)

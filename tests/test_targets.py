@@ -210,6 +210,7 @@ def test_separated_mixture_refuses_more_modes_than_dimensions():
         targets.separated_mixture(dim=2, num_modes=3)
 
 
+@pytest.mark.slow
 def test_mode_mass_report_sees_a_dropped_mode():
     mixture = targets.separated_mixture(dim=10)
     one_mode = mixture.centers[0] + np.random.default_rng(0).normal(size=(2000, 10))

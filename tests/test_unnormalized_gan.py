@@ -45,7 +45,8 @@ def test_kl_estimate_is_minus_log_z_when_the_generator_is_the_target():
     gan = UnnormalizedGAN(identity_generator(2), MAF(2, num_blocks=2, hidden_units=(8, 8)),
                           StandardNormalEnergy(2), latent_dim=2)
     x = gan.sample(500)
-    loss, kl, log_u = gan.generator_loss(x, tf.constant(0.0))
+    loss, logs = gan.generator_loss(x, tf.constant(0.0))
+    kl, log_u = logs["kl_up_to_log_z"], logs["target_log_prob"]
     assert float(kl) == pytest.approx(-math.log(2 * math.pi), abs=1e-5)
     assert float(loss) == pytest.approx(float(kl), abs=1e-6)
     assert float(log_u) == pytest.approx(float(np.mean(-0.5 * np.sum(x.numpy()**2, 1))), rel=1e-5)
@@ -63,9 +64,9 @@ def test_generator_loss_of_each_form(form):
         expected = tf.reduce_mean(w + log_nu - 1.7 * log_u)
     else:
         expected = tf.reduce_mean(1.7 * (w + log_nu) - log_u)
-    loss, kl, _ = gan.generator_loss(x, lam)
+    loss, logs = gan.generator_loss(x, lam)
     np.testing.assert_allclose(float(loss), float(expected), rtol=1e-6)
-    np.testing.assert_allclose(float(kl), float(tf.reduce_mean(w + log_nu - log_u)), rtol=1e-6)
+    np.testing.assert_allclose(float(logs["kl_up_to_log_z"]), float(tf.reduce_mean(w + log_nu - log_u)), rtol=1e-6)
     assert float(gan.beta(lam)) == pytest.approx(1.7 if form == "likelihood" else 1 / 1.7)
 
 
@@ -144,11 +145,11 @@ def test_the_generator_step_descends_its_loss_and_returns_the_kl_estimate():
     theta = keras.Variable(0.5)
     terms = lambda: (tf.fill([4], 2.0 * theta), tf.fill([4], -theta**2),  # noqa: E731
                      tf.fill([4], -0.5 * (theta - 3.0)**2))
-    loss, kl, log_u = ugan_updates.generator_step(terms, [theta], keras.optimizers.SGD(0.1),
-                                                  lam=tf.constant(1.0))
+    loss, logs = ugan_updates.generator_step(terms, [theta], keras.optimizers.SGD(0.1),
+                                             lam=tf.constant(1.0))
     assert float(loss) == pytest.approx(1.0 - 0.25 + 6.25)
-    assert float(kl) == pytest.approx(1.0 - 0.25 + 3.125)
-    assert float(log_u) == pytest.approx(-3.125)
+    assert float(logs["kl_up_to_log_z"]) == pytest.approx(1.0 - 0.25 + 3.125)
+    assert float(logs["target_log_prob"]) == pytest.approx(-3.125)
     gradient = 2.0 - 2 * 0.5 + 2.0 * (0.5 - 3.0)
     assert float(theta.numpy()) == pytest.approx(0.5 - 0.1 * gradient)
 

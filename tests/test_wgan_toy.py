@@ -1,4 +1,4 @@
-"""The toy W-GAN-GP's critic resolves the 25-grid's modes with gin/toy/wgan_gp.gin's penalty.
+"""The toy W-GAN-GP's critic resolves the 25-grid's modes with configs/toy/wgan_gp.gin's penalty.
 
 Against points spread uniformly over the grid's square, the optimal 1-Lipschitz critic is
 minus the distance to the nearest mode (up to a constant): one peak per mode. With the
@@ -9,6 +9,7 @@ gamma = 0.1 it grows a peak at most modes within 3,000 steps (80 % here, 4-8 % a
 """
 import gin
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from vagan_tf import distribute, runs, targets
@@ -44,11 +45,13 @@ def resolved_fraction(tmp_path, bindings):
     return float(np.mean(at_modes > around.max(axis=1)))
 
 
+@pytest.mark.slow
 def test_the_toy_penalty_lets_the_critic_peak_at_most_grid_modes(tmp_path):
     fraction = resolved_fraction(tmp_path, [])
     assert gin.query_parameter("wgan_gp.gp_weight") == 0.1
     assert fraction >= 0.6
 
 
+@pytest.mark.slow
 def test_the_image_penalty_leaves_the_critic_one_cone(tmp_path):
     assert resolved_fraction(tmp_path, ["wgan_gp.gp_weight = 10.0"]) <= 0.2

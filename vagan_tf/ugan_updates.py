@@ -32,16 +32,20 @@ def critic_loss(generated_logits, flow_logits):
 
 
 def generator_loss(w, log_nu, log_u, lam=0.0, form="likelihood"):
-    """(L_G of ``form``, mean[w + log nu - log u]) from the terms [B] at generated points.
+    """(L_G of ``form``, logs) from the terms [B] at generated points.
 
-    The second value estimates KL(q || u / Z) - log Z whatever lambda is.
+    likelihood: L_G = mean[w + log nu - (1 + lambda) log u];
+    entropy:    L_G = mean[(1 + lambda)(w + log nu) - log u].
+    ``logs`` holds ``kl_up_to_log_z`` = mean[w + log nu - log u], which estimates
+    KL(q || u / Z) - log Z whatever lambda is, and ``target_log_prob`` = mean log u.
     """
     log_q = w + log_nu
     if form == "likelihood":
         loss = tf.reduce_mean(log_q - (1.0 + lam) * log_u)
     else:
         loss = tf.reduce_mean((1.0 + lam) * log_q - log_u)
-    return loss, tf.reduce_mean(log_q - log_u)
+    return loss, {"kl_up_to_log_z": tf.reduce_mean(log_q - log_u),
+                  "target_log_prob": tf.reduce_mean(log_u)}
 
 
 def flow_step(flow, optimizer, x, context=None):
@@ -67,14 +71,13 @@ def critic_step(critic_logits, variables, optimizer, generated, flow_samples):
 
 
 def generator_step(generator_terms, variables, optimizer, lam=0.0, form="likelihood"):
-    """One step on L_G; returns (L_G, mean[w + log nu - log u], mean log u).
+    """One step on L_G; returns (L_G, logs) as ``generator_loss`` does.
 
     ``generator_terms()`` draws fresh points x = G(eps) under the step's tape and returns
     (w(x), log nu(x), log u(x)), each [B]; ``variables`` are the generator's, so the flow
     and the critic are left alone.
     """
     with tf.GradientTape() as tape:
-        w, log_nu, log_u = generator_terms()
-        loss, kl = generator_loss(w, log_nu, log_u, lam, form)
+        loss, logs = generator_loss(*generator_terms(), lam, form)
     descend(optimizer, tape, loss, variables)
-    return loss, kl, tf.reduce_mean(log_u)
+    return loss, logs

@@ -206,22 +206,26 @@ class AnnealedGAN(keras.Model):
         self.trackers["denoiser_loss"].update_state(loss)
 
     def generator_loss(self, z, lam):
-        """L_G = objective.generator_loss(y_fake) + annealing term; returns (L_G, adversarial part)."""
+        """(L_G, logs): L_G = objective.generator_loss(y_fake) + annealing term.
+
+        ``logs`` = {"generator_loss": the adversarial part}, by tracker name.
+        """
         fake = self.generator(z, training=True)
         fake_logits, fake_features = self.discriminator(fake, training=True)
         adversarial = self.objective.generator_loss(fake_logits)
         term = self.annealing.generator_term(self.annealing.select(fake, fake_features), lam)
-        return adversarial + term, adversarial
+        return adversarial + term, {"generator_loss": adversarial}
 
     def _generator_step(self, batch, lam):
         z = self._latents(batch)
         with tf.GradientTape() as tape:
-            loss, adversarial = self.generator_loss(z, lam)
+            loss, logs = self.generator_loss(z, lam)
         distribute.descend(self.generator_optimizer, tape, loss,
                            self.generator.trainable_variables)
         if self.generator_average is not None:
             self.generator_average.update()
-        self.trackers["generator_loss"].update_state(adversarial)
+        for name, value in logs.items():
+            self.trackers[name].update_state(value)
 
     def _critic_batches(self, real):
         """[n_critic, B, ...]: critic batch i holds the examples i, i + n_critic, ... of real."""

@@ -183,18 +183,16 @@ class UnnormalizedGAN(keras.Model):
         return w, log_nu, self.target.log_prob(x)
 
     def generator_loss(self, x, lam):
-        """(L_G, mean[w + log nu - log u], mean log u) at generated points x."""
-        w, log_nu, log_u = self.generator_terms(x)
-        loss, kl = ugan_updates.generator_loss(w, log_nu, log_u, lam, self.form)
-        return loss, kl, tf.reduce_mean(log_u)
+        """(L_G, logs) at generated points x; logs: kl_up_to_log_z, target_log_prob."""
+        return ugan_updates.generator_loss(*self.generator_terms(x), lam, self.form)
 
     def _generator_step(self, batch, lam):
-        loss, kl, log_u = ugan_updates.generator_step(
+        loss, logs = ugan_updates.generator_step(
             lambda: self.generator_terms(self._generate(batch)),
             self.generator.trainable_variables, self.generator_optimizer, lam, self.form)
         self.trackers["generator_loss"].update_state(loss)
-        self.trackers["kl_up_to_log_z"].update_state(kl)
-        self.trackers["target_log_prob"].update_state(log_u)
+        for name, value in logs.items():
+            self.trackers[name].update_state(value)
 
     def train_step(self, data):
         batch = tf.shape(tf.convert_to_tensor(data))[0]

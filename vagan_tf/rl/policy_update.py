@@ -115,7 +115,7 @@ class UGANPolicyUpdate(PolicyUpdate):
             return (self.critic_logit(observations, tf.tanh(x)),
                     self.flow.log_prob(x, context=observations), log_u)
 
-        sampler_loss, _, _ = ugan_updates.generator_step(
+        sampler_loss, _ = ugan_updates.generator_step(
             sampler_terms, self.sampler.trainable_variables, self.sampler_optimizer)
         return {"flow_loss": flow_loss, "critic_loss": critic_loss, "sampler_loss": sampler_loss}
 
