@@ -40,7 +40,12 @@ def test_train_writes_the_run_directory_and_the_export_samples_without_vagan_tf(
     cli.main(["sample", "--model_dir", str(model_dir), "-n", "64", "--out", str(tmp_path / "x.npy")])
     assert np.load(tmp_path / "x.npy").shape == (64, 2)
     cli.main(["sample", "--model_dir", str(model_dir), "-n", "64", "--out", str(tmp_path / "x.png")])
-    assert (tmp_path / "x.png").stat().st_size > 0
+    import matplotlib.pyplot as plt
+
+    picture = plt.imread(tmp_path / "x.png")  # a scatter: a white page with points drawn on it
+    assert picture.ndim == 3 and min(picture.shape[:2]) >= 100
+    inked = np.mean(picture[..., :3], axis=-1) < 0.9
+    assert 0.001 < inked.mean() < 0.5
 
 
 class InterruptAtEpochEnd(keras.callbacks.Callback):

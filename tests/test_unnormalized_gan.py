@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import cli, data, metrics, runs, targets, ugan_updates
+from vagan_tf import cli, data, distribute, metrics, runs, targets, ugan_updates
 from vagan_tf.annealing import Constant
 from vagan_tf.callbacks import NonFiniteLossError, StopOnNonFinite
 from vagan_tf.flows import MAF
@@ -25,12 +25,12 @@ def identity_generator(dim):
     return keras.Model(eps, layer(eps))
 
 
-def small_ugan(critic=True, target=None, schedule=None, form="likelihood", dim=2):
+def small_ugan(critic=True, target=None, schedule=None, form="likelihood", dim=2, **kwargs):
     return UnnormalizedGAN(
         mlp_generator(3, dim, width=16, depth=1), MAF(dim, num_blocks=2, hidden_units=(8, 8)),
         target or targets.Banana(), latent_dim=3,
         critic=mlp_critic(dim, width=8, depth=1) if critic else None,
-        schedule=schedule, form=form, seed=0)
+        schedule=schedule, form=form, seed=0, **kwargs)
 
 
 def compile_adam(gan):
@@ -226,3 +226,26 @@ def test_kidney_run_tempers_then_ends_on_u_and_the_generator_rate_decays_to_zero
     optimizer.iterations.assign(1000)
     assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
     gin.clear_config()
+
+
+def unrolled_repeat(step, times):
+    """``distribute.repeat`` as under a strategy: the steps as a Python loop."""
+    for i in range(times):
+        step(i)
+
+
+def test_the_graph_loops_of_flow_and_critic_steps_train_like_unrolled_steps(monkeypatch):
+    weights = []
+    for repeat in (distribute.repeat, unrolled_repeat):
+        monkeypatch.setattr(distribute, "repeat", repeat)
+        keras.utils.set_random_seed(0)
+        gan = compile_adam(small_ugan(flow_steps=3, critic_steps=2))
+        step = tf.function(gan.train_step)
+        for _ in range(3):
+            step(tf.zeros([16, 1]))
+        assert int(gan.flow_optimizer.iterations.numpy()) == 9
+        assert int(gan.critic_optimizer.iterations.numpy()) == 6
+        weights.append([v.numpy() for v in gan.flow.weights + gan.critic.weights
+                        + gan.generator.weights])
+    for looped, unrolled in zip(*weights):
+        np.testing.assert_allclose(looped, unrolled, rtol=1e-5, atol=1e-6)

@@ -182,6 +182,27 @@ def replica_rows(draw, rows):
     return draw(num_replicas() * rows)[start:start + rows]
 
 
+def repeat(step, times):
+    """Runs ``step(i)`` for i = 0, ..., times - 1 (``times`` a Python int).
+
+    In a graph the steps are one traced copy of ``step`` in a ``tf.while_loop``, so k
+    steps trace and compile like one (k unrolled copies of a flow or W-GAN-GP step cost
+    k times the tracing); ``i`` is then a tensor. Unrolled in Python when ``times`` is 1
+    or under a ``tf.distribute`` strategy, whose gradient all-reduce may not sit in graph
+    control flow.
+    """
+    if times == 1 or tf.distribute.has_strategy():
+        for i in range(times):
+            step(i)
+        return
+
+    def body(i):
+        step(i)
+        return i + 1
+
+    tf.while_loop(lambda i: i < times, body, [tf.constant(0)])
+
+
 def descend(optimizer, tape, loss, variables):
     """One step of ``optimizer`` on the global-batch mean of ``loss`` (this replica's mean L_r).
 
