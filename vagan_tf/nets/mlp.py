@@ -35,10 +35,23 @@ def mlp_generator(latent_dim=gin.REQUIRED, output_dim=gin.REQUIRED, width=256, d
 
 
 @gin.configurable
-def mlp_critic(input_dim=gin.REQUIRED, width=256, depth=3, activation="relu", name="critic"):
-    """D(x) -> (logit [B, 1], features [B, width]); the features are the last hidden layer."""
+def mlp_critic(input_dim=gin.REQUIRED, width=256, depth=3, activation="relu", packing=1,
+               name="critic"):
+    """D(x) -> (logit [B / m, 1], features [B / m, width]); features: the last hidden layer.
+
+    ``packing`` m > 1 is PacGAN's critic (Lin et al. 2018): rows i m, ..., i m + m - 1 of x
+    are concatenated into one input of size m input_dim and judged together, so that the
+    critic sees the diversity of m samples at once; B must be a multiple of m. The
+    objectives average over the B / m packs.
+    """
+    packing = int(packing)
+    if packing < 1:
+        raise ValueError(f"mlp_critic.packing must be a positive integer; got {packing}")
     x = keras.Input((input_dim,), name="x")
-    features = _hidden_stack(x, width, depth, activation, "critic")
+    h = x if packing == 1 else keras.layers.Lambda(
+        lambda rows: keras.ops.reshape(rows, (-1, packing * input_dim)),
+        output_shape=(packing * input_dim,), name="critic_packing")(x)
+    features = _hidden_stack(h, width, depth, activation, "critic")
     logit = keras.layers.Dense(1, name="critic_logit")(features)
     return keras.Model(x, [logit, features], name=name)
 

@@ -1,0 +1,39 @@
+"""The MLP networks: PacGAN's packed critic judges m rows as one input."""
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from vagan_tf import targets
+from vagan_tf.models import AnnealedGAN
+from vagan_tf.nets import mlp_critic, mlp_generator
+from vagan_tf.objectives import JensenShannon
+
+
+def test_a_packed_critic_is_the_plain_critic_on_concatenated_rows():
+    packed = mlp_critic(2, width=8, depth=2, packing=3)
+    plain = mlp_critic(6, width=8, depth=2)
+    plain.set_weights(packed.get_weights())  # the same layers: first kernel [6, 8]
+    x = tf.random.normal((12, 2), seed=1)
+    by_hand = np.concatenate([x.numpy()[i::3] for i in range(3)], axis=1)  # rows 3j, 3j+1, 3j+2
+    for ours, theirs in zip(packed(x), plain(tf.constant(by_hand))):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    assert packed(x)[0].shape == (4, 1) and packed(x)[1].shape == (4, 8)
+
+
+@pytest.mark.parametrize("packing", [0, -2])
+def test_a_packing_below_one_is_refused_by_name(packing):
+    with pytest.raises(ValueError, match="mlp_critic.packing must be a positive integer"):
+        mlp_critic(2, packing=packing)
+
+
+def test_an_annealed_gan_trains_with_a_packed_critic():
+    gan = AnnealedGAN(mlp_generator(4, 2, width=16, depth=2), mlp_critic(2, 16, 2, packing=2),
+                      latent_dim=4, objective=JensenShannon(), seed=0)
+    gan.compile(generator_optimizer=keras.optimizers.Adam(1e-3),
+                critic_optimizer=keras.optimizers.Adam(1e-3))
+    before = [w.numpy().copy() for w in gan.discriminator.weights + gan.generator.weights]
+    logs = tf.function(gan.train_step)(targets.ring().sample(32, seed=(0, 1)))
+    after = [w.numpy() for w in gan.discriminator.weights + gan.generator.weights]
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    assert all(not np.allclose(b, a) for b, a in zip(before, after))
