@@ -3,8 +3,12 @@
     python benchmarks/blr_summary.py benchmarks/results/blr_table*.json
 
 Per dataset and method: test accuracy and test log-likelihood (mean ± std over the seeds
-present; a (dataset, seed, method) found in several files counts once), training time, and
-the time to come within 0.01 of NUTS's test log-likelihood (mean over the seeds that did).
+present; a (dataset, seed, method) found in several files counts once), training time, the
+time to come within 0.01 of NUTS's test log-likelihood (mean over the seeds that did), and
+the posterior's shape against NUTS (blr_table.py's ``posterior_shape``: the median over the
+weights w of |mean - mean_NUTS| / std_NUTS and of std / std_NUTS, and both for log alpha),
+each the mean over the seeds that have it ("(k/n)" when only k of n do; "—" for none, as in
+result files written before it).
 """
 import argparse
 
@@ -12,8 +16,13 @@ import numpy as np
 
 from common import load_results
 
-METHODS = ("ugan", "svgd", "nuts")
-NAMES = {"ugan": "U-GAN", "svgd": "SVGD", "nuts": "NUTS"}
+METHODS = ("ugan", "maf_rkl", "iaf_rkl", "svgd", "nuts")
+NAMES = {"ugan": "U-GAN", "maf_rkl": "MAF-RKL", "iaf_rkl": "IAF-RKL", "svgd": "SVGD",
+         "nuts": "NUTS"}
+SHAPE_COLUMNS = {"w_mean_error_median": "w mean error (median)",
+                 "w_std_ratio_median": "w std ratio (median)",
+                 "log_alpha_std_ratio": "log α std ratio",
+                 "log_alpha_mean_error": "log α mean error"}  # posterior_shape's keys
 
 
 def unique_runs(records):
@@ -23,14 +32,25 @@ def unique_runs(records):
     return runs
 
 
+def mean_over_seeds(rows, key):
+    """The mean of ``posterior_shape[key]`` over the rows that have it, "(k/n)" when only k of
+    the n rows do, "—" when none does."""
+    values = [r["posterior_shape"][key] for r in rows if "posterior_shape" in r]
+    if not values:
+        return "—"
+    return f"{np.mean(values):.2f}" + (f" ({len(values)}/{len(rows)})" if len(values) < len(rows)
+                                        else "")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", nargs="+")
     args = parser.parse_args()
     runs = unique_runs(load_results(args.results))
     datasets = list(dict.fromkeys(dataset for dataset, _, _ in runs))
-    print("| dataset | method | seeds | test accuracy | test log-likelihood | CPU s | "
-          "CPU s to NUTS ± 0.01 (runs) |\n|---|---|---|---|---|---|---|")
+    columns = ["dataset", "method", "seeds", "test accuracy", "test log-likelihood", "CPU s",
+               "CPU s to NUTS ± 0.01 (runs)", *SHAPE_COLUMNS.values()]
+    print(f"| {' | '.join(columns)} |\n|{'---|' * len(columns)}")
     for dataset in datasets:
         for method in METHODS:
             rows = [r for (d, _, m), r in sorted(runs.items()) if d == dataset and m == method]
@@ -46,7 +66,8 @@ def main():
             seeds = ",".join(str(r["seed"]) for r in rows)
             print(f"| {dataset} | {NAMES[method]} | {seeds} | {100 * accuracy.mean():.1f} ± "
                   f"{100 * accuracy.std():.1f} % | {log_likelihood.mean():.4f} ± "
-                  f"{log_likelihood.std():.4f} | {seconds:.1f} | {to_nuts} |")
+                  f"{log_likelihood.std():.4f} | {seconds:.1f} | {to_nuts} | "
+                  + " | ".join(mean_over_seeds(rows, key) for key in SHAPE_COLUMNS) + " |")
 
 
 if __name__ == "__main__":

@@ -1,20 +1,31 @@
-"""Bayesian logistic regression on UCI splits: U-GAN, SVGD and NUTS (the supplement's Table 2).
+"""Bayesian logistic regression on UCI splits: U-GAN, its reverse-KL flows, SVGD and NUTS
+(the supplement's Table 2).
 
 For each dataset and split seed the posterior of (w, b, log alpha) (``targets.blr_posterior``)
-is sampled three ways, and each sampler's draws give the posterior predictive on the test
+is sampled five ways, and each sampler's draws give the posterior predictive on the test
 rows (test accuracy, mean test log-likelihood):
 
 * ``ugan``: the run of configs/blr/<dataset>.gin (the paper's MAF, 8 blocks, MADE [512, 512])
   for --ugan_steps generator steps, 1 000 draws;
+* ``maf_rkl`` / ``iaf_rkl``: that file composed with ugan/maf_rkl.gin / ugan/iaf_rkl.gin (the
+  same flow, or its IAF view, fitted by reverse KL at Adam 1e-3, batch 64), 1 000 draws;
 * ``svgd``: 100 particles from N(0, I), RBF kernel with the median heuristic, the SVGD
   paper's AdaGrad step 0.05, full-batch scores, --svgd_steps steps;
 * ``nuts``: 4 chains x 1 000 draws after 1 000 burn-in steps (``vagan_tf.mcmc.nuts``), the
   reference.
 
-U-GAN and SVGD are evaluated every --eval_every steps with the clock paused, so each run also
-gives the training time at which its test log-likelihood first came within 0.01 of NUTS's
-(``seconds_to_nuts``; None if never). Times are the process's CPU time (``time.process_time``;
-with --threads 1 the wall time of an unloaded core), tracing of the compiled steps included. Writes --out (JSON) and prints markdown.
+All but NUTS train in chunks of --eval_every steps, each followed by an evaluation with the
+clock paused, so each run also gives the training time at which its test log-likelihood
+first came within 0.01 of NUTS's (``seconds_to_nuts``; None if never). The reverse-KL flows
+get the split's U-GAN training time: they train chunks until their own training time reaches
+it (the last chunk may overshoot; ``steps`` records how many they ran). Times are the
+process's CPU time (``time.process_time``; with --threads 1 the wall time of an unloaded
+core), tracing of the compiled steps included.
+
+Each non-NUTS row also has the posterior's shape against NUTS's draws (``posterior_shape``):
+per coordinate, |mean - mean_NUTS| / std_NUTS and std / std_NUTS
+(``metrics.marginal_moment_errors``) of its final draws, summarised over the weights w (median;
+the smallest std ratio) and given for log alpha. Writes --out (JSON) and prints markdown.
 
     python benchmarks/blr_table.py --datasets heart \\
         --seeds 0 1 2 3 4 --threads 1 --out benchmarks/results/blr_heart.json
@@ -24,25 +35,38 @@ import json
 import time
 
 import gin
-import keras
+import numpy as np
 import tensorflow as tf
 
-from vagan_tf import mcmc, runs, targets, uci
+from vagan_tf import mcmc, metrics, runs, targets, uci
 from vagan_tf.svgd import svgd
 from common import add_threads_argument, limit_threads  # noqa: E402
 
 TOLERANCE = 0.01  # test log-likelihood distance to NUTS that counts as "reached"
 SVGD_PARTICLES = 100
-UGAN_DRAWS = 1000
+FLOW_DRAWS = 1000  # draws of U-GAN and of the reverse-KL flows at each evaluation
+BASELINE_FILES = {"maf_rkl": "ugan/maf_rkl.gin", "iaf_rkl": "ugan/iaf_rkl.gin"}
+SHAPE_COLUMNS = {"w_mean_error_median": "w mean error (median)",
+                 "w_std_ratio_median": "w std ratio (median)",
+                 "w_std_ratio_min": "w std ratio (min)",
+                 "log_alpha_mean_error": "log α mean error",
+                 "log_alpha_std_ratio": "log α std ratio"}  # posterior_shape's keys
 
 
 class Trace:
-    """Training CPU time (evaluation excluded) and the test metrics at each evaluation."""
+    """Training CPU time (evaluation excluded), the test metrics at each evaluation and the
+    last evaluation's draws."""
 
     def __init__(self, target):
         self.target = target
         self.seconds = 0.0
         self.points = []
+        self.draws = None
+
+    @property
+    def steps(self):
+        """The step of the last evaluation (0 before the first)."""
+        return self.points[-1]["step"] if self.points else 0
 
     def train(self, fn):
         start = time.process_time()
@@ -51,6 +75,7 @@ class Trace:
         return result
 
     def evaluate(self, step, theta):
+        self.draws = np.asarray(theta)
         record = {"step": step, "seconds": self.seconds, **self.target.test_metrics(theta)}
         self.points.append(record)
         return record
@@ -63,20 +88,27 @@ class Trace:
         return None
 
 
-def run_ugan(dataset, seed, steps, eval_every):
+def run_gin_sampler(dataset, seed, eval_every, steps=None, seconds=None, sampler_files=()):
+    """The run of configs/blr/<dataset>.gin on split ``seed`` composed with ``sampler_files``
+    (none: U-GAN; ugan/maf_rkl.gin, ugan/iaf_rkl.gin: the reverse-KL flows), trained in chunks
+    of ``eval_every`` steps, each evaluated on FLOW_DRAWS draws with the clock paused.
+
+    With ``steps`` (U-GAN, TOTAL_STEPS = steps) it runs the chunks that fit in ``steps``;
+    with ``seconds`` it runs chunks until its training CPU time reaches ``seconds``.
+    """
     gin.clear_config()
-    runs.parse_gin([f"blr/{dataset}.gin"], [
-        f"load_uci.split_seed = {seed}", f"TOTAL_STEPS = {steps}", "GANExperiment.verbose = 0",
+    runs.parse_gin([f"blr/{dataset}.gin", *sampler_files], [
+        f"load_uci.split_seed = {seed}", "GANExperiment.verbose = 0",
+        *([f"TOTAL_STEPS = {steps}"] if steps is not None else []),
         f"GANExperiment.steps_per_epoch = {eval_every}",
         f"GANExperiment.steps_per_execution = {eval_every}"])
-    keras.utils.set_random_seed(seed)
     run = runs.experiment(model_dir="/tmp/unused_blr_table")
     model = run.model
     trace = Trace(model.target)
     stream = run.dataset_fn(batch_size=run.batch_size)
-    for step in range(eval_every, steps + 1, eval_every):
+    while (trace.steps + eval_every <= steps) if seconds is None else (trace.seconds < seconds):
         trace.train(lambda: model.fit(stream, steps_per_epoch=eval_every, epochs=1, verbose=0))
-        trace.evaluate(step, model.sample(UGAN_DRAWS).numpy())
+        trace.evaluate(trace.steps + eval_every, model.sample(FLOW_DRAWS).numpy())
     return trace
 
 
@@ -99,6 +131,59 @@ def run_nuts(target, seed):
     return trace, diagnostics
 
 
+def posterior_shape(draws, nuts_draws):
+    """The marginals of draws of theta = (w_1 .. w_d, b, log alpha) against NUTS's draws.
+
+    With e_j = |mean_j - mean_NUTS,j| / std_NUTS,j and r_j = std_j / std_NUTS,j
+    (``metrics.marginal_moment_errors``): the median of e_j and of r_j over the weights
+    j <= d and the smallest of their r_j, and e, r of log alpha (the bias b is left out).
+    """
+    mean_error, std_ratio = metrics.marginal_moment_errors(draws, nuts_draws)
+    weights = slice(0, nuts_draws.shape[1] - 2)
+    return {"w_mean_error_median": float(np.median(mean_error[weights])),
+            "w_std_ratio_median": float(np.median(std_ratio[weights])),
+            "w_std_ratio_min": float(np.min(std_ratio[weights])),
+            "log_alpha_mean_error": float(mean_error[-1]),
+            "log_alpha_std_ratio": float(std_ratio[-1])}
+
+
+def run_approximate_samplers(dataset, seed, target, args):
+    """{method: Trace} of SVGD, U-GAN and the reverse-KL flows on one split; the flows get
+    U-GAN's training time."""
+    traces = {"svgd": run_svgd(target, seed, args.svgd_steps, args.eval_every),
+              "ugan": run_gin_sampler(dataset, seed, args.eval_every, steps=args.ugan_steps)}
+    for method, gin_file in BASELINE_FILES.items():
+        traces[method] = run_gin_sampler(dataset, seed, args.eval_every,
+                                         seconds=traces["ugan"].seconds, sampler_files=[gin_file])
+    return traces
+
+
+def result_row(dataset, seed, method, trace, nuts_trace):
+    """The JSON record of one run: final test metrics, time, steps and, but for NUTS, the time
+    to NUTS's test log-likelihood and the posterior's shape against NUTS's draws."""
+    final = trace.points[-1]
+    row = {"dataset": dataset, "seed": seed, "method": method, "steps": trace.steps,
+           "test_accuracy": final["test_accuracy"],
+           "test_log_likelihood": final["test_log_likelihood"],
+           "seconds": trace.seconds, "seconds_to_nuts": None, "trace": trace.points}
+    if method != "nuts":
+        row["seconds_to_nuts"] = trace.seconds_to(nuts_trace.points[-1]["test_log_likelihood"])
+        row["posterior_shape"] = posterior_shape(trace.draws, nuts_trace.draws)
+    return row
+
+
+def number_or_dash(value, digits):
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def markdown_row(row):
+    shape = row.get("posterior_shape", {})
+    return (f"| {row['dataset']} | {row['seed']} | {row['method']} | {row['steps']} | "
+            f"{row['test_accuracy']:.4f} | {row['test_log_likelihood']:.4f} | "
+            f"{row['seconds']:.1f} | {number_or_dash(row['seconds_to_nuts'], 1)} | "
+            + " | ".join(number_or_dash(shape.get(key), 2) for key in SHAPE_COLUMNS) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(uci.DATASETS))
@@ -111,30 +196,21 @@ def main():
     args = parser.parse_args()
     limit_threads(args.threads)
     results = []
-    print("| dataset | seed | method | test accuracy | test log-likelihood | seconds | "
-          "seconds to NUTS ± 0.01 |\n|---|---|---|---|---|---|---|", flush=True)
+    columns = ["dataset", "seed", "method", "steps", "test accuracy", "test log-likelihood",
+               "seconds", "seconds to NUTS ± 0.01", *SHAPE_COLUMNS.values()]
+    print(f"| {' | '.join(columns)} |\n|{'---|' * len(columns)}", flush=True)
     for seed in args.seeds:  # seeds outermost: an interrupted run still covers every dataset
         for dataset in args.datasets:
             target = targets.blr_posterior(uci.load_uci(dataset, split_seed=seed))
             nuts_trace, diagnostics = run_nuts(target, seed)
-            reference = nuts_trace.points[-1]["test_log_likelihood"]
-            runs = {"nuts": nuts_trace,
-                    "svgd": run_svgd(target, seed, args.svgd_steps, args.eval_every),
-                    "ugan": run_ugan(dataset, seed, args.ugan_steps, args.eval_every)}
-            for method, trace in runs.items():
-                final = trace.points[-1]
-                reached = trace.seconds_to(reference) if method != "nuts" else None
-                row = {"dataset": dataset, "seed": seed, "method": method,
-                       "test_accuracy": final["test_accuracy"],
-                       "test_log_likelihood": final["test_log_likelihood"],
-                       "seconds": trace.seconds, "seconds_to_nuts": reached, "trace": trace.points}
+            traces = {"nuts": nuts_trace,
+                      **run_approximate_samplers(dataset, seed, target, args)}
+            for method, trace in traces.items():
+                row = result_row(dataset, seed, method, trace, nuts_trace)
                 if method == "nuts":
                     row["diagnostics"] = diagnostics
                 results.append(row)
-                reached_text = "—" if reached is None else f"{reached:.1f}"
-                print(f"| {dataset} | {seed} | {method} | {final['test_accuracy']:.4f} | "
-                      f"{final['test_log_likelihood']:.4f} | {trace.seconds:.1f} | "
-                      f"{reached_text} |", flush=True)
+                print(markdown_row(row), flush=True)
             if args.out:
                 with open(args.out, "w", encoding="utf-8") as f:
                     json.dump(results, f, indent=1)

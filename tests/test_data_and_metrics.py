@@ -160,3 +160,41 @@ def test_median_bandwidth_pools_the_samples():
 def test_gaussian_mmd2_needs_two_points_per_set():
     with pytest.raises(ValueError, match="at least 2 points"):
         metrics.gaussian_mmd2(np.zeros((1, 2)), np.zeros((5, 2)))
+
+
+def test_marginal_moment_errors_of_normals_match_the_closed_form():
+    """Coordinate j: samples N(mu_j, s_j^2) (n rows), reference N(mu'_j, s'_j^2) (m rows), so
+    mean_error_j -> |mu_j - mu'_j| / s'_j and std_ratio_j -> s_j / s'_j. The sample-mean
+    difference has std sqrt(s^2 / n + s'^2 / m) and log std_ratio about sqrt(1 / 2n + 1 / 2m):
+    the tolerances are 5 of those."""
+    n, m = 20000, 10000
+    mu, s = np.array([0.0, 1.0, -2.0]), np.array([1.0, 0.5, 3.0])
+    mu_ref, s_ref = np.array([0.0, 0.0, -1.0]), np.array([1.0, 2.0, 1.5])
+    rng = np.random.default_rng(0)
+    samples = mu + s * rng.standard_normal((n, 3))
+    reference = mu_ref + s_ref * rng.standard_normal((m, 3))
+    mean_error, std_ratio = metrics.marginal_moment_errors(samples, reference)
+    assert mean_error.shape == std_ratio.shape == (3,)
+    mean_error_std = np.sqrt(s**2 / n + s_ref**2 / m) / s_ref
+    np.testing.assert_array_less(np.abs(mean_error - np.abs(mu - mu_ref) / s_ref),
+                                 5 * mean_error_std)
+    np.testing.assert_allclose(std_ratio, s / s_ref, rtol=5 * math.sqrt(1 / (2 * n) + 1 / (2 * m)))
+
+
+def test_marginal_moment_errors_of_a_set_against_itself_are_0_and_1():
+    x = np.random.default_rng(1).normal(size=(50, 4))
+    mean_error, std_ratio = metrics.marginal_moment_errors(x, x)
+    np.testing.assert_allclose(mean_error, 0.0, atol=1e-12)
+    np.testing.assert_allclose(std_ratio, 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("samples, reference, message", [
+    (np.zeros((5, 3)), np.ones((6, 2)), r"samples \[n, d\] and reference \[m, d\]"),
+    (np.zeros(5), np.ones((6, 1)), r"samples \[n, d\] and reference \[m, d\]"),
+    (np.zeros((1, 2)), np.random.default_rng(2).normal(size=(6, 2)), "at least 2 rows"),
+    (np.zeros((5, 2)), np.stack([np.arange(6.0), np.ones(6)], 1), r"coordinates \[1\]"),
+    (np.zeros((5, 2)), np.array([[0.0, 1.0], [np.nan, 2.0], [1.0, 3.0]]), r"coordinates \[0\]"),
+])
+def test_marginal_moment_errors_refuses_broken_inputs(samples, reference, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.marginal_moment_errors(samples, reference)

@@ -11,6 +11,8 @@
   the V-statistic, which is >= 0 and is 0 iff the two empirical laws coincide.
 * Gaussian-kernel MMD^2 (Gretton et al. 2012), the unbiased U-statistic, with an
   explicit bandwidth or the median heuristic.
+* marginal moments against reference draws: per coordinate, the mean error in units of
+  the reference's std and the std ratio (the shape of a posterior against NUTS's).
 * image metrics from the features / logits of a fixed network (``extractors``):
   Frechet distance (FID, Heusel et al. 2017), kernel inception distance (KID,
   Binkowski et al. 2018) and Inception Score (Salimans et al. 2016).
@@ -130,6 +132,33 @@ def gaussian_mmd2(x, y, bandwidth=None):
         return (k.sum() - np.trace(k)) / (len(a) * (len(a) - 1))
 
     return float(within(x) + within(y) - 2.0 * kernel(x, y).mean())
+
+
+def marginal_moment_errors(samples, reference):
+    """Per-coordinate (mean_error [d], std_ratio [d]) of samples [n, d] against reference [m, d]:
+
+        mean_error_j = |mean_j(samples) - mean_j(reference)| / std_j(reference),
+        std_ratio_j = std_j(samples) / std_j(reference),
+
+    with the sample means and the unbiased standard deviations (ddof = 1): how far each
+    marginal is off in units of the reference's spread, and whether it is too narrow (< 1)
+    or too wide (> 1). Non-finite samples give non-finite values, not an error.
+    """
+    samples = np.asarray(samples, np.float64)
+    reference = np.asarray(reference, np.float64)
+    if samples.ndim != 2 or reference.ndim != 2 or samples.shape[1] != reference.shape[1]:
+        raise ValueError(f"marginal_moment_errors needs samples [n, d] and reference [m, d]; "
+                         f"got shapes {samples.shape} and {reference.shape}")
+    if len(samples) < 2 or len(reference) < 2:
+        raise ValueError(f"marginal_moment_errors needs at least 2 rows per set; "
+                         f"got {len(samples)} and {len(reference)}")
+    reference_std = reference.std(axis=0, ddof=1)
+    spread = np.isfinite(reference_std) & (reference_std > 0)
+    if not np.all(spread):
+        raise ValueError(f"marginal_moment_errors needs a finite, positive reference std; "
+                         f"coordinates {np.flatnonzero(~spread).tolist()} have none")
+    mean_error = np.abs(samples.mean(axis=0) - reference.mean(axis=0)) / reference_std
+    return mean_error, samples.std(axis=0, ddof=1) / reference_std
 
 
 def gaussian_statistics(features):
