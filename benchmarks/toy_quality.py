@@ -53,13 +53,18 @@ def summarize(records, last):
                   "worst": worst([r[key] for r in kept], key)} for key in WORST}
 
 
+def gin_files(data, objective, schedule):
+    """The run's gin files; ``schedule`` 'a+b' names configs/toy/a.gin then b.gin."""
+    return [f"toy/{data}.gin", f"toy/{objective}.gin",
+            *(f"toy/{name}.gin" for name in schedule.split("+"))]
+
+
 def run_one(data, objective, schedule, seed, steps, workdir, params, eval_every, eval_samples,
             last, variant):
     from vagan_tf import runs
 
     gin.clear_config()
-    schedule_files = [f"toy/{name}.gin" for name in schedule.split("+")]
-    runs.parse_gin([f"toy/{data}.gin", f"toy/{objective}.gin", *schedule_files],
+    runs.parse_gin(gin_files(data, objective, schedule),
                   [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
                    f"AnnealedGAN.seed = {seed}", f"sampler_dataset.seed = {seed}",
                    f"GANExperiment.steps_per_epoch = {eval_every}",

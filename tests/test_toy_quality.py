@@ -43,3 +43,15 @@ def test_no_high_quality_sample_is_the_worst_reverse_kl(toy_quality):
 def test_a_run_with_too_few_evaluations_is_refused(toy_quality):
     with pytest.raises(ValueError, match="2 evaluations"):
         toy_quality.summarize([record(1, 8, 0.9, 0.01), record(2, 8, 0.9, 0.01)], 3)
+
+
+def test_a_schedule_of_several_files_composes_them_in_order(toy_quality):
+    import gin
+
+    from vagan_tf import runs
+
+    files = toy_quality.gin_files("ring", "rkl", "linear+entropy")
+    assert files == ["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin", "toy/entropy.gin"]
+    runs.parse_gin(files, [])
+    assert gin.query_parameter("AnnealedGAN.annealing").scoped_selector == "entropy"
+    assert gin.query_parameter("%SCHEDULE").scoped_selector == "linear"  # from linear.gin
