@@ -32,6 +32,7 @@ def test_an_annealed_gan_trains_with_a_packed_critic():
                       latent_dim=4, objective=JensenShannon(), seed=0)
     gan.compile(generator_optimizer=keras.optimizers.Adam(1e-3),
                 critic_optimizer=keras.optimizers.Adam(1e-3))
+    gan.build_all()  # on one pack of two rows
     before = [w.numpy().copy() for w in gan.discriminator.weights + gan.generator.weights]
     logs = tf.function(gan.train_step)(targets.ring().sample(32, seed=(0, 1)))
     after = [w.numpy() for w in gan.discriminator.weights + gan.generator.weights]

@@ -127,9 +127,10 @@ class AnnealedGAN(keras.Model):
     def build_all(self):
         """Create every variable (networks, denoiser, optimizer slots) without training.
 
-        Checkpoint restore and export need the full variable set to exist.
+        Checkpoint restore and export need the full variable set to exist. A packed
+        critic (``critic.packing`` = m, PacGAN) is built on m rows.
         """
-        z = tf.zeros((1, self.latent_dim))
+        z = tf.zeros((getattr(self.discriminator, "packing", 1), self.latent_dim))
         x = self.generator(z)
         _, features = self.discriminator(x)
         if self.denoiser is not None:

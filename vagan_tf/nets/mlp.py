@@ -53,7 +53,9 @@ def mlp_critic(input_dim=gin.REQUIRED, width=256, depth=3, activation="relu", pa
         output_shape=(packing * input_dim,), name="critic_packing")(x)
     features = _hidden_stack(h, width, depth, activation, "critic")
     logit = keras.layers.Dense(1, name="critic_logit")(features)
-    return keras.Model(x, [logit, features], name=name)
+    critic = keras.Model(x, [logit, features], name=name)
+    critic.packing = packing  # rows per judged input; AnnealedGAN.build_all reads it
+    return critic
 
 
 @keras_configurable("mlp_denoiser")
