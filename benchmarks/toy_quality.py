@@ -135,6 +135,53 @@ def print_table(results):
     for data in datasets:
         first = next(r for r in results if r["data"] == data)
         print(floor_row(data, first["eval_samples"], len(first["evaluations"])))
+    paired = paired_rows(groups)
+    if paired:
+        print("\n" + PAIRED_HEADER)
+        print("\n".join(paired))
+
+
+# gin files that stabilise training rather than anneal it: a schedule "linear+packing" is
+# annealed, and is paired with "none+packing" of the same objective, data and variant
+STABILISERS = ("packing", "lr_decay")
+PAIRED_HEADER = ("| data | objective | annealing vs none (same stabilisers, seeds) | modes, worst of "
+                 "last 3: more / same / fewer | reverse KL, worst: lower / higher "
+                 "| high quality, worst: mean change (points) |\n|---|---|---|---|---|---|")
+
+
+def split_schedule(schedule):
+    """(the annealing files, the stabiliser files) of a schedule 'a+b+...', each 'x+y' or ''."""
+    names = schedule.split("+")
+    return ("+".join(n for n in names if n not in STABILISERS),
+            "+".join(n for n in names if n in STABILISERS))
+
+
+def paired_rows(groups):
+    """Each annealed configuration against its plain counterpart, seed by seed.
+
+    ``groups``: {(data, objective, schedule, variant): runs}. The counterpart has the same
+    data, objective, variant and stabilisers and no annealing; only seeds run in both count.
+    """
+    rows = []
+    for (data, objective, schedule, variant), runs in groups.items():
+        annealing, stabilisers = split_schedule(schedule)
+        plain = groups.get((data, objective, "+".join(filter(None, ["none", stabilisers])),
+                            variant))
+        if annealing == "none" or plain is None:
+            continue
+        by_seed = {r["seed"]: r["last"] for r in plain}
+        pairs = [(r["last"], by_seed[r["seed"]]) for r in runs if r["seed"] in by_seed]
+        if not pairs:
+            continue
+        modes = [np.sign(a["modes_covered"]["worst"] - b["modes_covered"]["worst"]) for a, b in pairs]
+        kl_lower = sum(a["reverse_kl"]["worst"] < b["reverse_kl"]["worst"] for a, b in pairs)
+        quality = np.mean([a["high_quality"]["worst"] - b["high_quality"]["worst"] for a, b in pairs])
+        label = ", ".join(filter(None, [f"{annealing} vs none", stabilisers.replace("+", ", "),
+                                        variant]))
+        rows.append(f"| {data} | {objective} | {label} ({len(pairs)}) | {modes.count(1)} / "
+                    f"{modes.count(0)} / {modes.count(-1)} | {kl_lower} / {len(pairs) - kl_lower} | "
+                    f"{100 * quality:+.1f} |")
+    return rows
 
 
 def main():

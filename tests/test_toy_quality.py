@@ -55,3 +55,26 @@ def test_a_schedule_of_several_files_composes_them_in_order(toy_quality):
     runs.parse_gin(files, [])
     assert gin.query_parameter("AnnealedGAN.annealing").scoped_selector == "entropy"
     assert gin.query_parameter("%SCHEDULE").scoped_selector == "linear"  # from linear.gin
+
+
+def run(schedule, seed, modes, high_quality, reverse_kl, objective="rkl"):
+    last = toy_quality_summary(modes, high_quality, reverse_kl)
+    return {"data": "ring", "objective": objective, "schedule": schedule, "variant": "",
+            "seed": seed, "last": last}
+
+
+def toy_quality_summary(modes, high_quality, reverse_kl):
+    return {"modes_covered": {"worst": modes}, "high_quality": {"worst": high_quality},
+            "reverse_kl": {"worst": reverse_kl}}
+
+
+def test_annealed_runs_are_paired_seed_by_seed_with_their_plain_counterparts(toy_quality):
+    groups = {}
+    for r in [run("none+packing", 0, 6, 0.90, 0.3), run("none+packing", 1, 8, 0.95, 0.01),
+              run("linear+packing", 0, 8, 0.94, 0.02), run("linear+packing", 1, 7, 0.93, 0.2),
+              run("linear+packing", 2, 8, 0.99, 0.0),  # no plain run of seed 2: left out
+              run("linear", 0, 8, 0.9, 0.1)]:  # no plain run without packing: no row
+        groups.setdefault((r["data"], r["objective"], r["schedule"], r["variant"]), []).append(r)
+    rows = toy_quality.paired_rows(groups)
+    assert rows == ["| ring | rkl | linear vs none, packing (2) | 1 / 0 / 1 | 1 / 1 | +1.0 |"]
+    assert toy_quality.split_schedule("linear+packing+lr_decay") == ("linear", "packing+lr_decay")
