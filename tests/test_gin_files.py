@@ -51,3 +51,18 @@ def test_the_toy_runs_evaluate_the_generator_weight_average(tmp_path):
     model = runs.experiment(model_dir=str(tmp_path)).model
     assert model.generator_average is not None and model.generator_average.decay == 0.999
     assert model.sampling_generator is model.generator_average
+
+
+def test_the_main_job_packs_its_critic_and_lr_decay_decays_the_generators_rate(tmp_path):
+    runs.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin", "toy/packing.gin",
+                    "toy/lr_decay.gin"], ["TOTAL_STEPS = 400", "GANExperiment.steps_per_epoch = 200"])
+    run = runs.experiment(model_dir=str(tmp_path))
+    assert run.model.discriminator.packing == 2
+    assert run.model.discriminator.input_shape == (None, 2)
+    assert run.model.discriminator.get_layer("critic_dense_0").kernel.shape == (4, 128)
+    rate = run.model.generator_optimizer.learning_rate  # evaluated at the optimizer's step
+    schedule = run.model.generator_optimizer._learning_rate
+    assert float(schedule(0)) == pytest.approx(1e-3) and float(schedule(400)) == pytest.approx(0.0)
+    assert float(schedule(200)) == pytest.approx(5e-4)
+    assert float(rate) == pytest.approx(1e-3)
+    assert float(run.model.critic_optimizer.learning_rate) == pytest.approx(1e-3)  # the critic's stays
