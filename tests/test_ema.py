@@ -47,6 +47,7 @@ def trained(gan, steps=4):
     return history
 
 
+@pytest.mark.slow
 def test_the_average_follows_the_recursion_by_hand():
     """e_0 = w_0 and e_t = d e_{t-1} + (1 - d) w_t after each generator step."""
     decay = 0.6

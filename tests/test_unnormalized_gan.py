@@ -234,6 +234,7 @@ def unrolled_repeat(step, times):
         step(i)
 
 
+@pytest.mark.slow
 def test_the_graph_loops_of_flow_and_critic_steps_train_like_unrolled_steps(monkeypatch):
     weights = []
     for repeat in (distribute.repeat, unrolled_repeat):
