@@ -31,7 +31,6 @@ the smallest std ratio) and given for log alpha. Writes --out (JSON) and prints 
         --seeds 0 1 2 3 4 --threads 1 --out benchmarks/results/blr_heart.json
 """
 import argparse
-import json
 import time
 
 import gin
@@ -40,7 +39,7 @@ import tensorflow as tf
 
 from vagan_tf import mcmc, metrics, runs, targets, uci
 from vagan_tf.svgd import svgd
-from common import add_threads_argument, limit_threads  # noqa: E402
+from common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 TOLERANCE = 0.01  # test log-likelihood distance to NUTS that counts as "reached"
 SVGD_PARTICLES = 100
@@ -211,9 +210,7 @@ def main():
                     row["diagnostics"] = diagnostics
                 results.append(row)
                 print(markdown_row(row), flush=True)
-            if args.out:
-                with open(args.out, "w", encoding="utf-8") as f:
-                    json.dump(results, f, indent=1)
+            save_results(args.out, results)
 
 
 if __name__ == "__main__":

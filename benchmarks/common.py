@@ -1,5 +1,6 @@
 """Shared by the benchmark scripts (run as ``python benchmarks/<script>.py``)."""
 import json
+import os
 
 
 def add_threads_argument(parser):
@@ -22,3 +23,16 @@ def load_results(paths):
         with open(path, encoding="utf-8") as f:
             records += json.load(f)
     return records
+
+
+def save_results(path, records):
+    """Writes the records to ``path`` as one JSON list (its folder created); None: nothing.
+
+    The scripts call it after every finished configuration, so an interrupted sweep keeps
+    what it has done.
+    """
+    if path is None:
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(records, f, indent=1)

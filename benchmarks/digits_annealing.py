@@ -14,7 +14,6 @@ row: half of the real digits (2 500) scored against the other half.
     python benchmarks/digits_annealing.py --table benchmarks/results/digits_*.json
 """
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -23,7 +22,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # before TensorFlow is impo
 
 import gin  # noqa: E402
 import numpy as np  # noqa: E402
-from common import add_threads_argument, limit_threads, load_results  # noqa: E402
+from common import add_threads_argument, limit_threads, load_results, save_results  # noqa: E402
 
 CONFIGS = [("jsd", "none"), ("jsd", "dfm"), ("jsd", "sinusoidal"), ("rkl", "none"),
            ("rkl", "sinusoidal")]
@@ -104,10 +103,7 @@ def main():
         r = results[-1]
         print(f"{objective} {annealing} seed {seed}: FID {r['fid']:.2f} KID {r['kid']:.4f} "
               f"IS {r['inception_score']:.2f} ({r['seconds']:.0f} s)", flush=True)
-        if args.out:
-            os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-            with open(args.out, "w", encoding="utf-8") as f:
-                json.dump(results, f, indent=1)
+        save_results(args.out, results)
     print_table(results)
 
 

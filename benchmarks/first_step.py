@@ -11,7 +11,6 @@ evaluation is timed against the later ones to show whether evaluation retraces.
     python benchmarks/first_step.py --configs blr/heart.gin blr/german.gin --threads 1
 """
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -19,7 +18,7 @@ import time
 import gin
 import keras
 import numpy as np
-from common import add_threads_argument, limit_threads  # noqa: E402
+from common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 
 class BlockClock(keras.callbacks.Callback):
@@ -91,9 +90,7 @@ def main():
               f"{r['first_block_s']:.1f} | {r['steady_block_s']:.1f} | {r['overhead_s']:.1f} | "
               f"{100 * r['overhead_share']:.1f} % | {r['total_cpu_s']:.0f} | "
               f"{first_end:.2f} / {later:.2f} |", flush=True)
-        if args.out:
-            with open(args.out, "w", encoding="utf-8") as f:
-                json.dump(results, f, indent=1)
+        save_results(args.out, results)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import time
 
 import gin
 import numpy as np
-from common import add_threads_argument, limit_threads, load_results  # noqa: E402
+from common import add_threads_argument, limit_threads, load_results, save_results  # noqa: E402
 
 # metric -> how its worst value over the last evaluations is taken
 WORST = {"modes_covered": min, "high_quality": min, "reverse_kl": max,
@@ -218,10 +218,7 @@ def main():
                 for seed in args.seeds]
         results += runs
         print(table_row(runs), flush=True)
-        if args.out:
-            os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-            with open(args.out, "w", encoding="utf-8") as f:
-                json.dump(results, f, indent=1)
+        save_results(args.out, results)
 
 
 if __name__ == "__main__":

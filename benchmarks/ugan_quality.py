@@ -25,7 +25,6 @@ markdown table.
         --out benchmarks/results/ugan_quality_banana.json
 """
 import argparse
-import json
 import time
 
 import gin
@@ -37,7 +36,7 @@ from vagan_tf import data, metrics, runs, targets
 from vagan_tf.flows import MAF
 from vagan_tf.models import ReverseKLFlow
 from vagan_tf.svgd import svgd
-from common import add_threads_argument, limit_threads  # noqa: E402
+from common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 TARGETS = {"banana": targets.Banana, "kidney": targets.Kidney,
            **{f"mixture{d}": (lambda d=d: targets.separated_mixture(dim=d)) for d in (10, 30, 60)}}
@@ -140,9 +139,7 @@ def main():
             lobe = f"{row['mode_mass']:.3f}" if "mode_mass" in row else "—"
             print(f"| {target_name} | {method} | {steps} | {seconds:.0f} | "
                   f"{row['energy_distance']:.4f} | {row['mmd2']:.5f} | {lobe} |", flush=True)
-        if args.out:
-            with open(args.out, "w", encoding="utf-8") as f:
-                json.dump(results, f, indent=1)
+        save_results(args.out, results)
 
 
 if __name__ == "__main__":
