@@ -7,12 +7,18 @@ Trains (or resumes) one ``vagan train`` run per (sampler, seed) in ``ROOT/<sampl
         --gin_param TOTAL_ENV_STEPS=<env_steps> --gin_param SoftQAgent.seed=<seed> \
         --gin_param RLExperiment.seed=<seed> --model_dir ROOT/<sampler>_<seed>
 
-then reads every run's ``metrics.json`` and draws the evaluation return (one deterministic-
-seeded episode after each 1000 environment steps) against environment steps: one thin line
-per seed, the mean over seeds thick. Prints per run the final return (mean of the last
-``--last`` evaluations) and the wall and CPU milliseconds per environment step (an
-environment step plus one training iteration, averaged over the epochs after warm-up), and
-writes them to ``--out``. Re-running with a larger ``--env_steps`` extends the runs.
+plus any ``--gin_param`` bindings (the same for every run: a harness variant), then reads
+every run's ``metrics.json`` and draws the evaluation return (the mean of the evaluation
+episodes after each 1000 environment steps) against environment steps: one thin line per
+seed, the mean over seeds thick. Prints and writes to ``--out``, per run:
+
+* ``best_rolling``: the best mean of ``--window`` consecutive evaluations;
+* ``last_mean``: the mean evaluation over the last 20 % of the run's epochs;
+* ``holds``: last_mean / best_rolling (the plateau is kept when it is >= 0.9);
+* the wall and CPU milliseconds per environment step (an environment step plus one
+  training iteration, averaged over the epochs after warm-up).
+
+Re-running with a larger ``--env_steps`` extends the runs.
 
     pip install -e ".[rl]"
     python benchmarks/sql_swimmer.py --env_steps 20000 --seeds 0 1 --threads 1 --parallel 2
@@ -31,10 +37,9 @@ LABELS = {"ugan": "U-GAN sampler + conditional MAF", "svgd": "amortised SVGD"}
 COLORS = {"ugan": "tab:red", "svgd": "tab:blue"}
 
 
-def train_command(sampler, seed, env_steps, model_dir, jit_compile):
+def train_command(sampler, seed, env_steps, model_dir, gin_params):
     params = [f"TOTAL_ENV_STEPS = {env_steps}", f"SoftQAgent.seed = {seed}",
-              f"RLExperiment.seed = {seed}", f"SoftQAgent.jit_compile = {jit_compile}",
-              "RLExperiment.verbose = 1"]
+              f"RLExperiment.seed = {seed}", "RLExperiment.verbose = 1", *gin_params]
     command = [sys.executable, "-m", "vagan_tf.cli", "train", "--gin_file", GIN_FILES[sampler],
                "--model_dir", model_dir]
     for param in params:
@@ -42,7 +47,7 @@ def train_command(sampler, seed, env_steps, model_dir, jit_compile):
     return command
 
 
-def train_all(runs, env_steps, threads, parallel, jit_compile):
+def train_all(runs, env_steps, threads, parallel, gin_params):
     """Runs ``vagan train`` for every (sampler, seed, model_dir), ``parallel`` at a time."""
     env = dict(os.environ)
     if threads:
@@ -52,8 +57,7 @@ def train_all(runs, env_steps, threads, parallel, jit_compile):
         while pending and len(running) < parallel:
             sampler, seed, model_dir = pending.pop(0)
             os.makedirs(model_dir, exist_ok=True)
-            command = train_command(sampler, seed, env_steps, model_dir,
-                                    jit_compile and sampler == "ugan")
+            command = train_command(sampler, seed, env_steps, model_dir, gin_params)
             with open(os.path.join(model_dir, "train.log"), "a", encoding="utf-8") as log:
                 running.append((model_dir, subprocess.Popen(command, stdout=log,
                                                             stderr=subprocess.STDOUT, env=env)))
@@ -66,15 +70,28 @@ def train_all(runs, env_steps, threads, parallel, jit_compile):
                                      f"{model_dir}/train.log")
 
 
-def summarise(sampler, seed, model_dir, last, warmup_epochs=1):
+def plateau_statistics(returns, window, last_fraction=0.2):
+    """(best mean of ``window`` consecutive returns, mean of the last ``last_fraction`` of them,
+    their ratio)."""
+    returns = np.asarray(returns, float)
+    window = min(window, len(returns))
+    best = float(np.max(np.convolve(returns, np.ones(window) / window, mode="valid")))
+    last = float(np.mean(returns[-max(1, round(last_fraction * len(returns))):]))
+    return best, last, last / best if best > 0 else float("nan")
+
+
+def summarise(sampler, seed, model_dir, window, warmup_epochs=1):
     with open(os.path.join(model_dir, "metrics.json"), encoding="utf-8") as f:
         records = json.load(f)
     trained = [r for r in records if r["train_iterations"]][warmup_epochs:] or records
+    returns = [r["eval_return"] for r in records]
+    best_rolling, last_mean, holds = plateau_statistics(returns, window)
     return {"sampler": sampler, "seed": seed, "model_dir": model_dir,
             "env_steps": records[-1]["step"],
             "steps": [r["step"] for r in records],
-            "eval_return": [r["eval_return"] for r in records],
-            "final_return": float(np.mean([r["eval_return"] for r in records[-last:]])),
+            "eval_return": returns,
+            "best": float(np.max(returns)), "best_rolling": best_rolling,
+            "last_mean": last_mean, "holds": holds,
             "ms_per_env_step": 1000 * float(np.mean([r["seconds_per_env_step"]
                                                      for r in trained])),
             "cpu_ms_per_env_step": 1000 * float(np.mean([r["cpu_seconds_per_env_step"]
@@ -115,10 +132,11 @@ def main():
     parser.add_argument("--root", default="runs/sql_swimmer")
     parser.add_argument("--threads", type=int, default=1, help="TF threads per run (0: all)")
     parser.add_argument("--parallel", type=int, default=1, help="runs at a time")
-    parser.add_argument("--no_jit", dest="jit_compile", action="store_false",
-                        help="U-GAN iterations without XLA")
+    parser.add_argument("--gin_param", action="append", default=[],
+                        help="a binding for every run (repeatable)")
     parser.add_argument("--plot_only", action="store_true", help="summarise existing runs")
-    parser.add_argument("--last", type=int, default=5, help="evaluations in the final return")
+    parser.add_argument("--window", type=int, default=5,
+                        help="evaluations in the best rolling mean")
     parser.add_argument("--png", default="docs/sql_swimmer.png")
     parser.add_argument("--out", default="benchmarks/results/sql_swimmer.json")
     args = parser.parse_args()
@@ -126,11 +144,14 @@ def main():
     runs = [(sampler, seed, os.path.join(args.root, f"{sampler}_{seed}"))
             for seed in args.seeds for sampler in args.samplers]
     if not args.plot_only:
-        train_all(runs, args.env_steps, args.threads, args.parallel, args.jit_compile)
-    summaries = [summarise(*run, last=args.last) for run in runs]
+        train_all(runs, args.env_steps, args.threads, args.parallel, args.gin_param)
+    summaries = [dict(summarise(*run, window=args.window), gin_params=args.gin_param)
+                 for run in runs]
     for s in summaries:
-        print(f"{s['sampler']:5s} seed {s['seed']}: {s['env_steps']} env steps, final return "
-              f"{s['final_return']:7.2f}, {s['ms_per_env_step']:6.1f} wall ms/step, "
+        print(f"{s['sampler']:5s} seed {s['seed']}: {s['env_steps']} env steps, best rolling "
+              f"{s['best_rolling']:7.2f}, last 20 % {s['last_mean']:7.2f} "
+              f"({100 * s['holds']:.0f} %), best {s['best']:7.2f}, "
+              f"{s['ms_per_env_step']:6.1f} wall ms/step, "
               f"{s['cpu_ms_per_env_step']:6.1f} CPU ms/step")
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(summaries, f, indent=1)
