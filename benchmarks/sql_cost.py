@@ -1,33 +1,43 @@
 """Where a soft Q-learning iteration's time goes: CPU ms per environment step, by part and sampler.
 
-For each configuration (amortised SVGD; U-GAN against the conditional MAF, with and without
-XLA, with a narrower or shallower flow) the script fills the replay buffer with 300 random
-steps, warms up, then times in one process, by process CPU time (``time.process_time``):
+For each configuration (amortised SVGD and the U-GAN sampler against the conditional MAF,
+each with and without XLA, the MAF at several widths) the script fills the replay buffer
+with 300 random steps, warms every part up, then times in one process, by process CPU
+time (``time.process_time``), each part compiled as the agent compiles its iteration:
 
-* ``env + act``: one environment step with the policy's action (``EnvironmentLoop.step``);
-* ``iteration``: one ``SoftQAgent.train_iteration`` (Q step, policy update, target update);
-* ``both``: the two together, which is what a run pays per environment step.
+* ``env + act``: one environment step with the policy's action and its replay insert
+  (``EnvironmentLoop.step``);
+* ``Q step``: a replay batch, the target network's soft values over the value particles
+  and the Q network's step (``SoftQAgent.q_step``);
+* ``policy``: the sampler's update (``policy_update.update``); for the U-GAN also its
+  three steps alone: ``flow``, ``critic`` (with the flow's samples), ``sampler``;
+* ``iteration``: one whole ``SoftQAgent.train_iteration`` (one compiled function);
+* ``both``: an environment step and an iteration, which is what a run pays per step.
 
-    python benchmarks/sql_cost.py --threads 1 --steps 200
+    python benchmarks/sql_cost.py --threads 1 --steps 300
 """
 import argparse
 import time
 
 import gin
+import tensorflow as tf
 
 from vagan_tf import runs
 from vagan_tf.rl.agent import EnvironmentLoop
-from common import add_threads_argument, limit_threads  # noqa: E402
+from common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
+SVGD, UGAN = ["rl/swimmer_svgd.gin"], ["rl/swimmer.gin"]
+GRAPH, XLA = ["SoftQAgent.jit_compile = False"], ["SoftQAgent.jit_compile = True"]
 CONFIGS = [
-    ("amortised SVGD", ["rl/swimmer_svgd.gin"], []),
-    ("U-GAN, MAF 4 x [512, 512]", ["rl/swimmer.gin"], []),
-    ("U-GAN, MAF 4 x [512, 512], XLA", ["rl/swimmer.gin"], ["SoftQAgent.jit_compile = True"]),
-    ("U-GAN, MAF 4 x [128, 128], XLA", ["rl/swimmer.gin"],
-     ["SoftQAgent.jit_compile = True", "action/maf.hidden_units = (128, 128)"]),
-    ("U-GAN, MAF 1 x [512, 512], XLA", ["rl/swimmer.gin"],
-     ["SoftQAgent.jit_compile = True", "action/maf.num_blocks = 1"]),
+    ("amortised SVGD", SVGD, GRAPH),
+    ("amortised SVGD, XLA (`rl/swimmer_svgd.gin`)", SVGD, XLA),
+    ("U-GAN, MAF 4 x [512, 512]", UGAN, GRAPH + ["action/maf.hidden_units = (512, 512)"]),
+    ("U-GAN, MAF 4 x [512, 512], XLA", UGAN, XLA + ["action/maf.hidden_units = (512, 512)"]),
+    ("U-GAN, MAF 4 x [256, 256], XLA", UGAN, XLA + ["action/maf.hidden_units = (256, 256)"]),
+    ("U-GAN, MAF 4 x [128, 128]", UGAN, GRAPH),
+    ("U-GAN, MAF 4 x [128, 128], XLA (`rl/swimmer.gin`)", UGAN, XLA),
 ]
+PARTS = ["env + act", "Q step", "policy", "flow", "critic", "sampler", "iteration", "both"]
 
 
 def cpu_ms_per_call(call, n):
@@ -37,39 +47,78 @@ def cpu_ms_per_call(call, n):
     return 1000 * (time.process_time() - start) / n
 
 
+def part_functions(agent, loop):
+    """{part: a no-argument callable} of the configuration's parts (see the module docstring)."""
+    def compiled(function):
+        return tf.function(function, jit_compile=agent.jit_compile)
+
+    update = agent.policy_update
+
+    def states():
+        return agent.replay.sample(agent.batch_size, agent.rng)["observations"]
+
+    parts = {"env + act": loop.step,
+             "Q step": compiled(lambda: agent.q_step(agent.replay.sample(agent.batch_size,
+                                                                         agent.rng))),
+             "policy": compiled(lambda: update.update(states(), agent.log_policy_target,
+                                                      agent.rng)),
+             "iteration": agent.train_iteration}
+    if hasattr(update, "flow_step"):
+        def with_sampler_points(step):
+            def call():
+                observations = states()
+                return step(observations, update.sampler.pre_squash(observations, agent.rng))
+            return compiled(call)
+
+        parts["flow"] = with_sampler_points(update.flow_step)
+        parts["critic"] = with_sampler_points(
+            lambda observations, x_q: update.critic_step(observations, x_q, agent.rng))
+        parts["sampler"] = compiled(lambda: update.sampler_step(
+            states(), agent.log_policy_target, agent.rng))
+
+    def both():
+        loop.step()
+        agent.train_iteration()
+
+    parts["both"] = both
+    return parts
+
+
 def measure(files, params, steps):
     gin.clear_config()
-    runs.parse_gin(files, ["RLExperiment.verbose = 0", *params])
+    runs.parse_gin(files, ["RLExperiment.verbose = 0", "RLExperiment.eval_episodes = 0", *params])
     run = runs.experiment(model_dir="/tmp/unused_sql_cost")
     loop = EnvironmentLoop(run.env, run.agent)
     loop.reset(seed=0)
     for _ in range(300):
         loop.step()
-    for _ in range(5):  # trace and warm up
-        run.agent.train_iteration()
-
-    def both():
-        loop.step()
-        run.agent.train_iteration()
-
-    return {"env + act": cpu_ms_per_call(loop.step, steps),
-            "iteration": cpu_ms_per_call(run.agent.train_iteration, steps),
-            "both": cpu_ms_per_call(both, steps)}
+    parts = part_functions(run.agent, loop)
+    for call in parts.values():  # trace, compile and warm up
+        for _ in range(5):
+            call()
+    return {name: cpu_ms_per_call(call, steps) for name, call in parts.items()}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--out", default="benchmarks/results/sql_cost.json")
     add_threads_argument(parser)
     args = parser.parse_args()
     limit_threads(args.threads)
-    print("| configuration | env + act | iteration | both | both / SVGD's |\n|---|---|---|---|---|")
-    svgd = None
+    print("| configuration | " + " | ".join(PARTS) + " | both / SVGD XLA's |\n"
+          + "|---" * (len(PARTS) + 2) + "|")
+    records, reference = [], None
     for name, files, params in CONFIGS:
         row = measure(files, params, args.steps)
-        svgd = svgd or row["both"]
-        print(f"| {name} | {row['env + act']:.1f} | {row['iteration']:.1f} | {row['both']:.1f} "
-              f"| {row['both'] / svgd:.1f} |", flush=True)
+        if "XLA" in name and "SVGD" in name:
+            reference = row["both"]
+        ratio = f"{row['both'] / reference:.1f}" if reference else "—"
+        cells = " | ".join(f"{row[p]:.1f}" if p in row else "—" for p in PARTS)
+        print(f"| {name} | {cells} | {ratio} |", flush=True)
+        records.append({"configuration": name, "gin_params": params, "steps": args.steps,
+                        "threads": args.threads, "cpu_ms": row})
+        save_results(args.out, records)
 
 
 if __name__ == "__main__":

@@ -340,9 +340,27 @@ def test_one_full_training_iteration_on_swimmer(update):
             return observation, reward, terminated, truncated, info
 
     # the evaluation plays one whole episode (the 20-step limit) and returns its reward sum
-    [episode_return] = evaluate(RewardRecorder(env), agent, 1, seed=0)
+    [episode_return] = evaluate([RewardRecorder(env)], agent, seed=0)
     assert len(rewards) == 20 and len(set(rewards)) > 1
     assert episode_return == pytest.approx(sum(rewards), rel=1e-12)
+
+
+@pytest.mark.slow
+@needs_mujoco
+def test_evaluation_replays_its_episodes_from_a_seed_and_leaves_training_noise_alone():
+    from vagan_tf.rl.agent import evaluate, make_env
+
+    runs.parse_gin(["rl/swimmer.gin"], ["SoftQAgent.replay_capacity = 10", "WIDTH = 16"])
+    envs = [make_env("Swimmer-v5", max_episode_steps=15 + 5 * i) for i in range(3)]
+    agent = SoftQAgent(observation_dim=8, action_dim=2)
+    state = agent.rng.state.numpy().copy()
+    first = evaluate(envs, agent, seed=11)
+    np.testing.assert_array_equal(agent.rng.state.numpy(), state)
+    # episodes of different lengths in one lockstep batch, each its own one-env evaluation's
+    # environment start; the same seed plays the same episodes again
+    assert len(first) == 3 and len(set(first)) == 3
+    assert evaluate(envs, agent, seed=11) == first
+    assert evaluate(envs, agent, seed=12) != first
 
 
 def run_args(model_dir, params=TINY):
@@ -374,6 +392,22 @@ def test_vagan_train_on_swimmer_logs_returns_checkpoints_resumes_and_exports(tmp
     actions = sample_export_without_vagan_tf(model_dir / "export", np.zeros((500, 8)))
     assert actions.shape == (500, 2) and actions.dtype == np.float32
     assert np.all(np.abs(actions) <= 1.0) and actions.std(0).min() > 1e-3
+
+
+@pytest.mark.slow
+@needs_mujoco
+def test_how_many_evaluation_episodes_a_run_plays_does_not_change_its_training(tmp_path):
+    records = []
+    for episodes in (0, 2):
+        gin.clear_config()
+        cli.main(run_args(tmp_path / f"eval_{episodes}",
+                          TINY + [f"RLExperiment.eval_episodes = {episodes}"]))
+        records.append(json.loads((tmp_path / f"eval_{episodes}" / "metrics.json").read_text()))
+    without, with_evaluation = records
+    assert [r["eval_return"] for r in without] == [None, None]
+    assert all(np.isfinite(r["eval_return"]) for r in with_evaluation)
+    for name in ["episode_returns", "q_loss", "flow_loss", "critic_loss", "sampler_loss"]:
+        assert [r[name] for r in without] == [r[name] for r in with_evaluation], name
 
 
 def test_vagan_sample_draws_one_action_per_observation_row_and_checks_the_rows(tmp_path):

@@ -65,10 +65,12 @@ class SoftQAgent:
         self.q_optimizer.build(self.q_network.trainable_variables)
         self.replay = ReplayBuffer(observation_dim, action_dim, replay_capacity)
         self.rng = tf.random.Generator.from_seed(seed)
+        self.evaluation_rng = tf.random.Generator.from_seed(seed)  # reset by each evaluate()
         self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iterations")
         names = ("q_loss", "q_mean", "soft_value") + tuple(self.policy_update.loss_names)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
-        self.train_iteration = tf.function(self._train_iteration, jit_compile=jit_compile)
+        self.jit_compile = bool(jit_compile)
+        self.train_iteration = tf.function(self._train_iteration, jit_compile=self.jit_compile)
 
     def checkpoint_variables(self):
         """Every variable of the agent by part, for ``tf.train.Checkpoint(**...)``."""
@@ -85,14 +87,13 @@ class SoftQAgent:
         return self.q_network([observations, actions])[:, 0] / self.alpha
 
     @tf.function
-    def act(self, observations):
-        """a ~ the sampler's policy [B, m] in [-1, 1]^m for observations [B, obs_dim]."""
-        return self.sampler.sample(tf.cast(observations, tf.float32), self.rng)
+    def act(self, observations, rng=None):
+        """a ~ the sampler's policy [B, m] in [-1, 1]^m for observations [B, obs_dim], with
+        ``rng`` (a ``tf.random.Generator``; the agent's own when None)."""
+        return self.sampler.sample(tf.cast(observations, tf.float32), self.rng if rng is None else rng)
 
-    def _train_iteration(self):
-        """``train_iteration()``: one Q step, one policy step and a target update on a replay
-        batch; returns the losses."""
-        batch = self.replay.sample(self.batch_size, self.rng)
+    def q_step(self, batch):
+        """One step on L_Q = 1/2 mean (Q(s, a) - sg[y])^2 for a replay ``batch``; returns the logs."""
         particles, log_proposal = soft_q.uniform_action_particles(
             self.batch_size, self.value_particles, self.action_dim, self.rng)
         next_values = soft_q.soft_value(
@@ -104,8 +105,14 @@ class SoftQAgent:
             q_values = self.q_network([batch["observations"], batch["actions"]])[:, 0]
             q_loss = 0.5 * tf.reduce_mean(tf.square(q_values - targets))
         descend(self.q_optimizer, tape, q_loss, self.q_network.trainable_variables)
-        logs = {"q_loss": q_loss, "q_mean": tf.reduce_mean(q_values),
+        return {"q_loss": q_loss, "q_mean": tf.reduce_mean(q_values),
                 "soft_value": tf.reduce_mean(next_values)}
+
+    def _train_iteration(self):
+        """``train_iteration()``: one Q step, one policy step and a target update on a replay
+        batch; returns the losses."""
+        batch = self.replay.sample(self.batch_size, self.rng)
+        logs = self.q_step(batch)
         logs.update(self.policy_update.update(batch["observations"], self.log_policy_target,
                                               self.rng))
         self.iterations.assign_add(1)
@@ -177,17 +184,27 @@ class EnvironmentLoop:
         return None
 
 
-def evaluate(env, agent, num_episodes, seed=None):
-    """Returns of ``num_episodes`` episodes of the sampler's (stochastic) policy; stores nothing."""
-    returns = []
-    for episode in range(num_episodes):
-        observation, _ = env.reset(seed=None if seed is None else seed + episode)
-        total, done = 0.0, False
-        while not done:
-            action = agent.act(np.asarray(observation, np.float32)[None]).numpy()[0]
-            observation, reward, terminated, truncated, _ = env.step(
-                to_env_action(action, env.action_space))
-            total += float(reward)
-            done = terminated or truncated
-        returns.append(total)
+def evaluate(envs, agent, seed=None):
+    """Returns of one episode per environment of ``envs``, played in lockstep by the sampler's
+    (stochastic) policy; stores nothing and leaves the agent's random state alone.
+
+    With a ``seed``, episode i starts from ``env.reset(seed=seed + i)`` and the policy's
+    noise comes from ``agent.evaluation_rng`` reset to ``seed``: the same agent and seed
+    play the same episodes. Every step acts on all unfinished episodes in one batch.
+    """
+    if seed is not None:
+        agent.evaluation_rng.reset_from_seed(seed)
+    observations = [env.reset(seed=None if seed is None else seed + i)[0]
+                    for i, env in enumerate(envs)]
+    returns = [0.0] * len(envs)
+    running = list(range(len(envs)))
+    while running:
+        batch = np.asarray([observations[i] for i in running], np.float32)
+        actions = agent.act(batch, agent.evaluation_rng).numpy()
+        for i, action in zip(list(running), actions):
+            observations[i], reward, terminated, truncated, _ = envs[i].step(
+                to_env_action(action, envs[i].action_space))
+            returns[i] += float(reward)
+            if terminated or truncated:
+                running.remove(i)
     return returns

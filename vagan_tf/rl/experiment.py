@@ -90,7 +90,8 @@ class RLExperiment(RunDirectory):
         self.seed = int(seed)
         self.verbose = verbose
         self.env = make_env(env_name, max_episode_steps=max_episode_steps)
-        self.eval_env = make_env(env_name, max_episode_steps=max_episode_steps)
+        self.eval_envs = [make_env(env_name, max_episode_steps=max_episode_steps)
+                          for _ in range(self.eval_episodes)]
         self.agent = agent(observation_dim=self.env.observation_space.shape[0],
                            action_dim=self.env.action_space.shape[0])
         self.env_steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="env_steps")
@@ -122,9 +123,13 @@ class RLExperiment(RunDirectory):
         return record
 
     def _evaluate(self, step):
-        returns = evaluate(self.eval_env, self.agent, self.eval_episodes,
-                           seed=self.seed * 1_000_003 + step)
+        returns = evaluate(self.eval_envs, self.agent, seed=self.evaluation_seed(step))
         return float(np.mean(returns)) if returns else None
+
+    def evaluation_seed(self, step):
+        """The seed of the evaluation after environment step ``step`` (see ``agent.evaluate``):
+        the agent checkpointed at ``step`` replays its evaluation episodes from it."""
+        return self.seed * 1_000_003 + step
 
     def _run_epoch(self, epoch, loop, writer):
         """Steps the environment (and trains) for one epoch; evaluates, records, checkpoints."""
@@ -159,7 +164,7 @@ class RLExperiment(RunDirectory):
                 tf.summary.scalar("eval/return", record["eval_return"], step=step)
             for name in ["seconds_per_env_step", "cpu_seconds_per_env_step", *losses]:
                 tf.summary.scalar(f"train/{name}", record[name], step=step)
-        self.env_steps.assign(step)  # after the evaluation, whose noise the checkpoint then holds
+        self.env_steps.assign(step)
         # the record before the checkpoint: a run killed between the two redoes the epoch
         # and rewrites the record, so every checkpointed step has its record
         append_record(self.path("metrics.json"), record)

@@ -96,18 +96,20 @@ class UGANPolicyUpdate(PolicyUpdate):
         """w(s, a) [B]."""
         return self.critic([observations, actions])[:, 0]
 
-    def update(self, observations, log_target, rng):
-        batch = tf.shape(observations)[0]
-        x_q = self.sampler.pre_squash(observations, rng)
-        flow_loss = ugan_updates.flow_step(self.flow, self.flow_optimizer, x_q,
-                                           context=observations)
+    def flow_step(self, observations, x_q):
+        """Step 1 on the sampler's points x_q [B, m]; returns L_nu."""
+        return ugan_updates.flow_step(self.flow, self.flow_optimizer, x_q, context=observations)
 
+    def critic_step(self, observations, x_q, rng):
+        """Step 2 against fresh x_nu ~ nu(. | s); returns L_w."""
         seed = tf.cast(rng.make_seeds(1)[:, 0], tf.int32)
-        x_nu = self.flow.sample(batch, seed=seed, context=observations)
-        critic_loss = ugan_updates.critic_step(
+        x_nu = self.flow.sample(tf.shape(observations)[0], seed=seed, context=observations)
+        return ugan_updates.critic_step(
             lambda x: self.critic_logit(observations, tf.tanh(x)),
             self.critic.trainable_variables, self.critic_optimizer, x_q, x_nu)
 
+    def sampler_step(self, observations, log_target, rng):
+        """Step 3 at fresh x = g_pre(s, eps); returns L_g."""
         def sampler_terms():
             """(w(s, a), log nu(x | s), log u(x | s)) at fresh x = g_pre(s, eps), a = tanh x."""
             x = self.sampler.pre_squash(observations, rng)
@@ -117,7 +119,13 @@ class UGANPolicyUpdate(PolicyUpdate):
 
         sampler_loss, _ = ugan_updates.generator_step(
             sampler_terms, self.sampler.trainable_variables, self.sampler_optimizer)
-        return {"flow_loss": flow_loss, "critic_loss": critic_loss, "sampler_loss": sampler_loss}
+        return sampler_loss
+
+    def update(self, observations, log_target, rng):
+        x_q = self.sampler.pre_squash(observations, rng)
+        return {"flow_loss": self.flow_step(observations, x_q),
+                "critic_loss": self.critic_step(observations, x_q, rng),
+                "sampler_loss": self.sampler_step(observations, log_target, rng)}
 
 
 def fixed_to_updated_kernel(fixed, updated):
