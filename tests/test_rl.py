@@ -252,8 +252,9 @@ def test_a_train_iteration_fits_q_to_the_soft_bellman_target_of_the_target_netwo
     rng = np.random.default_rng(0)
     agent.replay.add(rng.normal(size=(40, 3)), rng.uniform(-1, 1, (40, 2)), np.ones(40),
                      rng.normal(size=(40, 3)), np.zeros(40))
-    agent.q_network.set_weights([np.zeros_like(w) for w in agent.q_network.get_weights()])
-    agent.target_q_network.set_weights([np.zeros_like(w) for w in agent.q_network.get_weights()])
+    [q], [target_q] = agent.q_networks, agent.target_q_networks
+    q.set_weights([np.zeros_like(w) for w in q.get_weights()])
+    target_q.set_weights([np.zeros_like(w) for w in q.get_weights()])
     logs = {k: float(v) for k, v in agent.train_iteration().items()}
     # Q = target Q = 0: V(s') = 0 + alpha m log 2 for uniform particles, y = r + gamma V,
     # L_Q = y^2 / 2 with r = 1.
@@ -268,6 +269,36 @@ def test_a_train_iteration_fits_q_to_the_soft_bellman_target_of_the_target_netwo
     assert all(not np.array_equal(b, w.numpy()) for b, w in zip(before, agent.sampler.weights))
     means = agent.mean_losses()
     assert set(means) == set(logs) and all(np.isfinite(v) for v in means.values())
+
+
+def constant_q(network, value):
+    """Sets ``network`` to Q(s, a) = value (zero weights, output bias ``value``)."""
+    weights = [np.zeros_like(w) for w in network.get_weights()]
+    weights[-1][:] = value
+    network.set_weights(weights)
+
+
+def test_clipped_double_q_takes_the_minimum_network_in_the_target_and_the_policy():
+    agent = tiny_agent(small_svgd_update, discount=0.5, value_particles=8, num_q_networks=2)
+    assert len(agent.q_networks) == len(agent.target_q_networks) == 2
+    rng = np.random.default_rng(0)
+    agent.replay.add(rng.normal(size=(40, 3)), rng.uniform(-1, 1, (40, 2)), np.ones(40),
+                     rng.normal(size=(40, 3)), np.zeros(40))
+    for network, value in zip(agent.q_networks + agent.target_q_networks, [0.3, -0.2, 0.4, -0.5]):
+        constant_q(network, value)
+    observations, actions = rng.normal(size=(5, 3)), rng.uniform(-1, 1, (5, 2))
+    np.testing.assert_allclose(agent.log_policy_target(observations, actions), -0.2 / 0.1,
+                               rtol=1e-6)
+    logs = {k: float(v) for k, v in agent.train_iteration().items()}
+    # V(s') = min(0.4, -0.5) + alpha m log 2; both networks fit y = 1 + gamma V
+    value = -0.5 + 0.1 * 2 * math.log(2.0)
+    target = 1.0 + 0.5 * value
+    np.testing.assert_allclose(logs["soft_value"], value, rtol=1e-5)
+    np.testing.assert_allclose(logs["q_loss"], 0.25 * ((0.3 - target)**2 + (-0.2 - target)**2),
+                               rtol=1e-5)
+    assert len(agent.checkpoint_variables()["q_network"]) == 2 * len(agent.q_networks[0].variables)
+    with pytest.raises(ValueError, match="SoftQAgent.num_q_networks"):
+        tiny_agent(small_svgd_update, num_q_networks=0)
 
 
 @pytest.mark.slow
@@ -469,7 +500,7 @@ def test_an_interrupted_swimmer_run_resumes_to_the_weights_of_an_uninterrupted_o
     resumed = build(tmp_path / "interrupted", [])
     assert resumed.restore() == 20
     resumed.train(extend=True)
-    for a, b in zip(straight.agent.sampler.weights + straight.agent.q_network.weights,
-                    resumed.agent.sampler.weights + resumed.agent.q_network.weights):
+    for a, b in zip(straight.agent.sampler.weights + straight.agent.q_networks[0].weights,
+                    resumed.agent.sampler.weights + resumed.agent.q_networks[0].weights):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
 

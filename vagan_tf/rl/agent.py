@@ -3,11 +3,17 @@
 One ``SoftQAgent.train_iteration`` on a replay batch (s, a, r, s', terminal) of size B:
 
 1. Q step:  L_Q = 1/2 mean (Q(s, a) - sg[y])^2,  y = r + gamma (1 - terminal) V_target(s'),
-   V_target(s') the importance-sampled soft value of the target network ``soft_q.soft_value``
-   over K uniform action particles;
+   V_target(s') the importance-sampled soft value ``soft_q.soft_value`` of the target
+   network over K uniform action particles;
 2. policy step: the ``policy_update`` (U-GAN or amortised SVGD) on the states s with
    log pi(a | s) = Q(s, a) / alpha + const (the online network);
 3. target step: ``target_update`` (a hard copy every 1000 iterations by default).
+
+With ``num_q_networks = n > 1`` (clipped double Q, Fujimoto et al. 2018), n Q networks
+and their target copies are trained to the same y, and Q in V_target and in the policy's
+log density is the elementwise minimum Q = min_i Q_i: the soft value is a log-sum-exp
+over particles, close to a maximum when alpha is small, and so inherits Q-learning's
+overestimation of noisy Q, which the minimum counters.
 
 The agent acts in the box [-1, 1]^m; ``to_env_action`` maps that box affinely onto the
 environment's action bounds.
@@ -17,6 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from vagan_tf import checks
 from vagan_tf.distribute import descend
 from vagan_tf.rl import soft_q
 from vagan_tf.rl.networks import PolicySampler, q_network
@@ -39,15 +46,15 @@ class SoftQAgent:
       target_update: a ``soft_q.TargetNetworkUpdate``.
       replay_capacity: N of the ``ReplayBuffer``.
       seed: seed of the agent's ``tf.random.Generator`` (replay batches, noise, particles).
-      jit_compile: compile ``train_iteration`` with XLA (on a CPU, 1.6x faster U-GAN
-        iterations with the MAF of rl/swimmer.gin, no gain for SVGD; the first call
-        compiles for about a minute).
+      jit_compile: compile ``train_iteration`` with XLA (on a CPU, faster iterations for
+        both samplers: see benchmarks/sql_cost.py).
+      num_q_networks: n, the Q networks whose minimum is Q (1: plain soft Q-learning).
     """
 
     def __init__(self, observation_dim, action_dim, policy_update=gin.REQUIRED,
                  q_optimizer=gin.REQUIRED, alpha=1.0, discount=0.99, batch_size=128,
                  value_particles=16, target_update=None, replay_capacity=10**6, seed=0,
-                 jit_compile=False):
+                 jit_compile=False, num_q_networks=1):
         self.observation_dim = int(observation_dim)
         self.action_dim = int(action_dim)
         self.alpha = float(alpha)
@@ -55,14 +62,20 @@ class SoftQAgent:
         self.batch_size = int(batch_size)
         self.value_particles = int(value_particles)
         self.target_update = target_update or soft_q.TargetNetworkUpdate()
-        self.q_network = q_network(observation_dim, action_dim)
-        self.target_q_network = q_network(observation_dim, action_dim, name="target_q_network")
-        self.target_q_network.set_weights(self.q_network.get_weights())
+        num_q_networks = checks.positive_int("SoftQAgent.num_q_networks", num_q_networks)
+        suffixes = [""] if num_q_networks == 1 else [f"_{i}" for i in range(num_q_networks)]
+        self.q_networks = [q_network(observation_dim, action_dim, name=f"q_network{suffix}")
+                           for suffix in suffixes]
+        self.target_q_networks = [
+            q_network(observation_dim, action_dim, name=f"target_q_network{suffix}")
+            for suffix in suffixes]
+        for online, target in zip(self.q_networks, self.target_q_networks):
+            target.set_weights(online.get_weights())
         self.sampler = PolicySampler(observation_dim, action_dim)
         self.policy_update = policy_update(sampler=self.sampler, observation_dim=observation_dim,
                                            action_dim=action_dim)
         self.q_optimizer = q_optimizer
-        self.q_optimizer.build(self.q_network.trainable_variables)
+        self.q_optimizer.build(self.q_variables(self.q_networks, trainable=True))
         self.replay = ReplayBuffer(observation_dim, action_dim, replay_capacity)
         self.rng = tf.random.Generator.from_seed(seed)
         self.evaluation_rng = tf.random.Generator.from_seed(seed)  # reset by each evaluate()
@@ -74,17 +87,29 @@ class SoftQAgent:
 
     def checkpoint_variables(self):
         """Every variable of the agent by part, for ``tf.train.Checkpoint(**...)``."""
-        return {"q_network": list(self.q_network.variables),
-                "target_q_network": list(self.target_q_network.variables),
+        return {"q_network": self.q_variables(self.q_networks),
+                "target_q_network": self.q_variables(self.target_q_networks),
                 "sampler": list(self.sampler.variables),
                 "q_optimizer": list(self.q_optimizer.variables),
                 "policy_update": list(self.policy_update.variables),
                 "replay": self.replay.variables,
                 "agent_state": [self.rng.state, self.iterations]}
 
+    @staticmethod
+    def q_variables(networks, trainable=False):
+        """The (trainable) variables of ``networks``, in order."""
+        return [v for network in networks
+                for v in (network.trainable_variables if trainable else network.variables)]
+
+    @staticmethod
+    def minimum_q(networks, observations, actions):
+        """Q(s, a) = min_i Q_i(s, a) [n] over ``networks``."""
+        return tf.reduce_min(tf.stack([network([observations, actions])[:, 0]
+                                       for network in networks]), axis=0)
+
     def log_policy_target(self, observations, actions):
         """Q(s, a) / alpha [n]: the policy's unnormalised log density."""
-        return self.q_network([observations, actions])[:, 0] / self.alpha
+        return self.minimum_q(self.q_networks, observations, actions) / self.alpha
 
     @tf.function
     def act(self, observations, rng=None):
@@ -96,15 +121,17 @@ class SoftQAgent:
         """One step on L_Q = 1/2 mean (Q(s, a) - sg[y])^2 for a replay ``batch``; returns the logs."""
         particles, log_proposal = soft_q.uniform_action_particles(
             self.batch_size, self.value_particles, self.action_dim, self.rng)
-        next_values = soft_q.soft_value(
-            soft_q.q_at_particles(self.target_q_network, batch["next_observations"], particles),
-            log_proposal, self.alpha)
+        next_q = soft_q.q_at_particles(
+            lambda inputs: self.minimum_q(self.target_q_networks, *inputs),
+            batch["next_observations"], particles)
+        next_values = soft_q.soft_value(next_q, log_proposal, self.alpha)
         targets = soft_q.soft_bellman_target(batch["rewards"], batch["terminals"], next_values,
                                              self.discount)
         with tf.GradientTape() as tape:
-            q_values = self.q_network([batch["observations"], batch["actions"]])[:, 0]
+            q_values = tf.stack([network([batch["observations"], batch["actions"]])[:, 0]
+                                 for network in self.q_networks])
             q_loss = 0.5 * tf.reduce_mean(tf.square(q_values - targets))
-        descend(self.q_optimizer, tape, q_loss, self.q_network.trainable_variables)
+        descend(self.q_optimizer, tape, q_loss, self.q_variables(self.q_networks, trainable=True))
         return {"q_loss": q_loss, "q_mean": tf.reduce_mean(q_values),
                 "soft_value": tf.reduce_mean(next_values)}
 
@@ -116,8 +143,8 @@ class SoftQAgent:
         logs.update(self.policy_update.update(batch["observations"], self.log_policy_target,
                                               self.rng))
         self.iterations.assign_add(1)
-        self.target_update(self.iterations, self.q_network.variables,
-                           self.target_q_network.variables)
+        self.target_update(self.iterations, self.q_variables(self.q_networks),
+                           self.q_variables(self.target_q_networks))
         for name, value in logs.items():
             self.trackers[name].update_state(value)
         return logs
