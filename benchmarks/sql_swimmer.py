@@ -110,14 +110,18 @@ def plot(summaries, path):
         if not mine:
             continue
         for s in mine:
-            ax.plot(s["steps"], s["eval_return"], color=COLORS[sampler], alpha=0.3, lw=0.8)
+            ax.plot(s["steps"], s["eval_return"], color=COLORS[sampler], alpha=0.25, lw=0.6)
         length = min(len(s["steps"]) for s in mine)
-        mean = np.mean([s["eval_return"][:length] for s in mine], axis=0)
+        steps = mine[0]["steps"][:length]
+        returns = np.array([s["eval_return"][:length] for s in mine])
+        ax.fill_between(steps, returns.min(0), returns.max(0), color=COLORS[sampler],
+                        alpha=0.15, lw=0)
         ms = np.mean([s["cpu_ms_per_env_step"] for s in mine])
-        ax.plot(mine[0]["steps"][:length], mean, color=COLORS[sampler], lw=2,
-                label=f"{LABELS[sampler]} ({len(mine)} seeds, {ms:.0f} CPU ms/step)")
+        ax.plot(steps, returns.mean(0), color=COLORS[sampler], lw=2,
+                label=f"{LABELS[sampler]}: mean, min-max of {len(mine)} seeds "
+                      f"({ms:.1f} CPU ms/step)")
     ax.set_xlabel("environment steps")
-    ax.set_ylabel("evaluation return (1 episode)")
+    ax.set_ylabel("evaluation return (mean of its episodes)")
     ax.set_title("Soft Q-learning on Swimmer-v5")
     ax.legend(loc="upper right", fontsize=7)
     fig.tight_layout()
