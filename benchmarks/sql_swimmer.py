@@ -15,6 +15,7 @@ seed, the mean over seeds thick. Prints and writes to ``--out``, per run:
 * ``best_rolling``: the best mean of ``--window`` consecutive evaluations;
 * ``last_mean``: the mean evaluation over the last 20 % of the run's epochs;
 * ``holds``: last_mean / best_rolling (the plateau is kept when it is >= 0.9);
+* ``q_mean_end``: the mean Q(s, a) on replay batches in the last epoch;
 * the wall and CPU milliseconds per environment step (an environment step plus one
   training iteration, averaged over the epochs after warm-up).
 
@@ -91,7 +92,7 @@ def summarise(sampler, seed, model_dir, window, warmup_epochs=1):
             "steps": [r["step"] for r in records],
             "eval_return": returns,
             "best": float(np.max(returns)), "best_rolling": best_rolling,
-            "last_mean": last_mean, "holds": holds,
+            "last_mean": last_mean, "holds": holds, "q_mean_end": records[-1].get("q_mean"),
             "ms_per_env_step": 1000 * float(np.mean([r["seconds_per_env_step"]
                                                      for r in trained])),
             "cpu_ms_per_env_step": 1000 * float(np.mean([r["cpu_seconds_per_env_step"]

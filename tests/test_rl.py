@@ -420,6 +420,29 @@ def test_vagan_train_on_swimmer_logs_returns_checkpoints_resumes_and_exports(tmp
     assert [r["step"] for r in records] == [20, 40]
     assert records[1]["train_iterations"] == 20
 
+    # vagan rollout replays the last evaluation from its checkpoint and seed
+    gin.clear_config()
+    cli.main(["rollout", "--model_dir", str(model_dir), "--out", str(tmp_path / "t.npz")])
+    rollout = np.load(tmp_path / "t.npz")
+    assert int(rollout["step"]) == 40 and rollout["returns"].shape == (1,)
+    assert rollout["returns"][0] == pytest.approx(records[1]["eval_return"], rel=1e-9)
+    assert rollout["observations"].shape == (15, 8) and rollout["actions"].shape == (15, 2)
+    np.testing.assert_array_equal(rollout["episode"], np.zeros(15))
+    assert rollout["rewards"].sum() == pytest.approx(rollout["returns"][0], rel=1e-12)
+    assert np.all(np.abs(rollout["actions"]) <= 1.0)  # Swimmer's bounds are [-1, 1]
+    gin.clear_config()
+    cli.main(["rollout", "--model_dir", str(model_dir), "--episodes", "3", "--seed", "4",
+              "--out", str(tmp_path / "t3.npz")])
+    three = np.load(tmp_path / "t3.npz")
+    assert np.bincount(three["episode"]).tolist() == [15, 15, 15]
+    with pytest.raises(SystemExit, match=r"--out must be a \.npz file"):
+        cli.main(["rollout", "--model_dir", str(model_dir), "--out", str(tmp_path / "t.npy")])
+    gin.clear_config()
+    with pytest.raises(SystemExit, match="--episodes must be a positive count"):
+        cli.main(["rollout", "--model_dir", str(model_dir), "--episodes", "0",
+                  "--out", str(tmp_path / "t0.npz")])
+    assert not (tmp_path / "t0.npz").exists()
+
     actions = sample_export_without_vagan_tf(model_dir / "export", np.zeros((500, 8)))
     assert actions.shape == (500, 2) and actions.dtype == np.float32
     assert np.all(np.abs(actions) <= 1.0) and actions.std(0).min() > 1e-3

@@ -5,13 +5,15 @@
     vagan sample --model_dir D -n N --out X.npy|X.png
     vagan sample --model_dir D --observations S.npy --out A.npy   (policy exports)
     vagan evaluate --model_dir D [--num_samples N] [--gin_file F ...] [--gin_param ...]
+    vagan rollout --model_dir D [--episodes N] [--seed S] --out T.npz   (soft Q-learning runs)
 
 ``train`` parses every gin file and binding before anything is built, so a
 misspelt binding fails at once and names itself; rerunning it on the same D
 resumes (with the same bindings; ``--extend`` may change the run's length).
 ``export`` rebuilds the run from ``D/config.gin`` and its latest checkpoint;
 ``sample`` needs only ``D/export``; ``evaluate`` scores the latest checkpoint into
-``D/evaluation.json`` (``vagan_tf.evaluate``). A user error is one line naming the binding,
+``D/evaluation.json`` (``vagan_tf.evaluate``); ``rollout`` plays seeded episodes of a soft
+Q-learning run's latest checkpoint into T.npz. A user error is one line naming the binding,
 file or directory; ``--debug`` shows its traceback.
 """
 import argparse
@@ -142,6 +144,36 @@ def _evaluate(args):
     print(summary_line(record, args.model_dir))
 
 
+def _rollout(args):
+    import numpy as np
+
+    from vagan_tf.runs import experiment, parse_gin
+
+    if not args.out.endswith(".npz"):
+        raise SystemExit(f"vagan rollout: --out must be a .npz file; got {args.out}")
+    if args.episodes < 1:
+        raise SystemExit(f"vagan rollout: --episodes must be a positive count; got {args.episodes}")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        raise SystemExit(f"vagan rollout: the folder of {args.out} does not exist")
+    config = os.path.join(args.model_dir, "config.gin")
+    if not os.path.exists(config):
+        raise SystemExit(f"vagan rollout: {config} not found; is {args.model_dir} a vagan run?")
+    parse_gin([config], [])
+    run = experiment(model_dir=args.model_dir)
+    if not hasattr(run, "rollout_latest"):
+        raise SystemExit(f"vagan rollout: {args.model_dir} is not a soft Q-learning run")
+    step, episodes = run.rollout_latest(args.episodes, args.seed)
+    arrays = {name: np.concatenate([e[name] for e in episodes]) for name in episodes[0]}
+    arrays["episode"] = np.concatenate([np.full(len(e["rewards"]), i)
+                                        for i, e in enumerate(episodes)])
+    arrays["returns"] = np.array([e["rewards"].sum() for e in episodes])
+    tmp = args.out + ".tmp.npz"
+    np.savez(tmp, step=step, **arrays)
+    os.replace(tmp, args.out)
+    print(f"vagan: wrote {len(episodes)} episodes of step {step} to {args.out}; returns "
+          + ", ".join(f"{r:.2f}" for r in arrays["returns"]))
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="vagan", description=__doc__.split("\n\n")[0])
     parser.add_argument("--debug", action="store_true",
@@ -173,6 +205,15 @@ def build_parser():
     evaluate.add_argument("--gin_file", action="append", default=[], help="parsed after config.gin")
     evaluate.add_argument("--gin_param", action="append", default=[])
     evaluate.set_defaults(run=_evaluate)
+    rollout = commands.add_parser("rollout", help="play seeded episodes of a soft Q-learning "
+                                  "run's latest checkpoint into T.npz")
+    rollout.add_argument("--model_dir", required=True)
+    rollout.add_argument("--episodes", type=int, default=1)
+    rollout.add_argument("--seed", type=int, help="default: the evaluation seed of the step, "
+                         "so that --episodes RLExperiment.eval_episodes replays its evaluation")
+    rollout.add_argument("--out", required=True, help="T.npz: observations, actions, rewards, "
+                         "episode (index per step), returns, step")
+    rollout.set_defaults(run=_rollout)
     return parser
 
 

@@ -211,27 +211,37 @@ class EnvironmentLoop:
         return None
 
 
-def evaluate(envs, agent, seed=None):
-    """Returns of one episode per environment of ``envs``, played in lockstep by the sampler's
+def play_episodes(envs, agent, seed=None):
+    """One episode per environment of ``envs``, played in lockstep by the sampler's
     (stochastic) policy; stores nothing and leaves the agent's random state alone.
 
     With a ``seed``, episode i starts from ``env.reset(seed=seed + i)`` and the policy's
     noise comes from ``agent.evaluation_rng`` reset to ``seed``: the same agent and seed
     play the same episodes. Every step acts on all unfinished episodes in one batch.
+    Returns one dict per episode: ``observations`` [T, obs_dim] (the states acted in),
+    ``actions`` [T, m] (in the environment's bounds) and ``rewards`` [T].
     """
     if seed is not None:
         agent.evaluation_rng.reset_from_seed(seed)
     observations = [env.reset(seed=None if seed is None else seed + i)[0]
                     for i, env in enumerate(envs)]
-    returns = [0.0] * len(envs)
+    episodes = [{"observations": [], "actions": [], "rewards": []} for _ in envs]
     running = list(range(len(envs)))
     while running:
         batch = np.asarray([observations[i] for i in running], np.float32)
         actions = agent.act(batch, agent.evaluation_rng).numpy()
         for i, action in zip(list(running), actions):
-            observations[i], reward, terminated, truncated, _ = envs[i].step(
-                to_env_action(action, envs[i].action_space))
-            returns[i] += float(reward)
+            env_action = to_env_action(action, envs[i].action_space)
+            episodes[i]["observations"].append(observations[i])
+            episodes[i]["actions"].append(env_action)
+            observations[i], reward, terminated, truncated, _ = envs[i].step(env_action)
+            episodes[i]["rewards"].append(float(reward))
             if terminated or truncated:
                 running.remove(i)
-    return returns
+    return [{name: np.asarray(values) for name, values in episode.items()}
+            for episode in episodes]
+
+
+def evaluate(envs, agent, seed=None):
+    """Returns (reward sums) of ``play_episodes(envs, agent, seed)``."""
+    return [float(np.sum(episode["rewards"])) for episode in play_episodes(envs, agent, seed)]

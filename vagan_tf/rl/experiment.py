@@ -12,7 +12,7 @@
     D/metrics.json            one record per epoch [{"step": environment steps, ...}, ...]
     D/export                  SavedModel with sample(observations) -> actions (a link to
                               the newest of D/exports/, as in ``vagan_tf.experiment``)
-    D/lock                    held by the process that trains or exports
+    D/lock                    held by the process that trains, exports or plays rollouts
 
 An epoch is ``steps_per_epoch`` environment steps, each followed by one
 ``train_iteration`` once ``warmup_steps`` transitions are stored; every epoch starts a
@@ -31,7 +31,8 @@ import tensorflow as tf
 from vagan_tf import checks
 from vagan_tf.callbacks import training_stopped
 from vagan_tf.export import write_atomically
-from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env
+from vagan_tf.checks import RunDirectoryError
+from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env, play_episodes
 from vagan_tf.run_directory import RunDirectory, append_record
 
 
@@ -89,6 +90,7 @@ class RLExperiment(RunDirectory):
         self.eval_episodes = checks.non_negative_int("RLExperiment.eval_episodes", eval_episodes)
         self.seed = int(seed)
         self.verbose = verbose
+        self.env_name, self.max_episode_steps = env_name, max_episode_steps
         self.env = make_env(env_name, max_episode_steps=max_episode_steps)
         self.eval_envs = [make_env(env_name, max_episode_steps=max_episode_steps)
                           for _ in range(self.eval_episodes)]
@@ -175,6 +177,23 @@ class RLExperiment(RunDirectory):
                   f"eval return {record['eval_return']}, "
                   f"{1000 * record['seconds_per_env_step']:.1f} ms/step", flush=True)
         return record
+
+    def rollout_latest(self, num_episodes, seed=None):
+        """Restores the newest checkpoint and plays ``num_episodes`` episodes with its policy
+        (``agent.play_episodes``), holding the lock; returns (step, episodes).
+
+        ``seed`` None takes that step's evaluation seed: with ``num_episodes`` equal to
+        ``eval_episodes`` the episodes are the ones its evaluation scored.
+        """
+        num_episodes = checks.positive_int("num_episodes", num_episodes)
+        with self.lock():
+            step = self.restore()
+            if self.restored_from is None:
+                raise RunDirectoryError(f"no checkpoint in {self.path('checkpoints')} to play")
+            envs = [make_env(self.env_name, max_episode_steps=self.max_episode_steps)
+                    for _ in range(num_episodes)]
+            seed = self.evaluation_seed(step) if seed is None else int(seed)
+            return step, play_episodes(envs, self.agent, seed)
 
     def _write_export(self):
         space = self.env.action_space

@@ -1,0 +1,46 @@
+"""benchmarks/sql_swimmer.py's plateau statistics and a run's summary from its metrics.json."""
+import importlib.util
+import json
+import os
+
+import numpy as np
+import pytest
+
+from helpers import REPO
+
+BENCHMARKS = os.path.join(REPO, "benchmarks")
+
+
+@pytest.fixture
+def sql_swimmer(monkeypatch):
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    spec = importlib.util.spec_from_file_location(
+        "sql_swimmer", os.path.join(BENCHMARKS, "sql_swimmer.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_run_that_drops_off_its_plateau_keeps_a_fraction_of_its_best_rolling_mean(sql_swimmer):
+    returns = [-20, 30, 40, 40, 40, 40, 40, 10, 10, 10]
+    best, last, holds = sql_swimmer.plateau_statistics(returns, window=3)
+    assert best == 40.0  # the best mean of 3 consecutive evaluations
+    assert last == 10.0  # the last 20 %: two evaluations
+    assert holds == 0.25
+    # a run that climbs to its end keeps all of it
+    assert sql_swimmer.plateau_statistics(np.arange(10.0), window=2)[2] == pytest.approx(
+        np.mean([8, 9]) / 8.5)
+
+
+def test_the_summary_reads_returns_costs_and_the_last_q_from_metrics(sql_swimmer, tmp_path):
+    records = [{"step": 1000 * (i + 1), "eval_return": r, "train_iterations": 1000 * (i > 0),
+                "seconds_per_env_step": 0.004 + 0.001 * i, "cpu_seconds_per_env_step": 0.003,
+                "q_mean": 0.5 * i} for i, r in enumerate([-5.0, 20.0, 30.0, 30.0, 6.0])]
+    (tmp_path / "metrics.json").write_text(json.dumps(records))
+    summary = sql_swimmer.summarise("ugan", 3, str(tmp_path), window=2)
+    assert summary["env_steps"] == 5000 and summary["best"] == 30.0
+    assert summary["best_rolling"] == 30.0 and summary["last_mean"] == 6.0
+    assert summary["holds"] == pytest.approx(0.2) and summary["q_mean_end"] == 2.0
+    # the warm-up epoch (no iterations) and the first trained epoch are left out of the cost
+    assert summary["ms_per_env_step"] == pytest.approx(1000 * np.mean([0.006, 0.007, 0.008]))
+    assert summary["cpu_ms_per_env_step"] == pytest.approx(3.0)
