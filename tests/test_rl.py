@@ -301,6 +301,36 @@ def test_clipped_double_q_takes_the_minimum_network_in_the_target_and_the_policy
         tiny_agent(small_svgd_update, num_q_networks=0)
 
 
+def test_the_flow_and_uniform_value_particles_weigh_to_the_integral_of_exp_q():
+    # E_q[exp(Q(a)) / q(a)] = int_box exp(w . a) da = prod_i (e^{w_i} - e^{-w_i}) / w_i for a
+    # linear Q, whatever the (here untrained, state-dependent) flow in the mixture q
+    keras.utils.set_random_seed(1)
+    sampler = PolicySampler(3, 2, width=8)
+    update = small_ugan_update(sampler, 3, 2)
+    w = np.array([0.7, -1.2], np.float32)
+    rng = tf.random.Generator.from_seed(0)
+    actions, log_q = update.value_particles(tf.constant([[0.5, -1.0, 2.0]]), 40_000, rng)
+    assert actions.shape == (1, 40_000, 2) and log_q.shape == (1, 40_000)
+    assert np.all(np.abs(actions.numpy()) < 1.0)
+    weights = np.exp(actions.numpy()[0] @ w - log_q.numpy()[0])
+    np.testing.assert_allclose(weights.mean(), np.prod((np.exp(w) - np.exp(-w)) / w), rtol=0.03)
+    # half of them follow the flow, whose law is not uniform: E|a| differs from 1/2
+    flow_half, uniform_half = np.abs(actions.numpy()[0, :20_000]), np.abs(actions.numpy()[0, 20_000:])
+    assert abs(uniform_half.mean() - 0.5) < 0.01 and abs(flow_half.mean() - 0.5) > 0.05
+
+
+def test_a_policy_value_proposal_needs_a_policy_update_with_a_density():
+    with pytest.raises(ValueError, match="value_proposal = 'policy' needs .*AmortizedSVGDUpdate"):
+        tiny_agent(small_svgd_update, value_proposal="policy")
+    with pytest.raises(ValueError, match="SoftQAgent.value_proposal must be"):
+        tiny_agent(small_ugan_update, value_proposal="flow")
+    agent = tiny_agent(small_ugan_update, value_proposal="policy", value_particles=8)
+    rng = np.random.default_rng(0)
+    agent.replay.add(rng.normal(size=(40, 3)), rng.uniform(-1, 1, (40, 2)), np.ones(40),
+                     rng.normal(size=(40, 3)), np.zeros(40))
+    assert all(np.isfinite(float(v)) for v in agent.train_iteration().values())
+
+
 @pytest.mark.slow
 def test_the_agent_checkpoint_restores_networks_replay_and_random_state(tmp_path):
     def make():

@@ -4,7 +4,8 @@ One ``SoftQAgent.train_iteration`` on a replay batch (s, a, r, s', terminal) of 
 
 1. Q step:  L_Q = 1/2 mean (Q(s, a) - sg[y])^2,  y = r + gamma (1 - terminal) V_target(s'),
    V_target(s') the importance-sampled soft value ``soft_q.soft_value`` of the target
-   network over K uniform action particles;
+   network over K action particles (uniform, or with ``value_proposal = 'policy'`` half
+   of them from the U-GAN's flow nu(a | s), see ``soft_q``);
 2. policy step: the ``policy_update`` (U-GAN or amortised SVGD) on the states s with
    log pi(a | s) = Q(s, a) / alpha + const (the online network);
 3. target step: ``target_update`` (a hard copy every 1000 iterations by default).
@@ -49,12 +50,15 @@ class SoftQAgent:
       jit_compile: compile ``train_iteration`` with XLA (on a CPU, faster iterations for
         both samplers: see benchmarks/sql_cost.py).
       num_q_networks: n, the Q networks whose minimum is Q (1: plain soft Q-learning).
+      value_proposal: where V_target's particles come from: 'uniform' (soft Q-learning's),
+        or 'policy', the policy update's ``value_particles`` (the U-GAN's flow mixed with
+        the uniform law).
     """
 
     def __init__(self, observation_dim, action_dim, policy_update=gin.REQUIRED,
                  q_optimizer=gin.REQUIRED, alpha=1.0, discount=0.99, batch_size=128,
                  value_particles=16, target_update=None, replay_capacity=10**6, seed=0,
-                 jit_compile=False, num_q_networks=1):
+                 jit_compile=False, num_q_networks=1, value_proposal="uniform"):
         self.observation_dim = int(observation_dim)
         self.action_dim = int(action_dim)
         self.alpha = float(alpha)
@@ -74,6 +78,14 @@ class SoftQAgent:
         self.sampler = PolicySampler(observation_dim, action_dim)
         self.policy_update = policy_update(sampler=self.sampler, observation_dim=observation_dim,
                                            action_dim=action_dim)
+        if value_proposal not in ("uniform", "policy"):
+            raise ValueError(f"SoftQAgent.value_proposal must be 'uniform' or 'policy'; "
+                             f"got {value_proposal!r}")
+        if value_proposal == "policy" and not hasattr(self.policy_update, "value_particles"):
+            raise ValueError(f"SoftQAgent.value_proposal = 'policy' needs a policy update with "
+                             f"a density (UGANPolicyUpdate); "
+                             f"{type(self.policy_update).__name__} has none")
+        self.value_proposal = value_proposal
         self.q_optimizer = q_optimizer
         self.q_optimizer.build(self.q_variables(self.q_networks, trainable=True))
         self.replay = ReplayBuffer(observation_dim, action_dim, replay_capacity)
@@ -119,8 +131,12 @@ class SoftQAgent:
 
     def q_step(self, batch):
         """One step on L_Q = 1/2 mean (Q(s, a) - sg[y])^2 for a replay ``batch``; returns the logs."""
-        particles, log_proposal = soft_q.uniform_action_particles(
-            self.batch_size, self.value_particles, self.action_dim, self.rng)
+        if self.value_proposal == "policy":
+            particles, log_proposal = self.policy_update.value_particles(
+                batch["next_observations"], self.value_particles, self.rng)
+        else:
+            particles, log_proposal = soft_q.uniform_action_particles(
+                self.batch_size, self.value_particles, self.action_dim, self.rng)
         next_q = soft_q.q_at_particles(
             lambda inputs: self.minimum_q(self.target_q_networks, *inputs),
             batch["next_observations"], particles)

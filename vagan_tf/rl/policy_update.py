@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from vagan_tf import ugan_updates
 from vagan_tf.distribute import descend
+from vagan_tf.rl import soft_q
 from vagan_tf.rl.networks import pair_critic
 from vagan_tf.svgd import svgd_bandwidth
 
@@ -91,6 +92,26 @@ class UGANPolicyUpdate(PolicyUpdate):
         return (list(self.flow.variables) + list(self.critic.variables)
                 + list(self.sampler_optimizer.variables) + list(self.flow_optimizer.variables)
                 + list(self.critic_optimizer.variables))
+
+    def value_particles(self, observations, num_particles, rng):
+        """(a [B, K, m], log q(a) [B, K]): K // 2 actions a = tanh x, x ~ nu(. | s), and the
+        rest ~ U[-1, 1]^m per state, all weighted by q = 1/2 U + 1/2 nu_a, where
+        log nu_a(a) = log nu(x | s) - log |det d tanh / dx| at x = atanh a."""
+        batch, action_dim = tf.shape(observations)[0], self.flow.event_dim
+        from_flow = num_particles // 2
+        context = tf.repeat(observations, num_particles, axis=0)
+        seed = tf.cast(rng.make_seeds(1)[:, 0], tf.int32)
+        x_flow = tf.reshape(self.flow.sample(batch * from_flow, seed=seed,
+                                             context=tf.repeat(observations, from_flow, axis=0)),
+                            [batch, from_flow, action_dim])
+        uniform = rng.uniform([batch, num_particles - from_flow, action_dim], -1.0, 1.0)
+        x_uniform = tf.atanh(tf.clip_by_value(uniform, -1.0 + 1e-6, 1.0 - 1e-6))
+        x = tf.reshape(tf.concat([x_flow, x_uniform], axis=1), [-1, action_dim])
+        log_nu = self.flow.log_prob(x, context=context) - log_abs_det_tanh(x)
+        actions = tf.concat([tf.tanh(x_flow), uniform], axis=1)
+        log_q = soft_q.defensive_mixture_log_density(
+            tf.reshape(log_nu, [batch, num_particles]), action_dim)
+        return actions, log_q
 
     def critic_logit(self, observations, actions):
         """w(s, a) [B]."""

@@ -15,7 +15,9 @@ q(a) = 2^-m, as in Haarnoja et al. 2017 (for both samplers alike, so that the tw
 policy updates share one critic side). It covers A exactly, so the estimate of
 exp(V / alpha) is unbiased; V itself is biased low by Jensen's inequality, by an
 amount that shrinks as K grows. ``soft_value`` takes any proposal's log density,
-so a proposal with a density (the U-GAN's flow) can replace it.
+so a proposal with a density can replace it: ``SoftQAgent.value_proposal = 'policy'``
+draws half the particles from the U-GAN's flow nu(a | s) and half uniformly, weighted by
+the mixture q = 1/2 U + 1/2 nu (``defensive_mixture_log_density``), which still covers A.
 """
 import math
 
@@ -41,6 +43,14 @@ def uniform_action_particles(batch, num_particles, action_dim, rng):
     actions = rng.uniform([batch, num_particles, action_dim], -1.0, 1.0)
     log_density = tf.fill([batch, num_particles], -action_dim * math.log(2.0))
     return actions, log_density
+
+
+def defensive_mixture_log_density(log_density, action_dim):
+    """log q(a) of q = 1/2 U[-1, 1]^m + 1/2 p, given log p(a) [...]: a proposal that covers
+    the box wherever p does not (Hesterberg's defensive importance sampling)."""
+    log_uniform = -action_dim * math.log(2.0)
+    return tf.reduce_logsumexp(tf.stack([tf.fill(tf.shape(log_density), log_uniform),
+                                         log_density]), axis=0) - math.log(2.0)
 
 
 def soft_bellman_target(rewards, terminals, next_values, discount):
