@@ -24,7 +24,9 @@ VARIANTS = {
     "lr1e-4": ["LEARNING_RATE = 1e-4", "PROPOSAL_LEARNING_RATE = 4e-4"],
     "alpha0.1": ["SoftQAgent.alpha = 0.1"],
     "double_q": ["SoftQAgent.num_q_networks = 2"],
+    "flow_value": ["SoftQAgent.value_proposal = 'policy'"],
 }
+SAMPLERS = {"flow_value": ["ugan"]}  # the U-GAN's flow has a density; SVGD's sampler has none
 COMMON = ["RLExperiment.eval_episodes = 3"]
 
 
@@ -36,6 +38,7 @@ def run_variant(variant, args):
     command = [sys.executable, os.path.join(os.path.dirname(__file__), "sql_swimmer.py"),
                "--env_steps", str(args.env_steps), "--seeds", *map(str, args.seeds),
                "--threads", "1", "--parallel", str(args.parallel),
+               "--samplers", *SAMPLERS.get(variant, ["ugan", "svgd"]),
                "--root", os.path.join(args.root, variant),
                "--out", summary_path(args.out_dir, variant),
                "--png", os.path.join(args.root, variant, "returns.png")]
@@ -51,7 +54,8 @@ def table(variants, out_dir):
         with open(summary_path(out_dir, variant), encoding="utf-8") as f:
             runs = json.load(f)
         cells = {sampler: " / ".join(f"{100 * r['holds']:.0f} %" for r in runs
-                                     if r["sampler"] == sampler) for sampler in ("ugan", "svgd")}
+                                     if r["sampler"] == sampler) or "—"
+                 for sampler in ("ugan", "svgd")}
         worst = min(r["holds"] for r in runs)
         q = [r["q_mean_end"] for r in runs]
         bindings = "; ".join(f"`{p}`" for p in VARIANTS[variant]) or "`rl/swimmer.gin`"
