@@ -99,6 +99,23 @@ def summarise(sampler, seed, model_dir, window, warmup_epochs=1):
                                                          for r in trained]))}
 
 
+def markdown_table(summaries):
+    """One row per run, then the seeds on which U-GAN's last-20 % mean is >= SVGD's."""
+    lines = ["| sampler | seed | best rolling mean | mean, last 20 % | kept | best | "
+             "CPU ms / env step | mean Q, last epoch |", "|---" * 8 + "|"]
+    for s in sorted(summaries, key=lambda s: (s["sampler"], s["seed"])):
+        lines.append(f"| {LABELS[s['sampler']]} | {s['seed']} | {s['best_rolling']:.1f} "
+                     f"| {s['last_mean']:.1f} | {100 * s['holds']:.0f} % | {s['best']:.1f} "
+                     f"| {s['cpu_ms_per_env_step']:.1f} | {s['q_mean_end']:.1f} |")
+    last = {(s["sampler"], s["seed"]): s["last_mean"] for s in summaries}
+    paired = sorted(seed for sampler, seed in last if sampler == "ugan" and ("svgd", seed) in last)
+    if paired:
+        wins = [seed for seed in paired if last["ugan", seed] >= last["svgd", seed]]
+        lines.append(f"\nU-GAN's last-20 % mean >= SVGD's on {len(wins)} of {len(paired)} "
+                     f"seeds (seeds {', '.join(map(str, wins)) or 'none'}).")
+    return "\n".join(lines)
+
+
 def plot(summaries, path):
     import matplotlib
 
@@ -158,6 +175,7 @@ def main():
               f"({100 * s['holds']:.0f} %), best {s['best']:7.2f}, "
               f"{s['ms_per_env_step']:6.1f} wall ms/step, "
               f"{s['cpu_ms_per_env_step']:6.1f} CPU ms/step")
+    print(markdown_table(summaries))
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(summaries, f, indent=1)
     plot(summaries, args.png)
