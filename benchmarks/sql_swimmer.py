@@ -13,7 +13,8 @@ episodes after each 1000 environment steps) against environment steps: one thin 
 seed, the mean over seeds thick. Prints and writes to ``--out``, per run:
 
 * ``best_rolling``: the best mean of ``--window`` consecutive evaluations;
-* ``last_mean``: the mean evaluation over the last 20 % of the run's epochs;
+* ``first_mean``, ``last_mean``: the mean evaluation over the first and the last 20 % of
+  the run's epochs;
 * ``holds``: last_mean / best_rolling (the plateau is kept when it is >= 0.9);
 * ``q_mean_end``: the mean Q(s, a) on replay batches in the last epoch;
 * the wall and CPU milliseconds per environment step (an environment step plus one
@@ -92,6 +93,7 @@ def summarise(sampler, seed, model_dir, window, warmup_epochs=1):
             "steps": [r["step"] for r in records],
             "eval_return": returns,
             "best": float(np.max(returns)), "best_rolling": best_rolling,
+            "first_mean": float(np.mean(returns[:max(1, round(0.2 * len(returns)))])),
             "last_mean": last_mean, "holds": holds, "q_mean_end": records[-1].get("q_mean"),
             "ms_per_env_step": 1000 * float(np.mean([r["seconds_per_env_step"]
                                                      for r in trained])),
@@ -101,10 +103,11 @@ def summarise(sampler, seed, model_dir, window, warmup_epochs=1):
 
 def markdown_table(summaries):
     """One row per run, then the seeds on which U-GAN's last-20 % mean is >= SVGD's."""
-    lines = ["| sampler | seed | best rolling mean | mean, last 20 % | kept | best | "
-             "CPU ms / env step | mean Q, last epoch |", "|---" * 8 + "|"]
+    lines = ["| sampler | seed | mean, first 20 % | best rolling mean | mean, last 20 % | kept "
+             "| best | CPU ms / env step | mean Q, last epoch |", "|---" * 9 + "|"]
     for s in sorted(summaries, key=lambda s: (s["sampler"], s["seed"])):
-        lines.append(f"| {LABELS[s['sampler']]} | {s['seed']} | {s['best_rolling']:.1f} "
+        lines.append(f"| {LABELS[s['sampler']]} | {s['seed']} | {s['first_mean']:.1f} "
+                     f"| {s['best_rolling']:.1f} "
                      f"| {s['last_mean']:.1f} | {100 * s['holds']:.0f} % | {s['best']:.1f} "
                      f"| {s['cpu_ms_per_env_step']:.1f} | {s['q_mean_end']:.1f} |")
     last = {(s["sampler"], s["seed"]): s["last_mean"] for s in summaries}

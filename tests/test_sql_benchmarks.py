@@ -41,6 +41,7 @@ def test_the_summary_reads_returns_costs_and_the_last_q_from_metrics(sql_swimmer
     assert summary["env_steps"] == 5000 and summary["best"] == 30.0
     assert summary["best_rolling"] == 30.0 and summary["last_mean"] == 6.0
     assert summary["holds"] == pytest.approx(0.2) and summary["q_mean_end"] == 2.0
+    assert summary["first_mean"] == -5.0  # the first 20 %: one evaluation of five
     # the warm-up epoch (no iterations) and the first trained epoch are left out of the cost
     assert summary["ms_per_env_step"] == pytest.approx(1000 * np.mean([0.006, 0.007, 0.008]))
     assert summary["cpu_ms_per_env_step"] == pytest.approx(3.0)
@@ -48,12 +49,14 @@ def test_the_summary_reads_returns_costs_and_the_last_q_from_metrics(sql_swimmer
 
 def test_the_table_pairs_the_samplers_by_seed(sql_swimmer):
     def run(sampler, seed, last):
-        return {"sampler": sampler, "seed": seed, "best_rolling": 40.0, "last_mean": last,
+        return {"sampler": sampler, "seed": seed, "first_mean": 25.0, "best_rolling": 40.0,
+                "last_mean": last,
                 "holds": last / 40.0, "best": 45.0, "cpu_ms_per_env_step": 4.0, "q_mean_end": 3.0}
 
     runs = [run("ugan", 0, 30.0), run("svgd", 0, 20.0), run("ugan", 1, 10.0),
             run("svgd", 1, 35.0), run("ugan", 2, 5.0)]  # seed 2 has no SVGD run to pair with
     table = sql_swimmer.markdown_table(runs)
     assert table.count("\n| ") == 5
-    assert "| U-GAN sampler + conditional MAF | 0 | 40.0 | 30.0 | 75 % | 45.0 | 4.0 | 3.0 |" in table
+    assert "| U-GAN sampler + conditional MAF | 0 | 25.0 | 40.0 | 30.0 | 75 % | 45.0 | 4.0 | 3.0 |" \
+        in table
     assert table.endswith("on 1 of 2 seeds (seeds 0).")
