@@ -315,7 +315,8 @@ def test_the_flow_and_uniform_value_particles_weigh_to_the_integral_of_exp_q():
     weights = np.exp(actions.numpy()[0] @ w - log_q.numpy()[0])
     np.testing.assert_allclose(weights.mean(), np.prod((np.exp(w) - np.exp(-w)) / w), rtol=0.03)
     # half of them follow the flow, whose law is not uniform: E|a| differs from 1/2
-    flow_half, uniform_half = np.abs(actions.numpy()[0, :20_000]), np.abs(actions.numpy()[0, 20_000:])
+    magnitudes = np.abs(actions.numpy()[0])
+    flow_half, uniform_half = magnitudes[:20_000], magnitudes[20_000:]
     assert abs(uniform_half.mean() - 0.5) < 0.01 and abs(flow_half.mean() - 0.5) > 0.05
 
 

@@ -90,7 +90,7 @@ class SoftQAgent:
         self.q_optimizer.build(self.q_variables(self.q_networks, trainable=True))
         self.replay = ReplayBuffer(observation_dim, action_dim, replay_capacity)
         self.rng = tf.random.Generator.from_seed(seed)
-        self.evaluation_rng = tf.random.Generator.from_seed(seed)  # reset by each evaluate()
+        self.evaluation_rng = tf.random.Generator.from_seed(seed)  # reset by play_episodes
         self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iterations")
         names = ("q_loss", "q_mean", "soft_value") + tuple(self.policy_update.loss_names)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
@@ -127,10 +127,12 @@ class SoftQAgent:
     def act(self, observations, rng=None):
         """a ~ the sampler's policy [B, m] in [-1, 1]^m for observations [B, obs_dim], with
         ``rng`` (a ``tf.random.Generator``; the agent's own when None)."""
-        return self.sampler.sample(tf.cast(observations, tf.float32), self.rng if rng is None else rng)
+        rng = self.rng if rng is None else rng
+        return self.sampler.sample(tf.cast(observations, tf.float32), rng)
 
     def q_step(self, batch):
-        """One step on L_Q = 1/2 mean (Q(s, a) - sg[y])^2 for a replay ``batch``; returns the logs."""
+        """One step on L_Q = 1/2 mean (Q(s, a) - sg[y])^2 for a replay ``batch``; returns its
+        logs."""
         if self.value_proposal == "policy":
             particles, log_proposal = self.policy_update.value_particles(
                 batch["next_observations"], self.value_particles, self.rng)

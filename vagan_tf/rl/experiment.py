@@ -31,7 +31,6 @@ import tensorflow as tf
 from vagan_tf import checks
 from vagan_tf.callbacks import training_stopped
 from vagan_tf.export import write_atomically
-from vagan_tf.checks import RunDirectoryError
 from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env, play_episodes
 from vagan_tf.run_directory import RunDirectory, append_record
 
@@ -129,7 +128,7 @@ class RLExperiment(RunDirectory):
         return float(np.mean(returns)) if returns else None
 
     def evaluation_seed(self, step):
-        """The seed of the evaluation after environment step ``step`` (see ``agent.evaluate``):
+        """The seed of the evaluation after environment step ``step`` (see ``agent.play_episodes``):
         the agent checkpointed at ``step`` replays its evaluation episodes from it."""
         return self.seed * 1_000_003 + step
 
@@ -189,7 +188,8 @@ class RLExperiment(RunDirectory):
         with self.lock():
             step = self.restore()
             if self.restored_from is None:
-                raise RunDirectoryError(f"no checkpoint in {self.path('checkpoints')} to play")
+                raise checks.RunDirectoryError(
+                    f"no checkpoint in {self.path('checkpoints')} to play")
             envs = [make_env(self.env_name, max_episode_steps=self.max_episode_steps)
                     for _ in range(num_episodes)]
             seed = self.evaluation_seed(step) if seed is None else int(seed)

@@ -34,7 +34,9 @@ class PolicyUpdate:
     losses named ``loss_names``; ``log_target(s [n, obs_dim], a [n, m]) -> [n]`` is the
     unnormalised log policy density and ``rng`` a ``tf.random.Generator``.
     ``variables`` lists every variable the update owns besides the sampler's (auxiliary
-    networks, optimizer slots), for checkpoints.
+    networks, optimizer slots), for checkpoints. An update with a proposal density may
+    also define ``value_particles(observations, K, rng) -> (a [B, K, m], log q(a) [B, K])``,
+    the particles of the soft value under ``SoftQAgent.value_proposal = 'policy'``.
     """
 
     loss_names = ()
