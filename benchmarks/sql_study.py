@@ -11,12 +11,13 @@ policy's entropy over 1 - gamma, at most 4.6).
     python benchmarks/sql_study.py --env_steps 50000 --seeds 0 1
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
 
 import numpy as np
+
+from common import load_results  # noqa: E402
 
 VARIANTS = {
     "base": [],
@@ -51,8 +52,7 @@ def table(variants, out_dir):
     lines = ["| variant | bindings | U-GAN, per seed | SVGD, per seed | worst | Q at the end |",
              "|---|---|---|---|---|---|"]
     for variant in variants:
-        with open(summary_path(out_dir, variant), encoding="utf-8") as f:
-            runs = json.load(f)
+        runs = load_results([summary_path(out_dir, variant)])
         cells = {sampler: " / ".join(f"{100 * r['holds']:.0f} %" for r in runs
                                      if r["sampler"] == sampler) or "—"
                  for sampler in ("ugan", "svgd")}

@@ -26,13 +26,15 @@ Re-running with a larger ``--env_steps`` extends the runs.
     python benchmarks/sql_swimmer.py --env_steps 20000 --seeds 0 1 --threads 1 --parallel 2
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
 import time
 
 import numpy as np
+
+from vagan_tf.run_directory import read_records
+from common import save_results  # noqa: E402
 
 GIN_FILES = {"ugan": "rl/swimmer.gin", "svgd": "rl/swimmer_svgd.gin"}
 LABELS = {"ugan": "U-GAN sampler + conditional MAF", "svgd": "amortised SVGD"}
@@ -83,8 +85,7 @@ def plateau_statistics(returns, window, last_fraction=0.2):
 
 
 def summarise(sampler, seed, model_dir, window, warmup_epochs=1):
-    with open(os.path.join(model_dir, "metrics.json"), encoding="utf-8") as f:
-        records = json.load(f)
+    records = read_records(os.path.join(model_dir, "metrics.json"))
     trained = [r for r in records if r["train_iterations"]][warmup_epochs:] or records
     returns = [r["eval_return"] for r in records]
     best_rolling, last_mean, holds = plateau_statistics(returns, window)
@@ -179,8 +180,7 @@ def main():
               f"{s['ms_per_env_step']:6.1f} wall ms/step, "
               f"{s['cpu_ms_per_env_step']:6.1f} CPU ms/step")
     print(markdown_table(summaries))
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(summaries, f, indent=1)
+    save_results(args.out, summaries)
     plot(summaries, args.png)
     print(f"wrote {args.out} and {args.png}")
 
