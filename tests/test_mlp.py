@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import targets
+from vagan_tf import checks, runs, targets
 from vagan_tf.models import AnnealedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
 from vagan_tf.objectives import JensenShannon
@@ -38,3 +38,12 @@ def test_an_annealed_gan_trains_with_a_packed_critic():
     after = [w.numpy() for w in gan.discriminator.weights + gan.generator.weights]
     assert all(np.isfinite(float(v)) for v in logs.values())
     assert all(not np.allclose(b, a) for b, a in zip(before, after))
+
+
+def test_a_batch_the_packed_critic_cannot_split_is_refused_before_the_run_starts(tmp_path):
+    runs.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/none.gin", "toy/packing.gin"],
+                   ["GANExperiment.batch_size = 511"])
+    with pytest.raises(checks.ConfigurationError, match=r"batch_size \(511\).*multiple of 2.*"
+                                                        r"mlp_critic.packing"):
+        runs.experiment(model_dir=str(tmp_path / "run"))
+    assert not (tmp_path / "run").exists()

@@ -113,3 +113,33 @@ def test_penalty_interpolates_lie_between_real_and_fake():
     assert np.all((x >= 0) & (x <= 1))
     np.testing.assert_allclose(x[:, 0], x[:, 2])  # one eps per example, shared by coordinates
     assert 0.45 < x.mean() < 0.55  # eps ~ U(0, 1)
+
+
+def packed_linear_critic(weights, packing):
+    """y = w . (x_(i m), ..., x_(i m + m - 1)): one logit per pack of ``packing`` rows."""
+    inner = linear_critic(weights)
+    width = len(weights) // packing
+    return lambda x: inner(tf.reshape(x, (-1, packing * width)))
+
+
+def test_a_packed_critics_penalty_takes_the_slope_over_the_whole_pack():
+    """With m = 2 and w = (2.4, 1.8, 0, 0) the pack's slope is |w| = 3 everywhere, so the
+    penalty is gamma (3 - 1)^2; per row the slopes would be 3 and 0, gamma ((2^2 + 1) / 2)."""
+    critic = packed_linear_critic([2.4, 1.8, 0.0, 0.0], packing=2)
+    real, fake = tf.random.normal((64, 2), seed=2), tf.random.normal((64, 2), seed=3) + 3.0
+    penalty = WassersteinGP(gp_weight=10.0).penalty(critic, real, fake, seed=0, packing=2)
+    assert float(penalty) == pytest.approx(10.0 * (3.0 - 1.0) ** 2, rel=1e-5)
+
+
+def test_a_packs_rows_share_one_interpolation_weight():
+    seen = []
+
+    def critic(x):
+        seen.append(x)
+        return tf.reduce_sum(tf.reshape(x, (-1, 6)), axis=1, keepdims=True)
+
+    real, fake = tf.zeros((1000, 3)), tf.ones((1000, 3))
+    WassersteinGP().penalty(critic, real, fake, seed=keras.random.SeedGenerator(3), packing=2)
+    x = seen[0].numpy()
+    np.testing.assert_allclose(x[0::2], x[1::2])  # rows 2j and 2j + 1: one eps
+    assert len(np.unique(x[0::2, 0])) > 400  # and a new eps for each pack

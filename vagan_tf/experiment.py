@@ -103,6 +103,12 @@ class GANExperiment(RunDirectory):
             raise checks.ConfigurationError(
                 f"GANExperiment.batch_size ({batch_size}) must be a multiple of the number of "
                 f"replicas ({replicas})")
+        multiple = getattr(model, "batch_multiple", 1)
+        if (batch_size // replicas) % multiple:
+            raise checks.ConfigurationError(
+                f"GANExperiment.batch_size ({batch_size}) over {replicas} replica(s) must give "
+                f"each a multiple of {multiple}, the rows the packed critic judges together "
+                "(mlp_critic.packing)")
         self.model_dir = model_dir
         self.model = model
         self.dataset_fn = dataset_fn

@@ -40,9 +40,9 @@ class Objective:
     def generator_loss(self, fake_logits):
         raise NotImplementedError
 
-    def penalty(self, critic, real, fake, seed):
+    def penalty(self, critic, real, fake, seed, packing=1):
         """Extra critic loss; zero unless the objective regularises the critic."""
-        del critic, real, fake, seed
+        del critic, real, fake, seed, packing
         return tf.constant(0.0)
 
     def __repr__(self):
@@ -106,6 +106,10 @@ class WassersteinGP(Objective):
     L_D = mean y_fake - mean y_real + gamma * mean (||grad_x y(x_hat)||_2 - 1)^2,
     x_hat = eps * x_real + (1 - eps) * x_fake,  eps ~ U(0, 1) per example;
     L_G = -mean y_fake.
+
+    A packed critic (PacGAN, m rows judged as one input) is a function of the pack's
+    concatenated rows, so there the example is the pack: one eps per pack, and the slope is
+    the norm of y's gradient with respect to all m rows together.
     """
 
     has_penalty = True
@@ -120,19 +124,21 @@ class WassersteinGP(Objective):
     def generator_loss(self, fake_logits):
         return -_mean(fake_logits)
 
-    def penalty(self, critic, real, fake, seed):
+    def penalty(self, critic, real, fake, seed, packing=1):
         """gamma * mean (||grad y(x_hat)|| - 1)^2 at random interpolates x_hat.
 
-        ``critic(x)`` must return the logit (or a tuple whose first entry is it);
-        ``seed`` is a ``keras.random.SeedGenerator`` or an int. The interpolates and
-        their gradients are float32 (the critic casts its input to its compute dtype);
-        under a strategy eps is this replica's rows of the global batch's draw.
+        ``critic(x)`` must return the logit (or a tuple whose first entry is it), one per
+        ``packing`` rows of x; ``seed`` is a ``keras.random.SeedGenerator`` or an int. The
+        interpolates and their gradients are float32 (the critic casts its input to its
+        compute dtype); under a strategy eps is this replica's rows of the global batch's draw.
         """
         real = tf.cast(real, tf.float32)
         fake = tf.cast(tf.stop_gradient(fake), tf.float32)
         ones = tf.ones([len(real.shape) - 1], tf.int32)
         eps = distribute.replica_rows(
-            lambda n: keras.random.uniform(tf.concat([[n], ones], 0), seed=seed), tf.shape(real)[0])
+            lambda n: keras.random.uniform(tf.concat([[n], ones], 0), seed=seed),
+            tf.shape(real)[0] // packing)
+        eps = tf.repeat(eps, packing, axis=0)  # one eps per pack
         interpolates = eps * real + (1.0 - eps) * fake
         with tf.GradientTape() as tape:
             tape.watch(interpolates)
@@ -141,7 +147,8 @@ class WassersteinGP(Objective):
                 logits = logits[0]
             logits = tf.cast(logits, tf.float32)
         grads = tape.gradient(logits, interpolates)
-        slopes = safe_norm(grads, self.epsilon)
+        packs = tf.reshape(grads, tf.concat([[-1, packing], tf.shape(grads)[1:]], 0))
+        slopes = safe_norm(packs, self.epsilon)  # over each pack's m rows
         return self.gp_weight * tf.reduce_mean(tf.square(slopes - 1.0))
 
     def __repr__(self):

@@ -104,6 +104,16 @@ class AnnealedGAN(keras.Model):
             optimizers["denoiser_optimizer"] = self.denoiser_optimizer
         return optimizers
 
+    @property
+    def packing(self):
+        """Rows the critic judges as one input (``critic.packing``, PacGAN's m; 1 if unset)."""
+        return getattr(self.discriminator, "packing", 1)
+
+    @property
+    def batch_multiple(self):
+        """A replica's batch B must be a multiple of this: the packed critic judges m rows."""
+        return self.packing
+
     def examples_per_step(self, batch_size):
         """Real examples one ``train_step`` consumes: n_critic * B."""
         return self.n_critic * batch_size
@@ -130,7 +140,7 @@ class AnnealedGAN(keras.Model):
         Checkpoint restore and export need the full variable set to exist. A packed
         critic (``critic.packing`` = m, PacGAN) is built on m rows.
         """
-        z = tf.zeros((getattr(self.discriminator, "packing", 1), self.latent_dim))
+        z = tf.zeros((self.packing, self.latent_dim))
         x = self.generator(z)
         _, features = self.discriminator(x)
         if self.denoiser is not None:
@@ -187,7 +197,8 @@ class AnnealedGAN(keras.Model):
             real_logits, real_features = self.discriminator(real, training=True)
             fake_logits, fake_features = self.discriminator(fake, training=True)
             loss = self.objective.critic_loss(real_logits, fake_logits)
-            penalty = self.objective.penalty(self._logits, real, fake, self.seed_generator)
+            penalty = self.objective.penalty(self._logits, real, fake, self.seed_generator,
+                                             packing=self.packing)
             total = loss + penalty
         distribute.descend(self.critic_optimizer, tape, total,
                            self.discriminator.trainable_variables)

@@ -24,6 +24,10 @@ class TrainableSampler(Protocol):
       optimizers_by_name: the compiled optimizers by their ``compile`` argument names,
         checkpointed under those names.
 
+    Optional: ``batch_multiple``, an int that each replica's batch B must be a multiple of
+    (``AnnealedGAN``'s packed critic judges m rows at once); ``GANExperiment`` checks it
+    before anything is written, and takes 1 when a model has none.
+
     A model with a ``flow`` (a ``flows.MAF`` or ``IAF``) also gets the export's
     ``log_prob(x)``: the flow's log density, which is the sampler's own density when the
     flow is the sampler (``ReverseKLFlow``).
