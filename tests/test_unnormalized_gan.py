@@ -178,6 +178,35 @@ def test_dimension_mismatch_is_caught_at_build_time():
                         latent_dim=3)
 
 
+def test_the_flow_pool_is_redrawn_every_k_steps_and_the_critic_draws_its_rows():
+    gan = compile_adam(small_ugan(flow_pool_size=40, flow_pool_every=3))
+    gan.build_all()
+    assert any(v is gan.flow_pool for v in gan.variables)  # so checkpoints hold it
+    step = tf.function(gan.train_step)
+    pools = []
+    for _ in range(7):  # steps 0..6: redrawn at the start of steps 0, 3 and 6
+        step(tf.zeros((16,)))
+        pools.append(gan.flow_pool.numpy().copy())
+    redrawn = [not np.array_equal(a, b) for a, b in zip([np.zeros_like(pools[0])] + pools, pools)]
+    assert redrawn == [True, False, False, True, False, False, True]
+    # a redraw is a fresh set of flow samples: its log density under nu is finite and it
+    # moves with nu (the flow trained between the draws)
+    assert np.all(np.isfinite(gan.flow.log_prob(pools[-1]).numpy()))
+    rows = gan._pooled_flow_samples(500).numpy()
+    matches = (rows[:, None, :] == pools[-1][None]).all(-1)
+    assert matches.any(1).all() and matches.any(0).sum() >= 35  # pool rows, most of them
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"flow_pool_size": 0}, "UnnormalizedGAN.flow_pool_size must be a positive integer"),
+    ({"flow_pool_size": 8, "flow_pool_every": 0},
+     "UnnormalizedGAN.flow_pool_every must be a positive integer"),
+    ({"flow_pool_size": 8, "critic": False}, "flow_pool_size needs a critic")])
+def test_a_bad_flow_pool_is_refused_by_name(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        small_ugan(**kwargs)
+
+
 class NaNBeyondTwo(StandardNormalEnergy):
     """log u that is NaN wherever ||x|| > 2: a user density with a bug."""
 

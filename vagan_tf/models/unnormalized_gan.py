@@ -11,7 +11,11 @@ maximum likelihood on generated points, so it follows q and keeps w small. One
 
 1. ``flow_steps`` flow updates:   L_nu = -mean log nu(sg[G(eps)]);
 2. ``critic_steps`` critic updates: L_w = mean softplus(-w(sg[G(eps)])) + mean softplus(w(x_nu)),
-   x_nu ~ nu drawn without gradient;
+   x_nu ~ nu drawn without gradient (fresh, or B rows of a pool of ``flow_pool_size`` flow
+   samples redrawn every ``flow_pool_every`` steps: drawing nu takes d sequential MADE
+   passes per MAF block, most of a step from d ~ 30 on, and the pool pays that once per
+   ``flow_pool_every`` steps, at the price of a critic fitted against the nu of the last
+   redraw);
 3. one generator update on, with lambda_t from ``schedule``,
        likelihood form: L_G = mean[ w(G) + log nu(G) - (1 + lambda_t) log u(G) ]
        entropy form:    L_G = mean[ (1 + lambda_t) (w(G) + log nu(G)) - log u(G) ]
@@ -33,7 +37,7 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import annealing, distribute, ugan_updates
+from vagan_tf import annealing, checks, distribute, ugan_updates
 from vagan_tf.configurable import keras_configurable
 from vagan_tf.latents import NormalLatent
 
@@ -52,13 +56,18 @@ class UnnormalizedGAN(keras.Model):
       schedule: an ``annealing`` schedule of lambda_t (None: lambda = 0, beta = 1).
       form: 'likelihood' or 'entropy' (see the module docstring).
       flow_steps, critic_steps: updates of nu and w per generator update.
+      flow_pool_size, flow_pool_every: None (the default) draws the critic's x_nu afresh at
+        each critic step; an int P keeps a pool of P flow samples, redrawn when the step is a
+        multiple of ``flow_pool_every`` (and checkpointed with the model, so a resumed run
+        goes on as an uninterrupted one), from which each critic step takes B rows at random.
       latent: the latent distribution (``latents.NormalLatent`` by default).
       seed: seed of the model's noise (latents, flow samples).
     """
 
     def __init__(self, generator=gin.REQUIRED, flow=gin.REQUIRED, target=gin.REQUIRED,
                  latent_dim=gin.REQUIRED, critic=None, schedule=None, form="likelihood",
-                 flow_steps=1, critic_steps=1, latent=None, seed=None, name="unnormalized_gan"):
+                 flow_steps=1, critic_steps=1, flow_pool_size=None, flow_pool_every=1,
+                 latent=None, seed=None, name="unnormalized_gan"):
         super().__init__(name=name)
         annealing.check_form(form, "UnnormalizedGAN")
         if flow_steps < 1 or (critic is not None and critic_steps < 1):
@@ -77,6 +86,21 @@ class UnnormalizedGAN(keras.Model):
         self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
         self.data_shape = tuple(generator.output_shape[1:])
         self._check_dimensions()
+        self.flow_pool_every = checks.positive_int("UnnormalizedGAN.flow_pool_every",
+                                                   flow_pool_every)
+        self.flow_pool = None
+        if flow_pool_size is not None:
+            if critic is None:
+                raise checks.ConfigurationError(
+                    "UnnormalizedGAN.flow_pool_size needs a critic: the pool holds the "
+                    "critic's flow samples")
+            if tf.distribute.has_strategy():
+                raise checks.ConfigurationError(
+                    "UnnormalizedGAN.flow_pool_size: a pool of flow samples is not supported "
+                    "under a tf.distribute strategy")
+            size = checks.positive_int("UnnormalizedGAN.flow_pool_size", flow_pool_size)
+            self.flow_pool = keras.Variable(tf.zeros((size, flow.event_dim)), trainable=False,
+                                            name="flow_pool")
         names = ["flow_loss"] + (["critic_loss"] if critic is not None else [])
         names += ["generator_loss", "kl_up_to_log_z", "target_log_prob"]
         self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
@@ -169,9 +193,24 @@ class UnnormalizedGAN(keras.Model):
         loss = ugan_updates.flow_step(self.flow, self.flow_optimizer, self._generate(batch))
         self.trackers["flow_loss"].update_state(loss)
 
+    def _refresh_flow_pool(self):
+        """Redraws the pool of flow samples when the step is a multiple of flow_pool_every."""
+        def redraw():
+            self.flow_pool.assign(self._flow_samples(self.flow_pool.shape[0]))
+            return tf.constant(True)
+
+        tf.cond(self.step % self.flow_pool_every == 0, redraw, lambda: tf.constant(False))
+
+    def _pooled_flow_samples(self, batch):
+        """``batch`` rows of the pool, drawn uniformly with replacement."""
+        rows = keras.random.randint((batch,), 0, self.flow_pool.shape[0],
+                                    seed=self.seed_generator)
+        return tf.gather(self.flow_pool, rows)
+
     def _critic_step(self, batch):
         x_q = self._generate(batch)
-        x_nu = self._flow_samples(batch)
+        x_nu = (self._flow_samples(batch) if self.flow_pool is None
+                else self._pooled_flow_samples(batch))
         loss = ugan_updates.critic_step(self._critic_logit, self.critic.trainable_variables,
                                         self.critic_optimizer, x_q, x_nu)
         self.trackers["critic_loss"].update_state(loss)
@@ -200,6 +239,8 @@ class UnnormalizedGAN(keras.Model):
         # 80 % of the step's graph at d = 62 and most of a BLR run's first-call latency
         distribute.repeat(lambda _: self._flow_step(batch), self.flow_steps)
         if self.critic is not None:
+            if self.flow_pool is not None:
+                self._refresh_flow_pool()
             distribute.repeat(lambda _: self._critic_step(batch), self.critic_steps)
         lam = self.lam()
         self._generator_step(batch, lam)
