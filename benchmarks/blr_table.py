@@ -54,10 +54,12 @@ SHAPE_COLUMNS = {"w_mean_error_median": "w mean error (median)",
 
 class Trace:
     """Training CPU time (evaluation excluded), the test metrics at each evaluation and the
-    last evaluation's draws."""
+    last evaluation's draws; with ``reference`` draws (NUTS's), each evaluation also records
+    its ``posterior_shape`` against them."""
 
-    def __init__(self, target):
+    def __init__(self, target, reference=None):
         self.target = target
+        self.reference = reference
         self.seconds = 0.0
         self.points = []
         self.draws = None
@@ -76,6 +78,8 @@ class Trace:
     def evaluate(self, step, theta):
         self.draws = np.asarray(theta)
         record = {"step": step, "seconds": self.seconds, **self.target.test_metrics(theta)}
+        if self.reference is not None:
+            record.update(posterior_shape(self.draws, self.reference))
         self.points.append(record)
         return record
 
@@ -87,23 +91,29 @@ class Trace:
         return None
 
 
-def run_gin_sampler(dataset, seed, eval_every, steps=None, seconds=None, sampler_files=()):
+def run_gin_sampler(dataset, seed, eval_every, steps=None, seconds=None, sampler_files=(),
+                    params=(), reference=None):
     """The run of configs/blr/<dataset>.gin on split ``seed`` composed with ``sampler_files``
-    (none: U-GAN; ugan/maf_rkl.gin, ugan/iaf_rkl.gin: the reverse-KL flows), trained in chunks
-    of ``eval_every`` steps, each evaluated on FLOW_DRAWS draws with the clock paused.
+    (none: U-GAN; ugan/maf_rkl.gin, ugan/iaf_rkl.gin: the reverse-KL flows) and the extra
+    gin bindings ``params``, trained in chunks of ``eval_every`` steps, each evaluated on
+    FLOW_DRAWS draws with the clock paused (and, given ``reference`` draws, its posterior
+    shape against them).
 
-    With ``steps`` (U-GAN, TOTAL_STEPS = steps) it runs the chunks that fit in ``steps``;
-    with ``seconds`` it runs chunks until its training CPU time reaches ``seconds``.
+    With ``steps`` (TOTAL_STEPS = steps) it runs the chunks that fit in ``steps``; with
+    ``seconds`` it runs chunks until its training CPU time reaches ``seconds``; with neither,
+    the chunks that fit in the gin files' TOTAL_STEPS.
     """
     gin.clear_config()
     runs.parse_gin([f"blr/{dataset}.gin", *sampler_files], [
         f"load_uci.split_seed = {seed}", "GANExperiment.verbose = 0",
         *([f"TOTAL_STEPS = {steps}"] if steps is not None else []),
         f"GANExperiment.steps_per_epoch = {eval_every}",
-        f"GANExperiment.steps_per_execution = {eval_every}"])
+        f"GANExperiment.steps_per_execution = {eval_every}", *params])
     run = runs.experiment(model_dir="/tmp/unused_blr_table")
+    if steps is None and seconds is None:
+        steps = run.total_steps
     model = run.model
-    trace = Trace(model.target)
+    trace = Trace(model.target, reference)
     stream = run.dataset_fn(batch_size=run.batch_size)
     while (trace.steps + eval_every <= steps) if seconds is None else (trace.seconds < seconds):
         trace.train(lambda: model.fit(stream, steps_per_epoch=eval_every, epochs=1, verbose=0))

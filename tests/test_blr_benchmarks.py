@@ -1,0 +1,70 @@
+"""benchmarks/blr_table.py's posterior shape and its trace, and blr_shape.py's table."""
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+from helpers import REPO
+
+BENCHMARKS = os.path.join(REPO, "benchmarks")
+
+
+def load(monkeypatch, name):
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    spec = importlib.util.spec_from_file_location(name, os.path.join(BENCHMARKS, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def reference_and_narrow_draws():
+    """theta = (w_1..w_4, b, log alpha): the draws are the reference with w shrunk by half
+    about its mean and log alpha shifted by one of its std."""
+    reference = np.random.default_rng(0).normal(size=(4000, 6)) * [1, 2, 3, 4, 1, 0.5]
+    draws = reference.copy()
+    mean = reference[:, :4].mean(0)
+    draws[:, :4] = mean + 0.5 * (reference[:, :4] - mean)
+    draws[:, 5] += reference[:, 5].std(ddof=1)
+    return reference, draws
+
+
+class FixedMetrics:
+    def test_metrics(self, theta):
+        return {"test_accuracy": 0.5, "test_log_likelihood": -float(np.mean(theta))}
+
+
+def test_the_posterior_shape_of_shrunk_weights_and_a_shifted_log_alpha(monkeypatch):
+    blr_table = load(monkeypatch, "blr_table")
+    reference, draws = reference_and_narrow_draws()
+    shape = blr_table.posterior_shape(draws, reference)
+    assert shape["w_std_ratio_median"] == pytest.approx(0.5)
+    assert shape["w_std_ratio_min"] == pytest.approx(0.5)
+    assert shape["w_mean_error_median"] == pytest.approx(0.0, abs=1e-12)
+    assert shape["log_alpha_std_ratio"] == pytest.approx(1.0)
+    assert shape["log_alpha_mean_error"] == pytest.approx(1.0)
+
+
+def test_a_trace_with_reference_draws_records_the_shape_at_each_evaluation(monkeypatch):
+    blr_table = load(monkeypatch, "blr_table")
+    reference, draws = reference_and_narrow_draws()
+    trace = blr_table.Trace(FixedMetrics(), reference=reference)
+    trace.evaluate(50, reference)
+    trace.evaluate(100, draws)
+    assert [p["w_std_ratio_median"] for p in trace.points] == pytest.approx([1.0, 0.5])
+    assert trace.steps == 100 and "w_std_ratio_min" not in blr_table.Trace(
+        FixedMetrics()).evaluate(50, draws)
+
+
+def test_the_shape_table_gives_mean_and_range_over_splits(monkeypatch):
+    blr_shape = load(monkeypatch, "blr_shape")
+    point = lambda ratio, gap: {**{k: 0.5 for k in blr_shape.TABLE_COLUMNS},  # noqa: E731
+                                "w_std_ratio_median": ratio, "ll_gap": gap}
+    records = [{"dataset": "cancer", "seed": seed, "variant": "tempered", "steps": 500,
+                "seconds": seconds, "trace": [point(0.1, 0.0), point(ratio, gap)]}
+               for seed, seconds, ratio, gap in [(1, 70.0, 1.2, -0.002), (0, 60.0, 0.8, 0.004)]]
+    lines = blr_shape.table(records).splitlines()
+    assert len(lines) == 3
+    assert lines[2].startswith("| cancer | tempered | 0/1 | 500 | 65 (60–70) | 1.00 (0.80–1.20) | "
+                               "0.50 (0.50–0.50) |")
+    assert lines[2].endswith("| 0.001 (-0.002–0.004) |")
