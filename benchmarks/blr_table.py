@@ -6,7 +6,7 @@ is sampled five ways, and each sampler's draws give the posterior predictive on 
 rows (test accuracy, mean test log-likelihood):
 
 * ``ugan``: the run of configs/blr/<dataset>.gin (the paper's MAF, 8 blocks, MADE [512, 512])
-  for --ugan_steps generator steps, 1 000 draws;
+  for its TOTAL_STEPS generator steps (or --ugan_steps), 1 000 draws;
 * ``maf_rkl`` / ``iaf_rkl``: that file composed with ugan/maf_rkl.gin / ugan/iaf_rkl.gin (the
   same flow, or its IAF view, fitted by reverse KL at Adam 1e-3, batch 64), 1 000 draws;
 * ``svgd``: 100 particles from N(0, I), RBF kernel with the median heuristic, the SVGD
@@ -197,7 +197,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(uci.DATASETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--ugan_steps", type=int, default=100)
+    parser.add_argument("--ugan_steps", type=int, default=None,
+                        help="U-GAN's generator steps (default: the gin file's TOTAL_STEPS)")
     parser.add_argument("--svgd_steps", type=int, default=500)
     parser.add_argument("--eval_every", type=int, default=50)
     parser.add_argument("--out", default=None)

@@ -98,7 +98,7 @@ def table_row(runs):
     first = runs[0]
     schedule = ", ".join(filter(None, [first["schedule"], first["variant"]]))
     return (f"| {first['data']} | {first['objective']} | {schedule} | "
-            f"{per_seed('modes_covered', 'worst')} | {per_seed('high_quality', 'worst', 100)} | "
+            f"{per_seed('modes_covered', 'worst')} | {per_seed('high_quality', 'worst', 100, 1)} | "
             f"{stat('high_quality', 'mean', 100)} | {stat('reverse_kl', 'mean', digits=3)} | "
             f"{stat('reverse_kl', 'worst', digits=3)} | "
             f"{stat('energy_distance', 'mean', digits=3)} | "
@@ -115,7 +115,7 @@ def floor_row(data, eval_samples, last):
     run = {"data": data, "last": summarize(records, last)}
     s = run["last"]
     return (f"| {data} | exact samples (floor) | — | {s['modes_covered']['worst']} | "
-            f"{100 * s['high_quality']['worst']:.0f} | {100 * s['high_quality']['mean']:.1f} | "
+            f"{100 * s['high_quality']['worst']:.1f} | {100 * s['high_quality']['mean']:.1f} | "
             f"{s['reverse_kl']['mean']:.3f} | {s['reverse_kl']['worst']:.3f} | "
             f"{s['energy_distance']['mean']:.3f} | — |")
 
