@@ -18,13 +18,15 @@ samples, scored against 2 000 exact samples (rejection samples for the kidney) b
 distance and Gaussian MMD^2 (bandwidth: median heuristic on the reference), and by a mode
 mass: for the kidney the share in the right lobe (x1 > 0, half for exact samples), for a
 mixture the smallest share of samples nearest a mode (1/2 for exact samples, 0 for a
-dropped mode); the floor row scores a second exact set. Writes --out (JSON) and prints a
-markdown table.
+dropped mode); the floor row scores a second exact set. --seeds repeats every method with
+its noise seeded by each seed (the exact sets stay fixed); --gin_param adds bindings to the
+U-GAN runs. Writes --out (JSON) and prints a markdown table.
 
     python benchmarks/ugan_quality.py --targets banana --steps 600 --threads 1 \
         --out benchmarks/results/ugan_quality_banana.json
 """
 import argparse
+import itertools
 import time
 
 import gin
@@ -66,27 +68,30 @@ def train_for(model, seconds, chunk=100):
     return steps
 
 
-def train_ugan(target_name, steps, critic, tempered=False):
-    """The gin run of ``target_name`` for ``steps`` steps; returns (samples, steps, seconds)."""
-    params = [f"TOTAL_STEPS = {steps}", f"GANExperiment.steps_per_epoch = {steps}"]
+def train_ugan(target_name, steps, critic, tempered=False, seed=0, params=()):
+    """The gin run of ``target_name`` for ``steps`` steps with the extra bindings ``params``,
+    seeded by ``seed``; returns (samples, steps, seconds)."""
+    params = [f"TOTAL_STEPS = {steps}", f"GANExperiment.steps_per_epoch = {steps}",
+              f"experiment.seed = {seed}", f"UnnormalizedGAN.seed = {seed}", *params]
     parse(target_name, params + ([] if critic else ["UnnormalizedGAN.critic = None"]),
           tempered=tempered)
-    model = runs.experiment(model_dir="/tmp/unused_ugan_quality").model
+    model = runs.experiment(model_dir="/tmp/unused_ugan_quality", seed=seed).model
     start = time.process_time()
     model.fit(data.step_counter(BATCH), steps_per_epoch=steps, epochs=1, verbose=0)
     return model.sample(NUM_SAMPLES).numpy(), steps, time.process_time() - start
 
 
-def run_method(method, target_name, seconds, steps):
-    """(samples, steps, seconds): U-GAN runs ``steps`` steps, the baselines ``seconds``."""
-    keras.utils.set_random_seed(0)
+def run_method(method, target_name, seconds, steps, seed=0, params=()):
+    """(samples, steps, seconds): U-GAN runs ``steps`` steps (with the extra bindings
+    ``params``), the baselines ``seconds``; every method's noise is seeded by ``seed``."""
+    keras.utils.set_random_seed(seed)
     if method in ("ugan", "ugan_tempered", "ugan_no_critic"):
         return train_ugan(target_name, steps, critic=method != "ugan_no_critic",
-                          tempered=method == "ugan_tempered")
+                          tempered=method == "ugan_tempered", seed=seed, params=params)
     target = TARGETS[target_name]()
     start = time.process_time()
     if method == "svgd":
-        particles = tf.random.stateless_normal((NUM_SAMPLES, target.dim), seed=(0, 1))
+        particles = tf.random.stateless_normal((NUM_SAMPLES, target.dim), seed=(seed, 1))
         history = None
         score = target.score  # one function object: a new bound method per chunk retraces svgd
         start, steps = time.process_time(), 0
@@ -94,10 +99,11 @@ def run_method(method, target_name, seconds, steps):
             particles, history = svgd(score, particles, 100, step_size=0.05, history=history)
             steps += 100
         return particles.numpy(), steps, time.process_time() - start
-    model = ReverseKLFlow(MAF(target.dim), target, inverse=method == "iaf_rkl", seed=0)
+    model = ReverseKLFlow(MAF(target.dim), target, inverse=method == "iaf_rkl", seed=seed)
     model.compile(generator_optimizer=keras.optimizers.Adam(1e-3))
     steps = train_for(model, seconds)
-    return model.sample(NUM_SAMPLES, seed=(2, 3)).numpy(), steps, time.process_time() - start
+    return (model.sample(NUM_SAMPLES, seed=(2 + seed, 3)).numpy(), steps,
+            time.process_time() - start)
 
 
 def scores(samples, reference, bandwidth, target):
@@ -115,29 +121,35 @@ def main():
     parser.add_argument("--targets", nargs="+", default=["banana", "kidney"])
     parser.add_argument("--baselines", nargs="+", default=list(METHODS[1:]))
     parser.add_argument("--steps", type=int, default=600, help="U-GAN generator steps")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--gin_param", action="append", default=[],
+                        help="extra binding of the U-GAN runs")
     parser.add_argument("--out", default=None)
     add_threads_argument(parser)
     args = parser.parse_args()
     limit_threads(args.threads)
     results = []
-    print("| target | method | steps | seconds | energy distance | MMD² | mode mass |\n"
-          "|---|---|---|---|---|---|---|", flush=True)
-    for target_name in args.targets:
+    print("| target | seed | method | steps | seconds | energy distance | MMD² | mode mass |\n"
+          "|---|---|---|---|---|---|---|---|", flush=True)
+    for seed, target_name in itertools.product(args.seeds, args.targets):
         target = TARGETS[target_name]()
         reference = target.sample(NUM_SAMPLES, seed=(11, 12)).numpy()
         bandwidth = metrics.median_bandwidth(reference)
         floor = target.sample(NUM_SAMPLES, seed=(13, 14)).numpy()
         runs = [("exact samples (floor)", (floor, 0, 0.0))]
-        runs.append(("ugan", run_method("ugan", target_name, None, args.steps)))
+        runs.append(("ugan", run_method("ugan", target_name, None, args.steps, seed,
+                                        args.gin_param)))
         budget = runs[-1][1][2]
         for method in args.baselines:
-            runs.append((method, run_method(method, target_name, budget, args.steps)))
+            runs.append((method, run_method(method, target_name, budget, args.steps, seed,
+                                            args.gin_param)))
         for method, (samples, steps, seconds) in runs:
-            row = {"target": target_name, "method": method, "steps": steps, "seconds": seconds,
+            row = {"target": target_name, "seed": seed, "method": method, "steps": steps,
+                   "seconds": seconds, "params": args.gin_param,
                    **scores(samples, reference, bandwidth, target)}
             results.append(row)
             lobe = f"{row['mode_mass']:.3f}" if "mode_mass" in row else "—"
-            print(f"| {target_name} | {method} | {steps} | {seconds:.0f} | "
+            print(f"| {target_name} | {seed} | {method} | {steps} | {seconds:.0f} | "
                   f"{row['energy_distance']:.4f} | {row['mmd2']:.5f} | {lobe} |", flush=True)
         save_results(args.out, results)
 
