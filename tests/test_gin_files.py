@@ -1,5 +1,6 @@
 """Every composition of the toy gin files parses and builds the model it describes."""
 import itertools
+import os
 
 import gin
 import pytest
@@ -7,6 +8,8 @@ import pytest
 from vagan_tf import runs
 from vagan_tf.objectives import JensenShannon, ReverseKL, WassersteinGP
 from vagan_tf.regularizers import EntropyAnnealing, LikelihoodAnnealing, NoAnnealing
+
+from helpers import REPO
 
 OBJECTIVES = {"jsd": JensenShannon, "rkl": ReverseKL, "wgan_gp": WassersteinGP}
 SCHEDULES = ["none", "constant", "linear", "sinusoidal"]
@@ -51,6 +54,16 @@ def test_the_toy_runs_evaluate_the_generator_weight_average(tmp_path):
     model = runs.experiment(model_dir=str(tmp_path)).model
     assert model.generator_average is not None and model.generator_average.decay == 0.999
     assert model.sampling_generator is model.generator_average
+
+
+def test_the_main_job_packs_its_critic_at_a_batch_of_2048(tmp_path):
+    files = ["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin", "toy/packing.gin",
+             "toy/large_batch.gin"]
+    runs.parse_gin(files, [])
+    run = runs.experiment(model_dir=str(tmp_path))
+    assert run.batch_size == 2048 and run.model.discriminator.packing == 2
+    readme = open(os.path.join(REPO, "README.md"), encoding="utf-8").read()
+    assert "vagan train " + " ".join(f"--gin_file {f}" for f in files) in readme
 
 
 def test_the_main_job_packs_its_critic_and_lr_decay_decays_the_generators_rate(tmp_path):
