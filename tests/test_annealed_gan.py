@@ -95,6 +95,28 @@ def test_descending_the_terms_moves_points_up_p_and_down_q():
         assert check(moved.numpy()) < check(h0.numpy())
 
 
+def test_the_centred_entropy_term_ignores_a_lagging_denoisers_offset():
+    """A denoiser of N(mu, I) evaluated on points of N(mu + 2, I) (q has moved on): its
+    residual r(h) - h = -shrink (h - mu) carries the offset -2 shrink for every point. The
+    plain term's gradient keeps it, so descending it moves the whole batch along +x; centred,
+    the gradient is lambda (residual - its batch mean) / (B F): a pure spread, mean 0."""
+    lagging = exact_gaussian_denoiser(0.0, 1.0, 0.5)
+    h = tf.random.normal((400, 2), seed=4) + 2.0
+    residual = lagging(h) - h
+    gradients = {}
+    for center in (False, True):
+        term = EntropyAnnealing(Constant(0.7), lagging, "data", center=center)
+        with tf.GradientTape() as tape:
+            tape.watch(h)
+            value = term.generator_term(h, tf.constant(0.7))
+        gradients[center] = tape.gradient(value, h).numpy()
+    np.testing.assert_allclose(gradients[False], 0.7 * residual / 800, rtol=1e-5, atol=1e-9)
+    centred = residual - tf.reduce_mean(residual, axis=0, keepdims=True)
+    np.testing.assert_allclose(gradients[True], 0.7 * centred / 800, rtol=1e-5, atol=1e-9)
+    assert np.all(-gradients[False].mean(0) > 1e-4)  # the drift: every point pushed along +x, +y
+    np.testing.assert_allclose(gradients[True].mean(0), 0.0, atol=1e-9)
+
+
 @pytest.mark.parametrize("term", ["likelihood", "entropy"])
 def test_denoiser_gets_no_gradient_from_the_generator_loss(term):
     gan = compile_gan(make_gan(term))

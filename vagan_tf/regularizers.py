@@ -12,6 +12,11 @@ differentiate only through h; B is the batch size and F the size of h.
 * ``entropy`` (beta = 1 / (1 + lambda_t)): r_q is trained on noisy *generated*
   points and term = lambda_t * mean( sg[r_q(h) - h] * h ), a surrogate of
   lambda_t E_q[log q] whose gradient is lambda_t sigma^2 s_q(h) / (B F).
+  ``center=True`` subtracts the batch mean of r_q(h) - h first. The true score has
+  E_q[s_q] = 0 (the integral of grad q is 0), so the mean is the denoiser's error, and it is
+  where a lagging r_q errs: trained on where the moving q was, r_q(h) - h points back
+  there for every point, and the uncentred term pushes the whole batch away from its own
+  past, a drift rather than a spread.
 * ``no_annealing``: no term, lambda = 0, beta = 1.
 
 The terms are computed in float32 whatever the compute dtype of h (mixed precision).
@@ -101,13 +106,16 @@ class LikelihoodAnnealing(AnnealingTerm):
 
 @keras_configurable("entropy")
 class EntropyAnnealing(AnnealingTerm):
-    """term = lambda_t * mean( sg[r_q(h) - h] * h ) with r_q a denoiser of generated points."""
+    """term = lambda_t * mean( sg[c(r_q(h) - h)] * h ) with r_q a denoiser of generated points;
+    c is the identity, or with ``center`` the removal of the batch mean (under a strategy,
+    of this replica's rows)."""
 
     form = "entropy"
 
     def __init__(self, schedule=gin.REQUIRED, denoiser=gin.REQUIRED, space="features",
-                 name="entropy"):
+                 center=False, name="entropy"):
         super().__init__(schedule, denoiser, space, name)
+        self.center = bool(center)
 
     def denoiser_points(self, real, fake):
         del real
@@ -116,4 +124,6 @@ class EntropyAnnealing(AnnealingTerm):
     def generator_term(self, h, lam):
         h = tf.cast(h, tf.float32)
         residual = tf.stop_gradient(tf.cast(self.denoiser(h, training=False), tf.float32) - h)
+        if self.center:
+            residual -= tf.reduce_mean(residual, axis=0, keepdims=True)
         return lam * tf.reduce_mean(residual * h)
