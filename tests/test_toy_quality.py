@@ -78,3 +78,25 @@ def test_annealed_runs_are_paired_seed_by_seed_with_their_plain_counterparts(toy
     rows = toy_quality.paired_rows(groups)
     assert rows == ["| ring | rkl | linear vs none, packing (2) | 1 / 0 / 1 | 1 / 1 | +1.0 |"]
     assert toy_quality.split_schedule("linear+packing+lr_decay") == ("linear", "packing+lr_decay")
+
+
+def test_the_lag_statistics_of_an_exact_and_of_a_lagging_denoiser(monkeypatch):
+    """An exact denoiser of the cloud N(m, c^2 I): e = -s (h - m), s = sigma^2 / (c^2 +
+    sigma^2), so its batch mean is ~0 and the shrinkage is s; one that still denoises
+    N(m - 1, c^2 I) adds the offset -s (1, 1) to every point."""
+    import numpy as np
+
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    spec = importlib.util.spec_from_file_location(
+        "entropy_lag", os.path.join(BENCHMARKS, "entropy_lag.py"))
+    entropy_lag = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entropy_lag)
+    c, sigma = 0.5, 0.5
+    s = sigma**2 / (c**2 + sigma**2)
+    h = np.random.default_rng(0).normal(size=(20000, 2)) * c + 3.0
+    exact = entropy_lag.residual_statistics(h, h - s * (h - 3.0), sigma)
+    assert exact["shrink"] == pytest.approx(s) and exact["mean_residual_norm"] < 0.01
+    assert exact["exact_shrink"] == pytest.approx(s, rel=0.02)
+    lagging = entropy_lag.residual_statistics(h, h - s * (h - 2.0), sigma)
+    assert lagging["mean_residual_norm"] == pytest.approx(s * math.sqrt(2), rel=0.02)
+    assert lagging["shrink"] == pytest.approx(s, rel=1e-6)
