@@ -1,6 +1,6 @@
 """The README's BLR table from blr_table.py result files: mean ± std over split seeds.
 
-    python benchmarks/blr_summary.py benchmarks/results/blr_table*.json
+    python benchmarks/blr_summary.py benchmarks/results/blr_table_splits_*.json
 
 Per dataset and method: test accuracy and test log-likelihood (mean ± std over the seeds
 present; a (dataset, seed, method) found in several files counts once), training time, the
