@@ -150,7 +150,7 @@ def test_nuts_recovers_a_gaussians_mean_and_variance():
                                atol=5 * DiagonalGaussian.std.max() / np.sqrt(500))
     np.testing.assert_allclose(samples.std(axis=0), DiagonalGaussian.std, rtol=0.15)
     assert 0.6 < diagnostics["acceptance_rate"] < 0.95
-    assert diagnostics["max_r_hat"] < 1.05
+    assert diagnostics["max_r_hat"] < 1.05 and diagnostics["min_ess"] > 300
     assert diagnostics["divergences"] == 0
 
 
@@ -170,6 +170,52 @@ def test_nuts_returns_each_chain_as_one_block_of_rows():
                            step_size=1e-4, max_tree_depth=2, init_scale=5.0, seed=0)
     jumps = np.linalg.norm(np.diff(samples, axis=0), axis=1)
     assert np.flatnonzero(jumps > 0.01).tolist() == [9, 19]
+
+
+def test_non_centred_precision_round_trips_with_the_jacobians_log_determinant():
+    bijector = targets.NonCentredPrecision(3)
+    u = tf.constant(np.random.default_rng(0).normal(size=(5, 4)), tf.float32)
+    theta = bijector.forward(u)
+    np.testing.assert_allclose(theta[:, :3], u[:, :3] * np.exp(-0.5 * u[:, 3:]), rtol=1e-6)
+    np.testing.assert_allclose(theta[:, 3], u[:, 3])
+    np.testing.assert_allclose(bijector.inverse(theta), u, rtol=1e-5, atol=1e-6)
+    watched = tf.identity(u)  # a new tensor: the bijector caches forward(u)
+    with tf.GradientTape() as tape:
+        tape.watch(watched)
+        y = bijector.forward(watched)
+    _, log_det = tf.linalg.slogdet(tape.batch_jacobian(y, watched))
+    np.testing.assert_allclose(bijector.forward_log_det_jacobian(u, event_ndims=1), log_det,
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(bijector.inverse_log_det_jacobian(theta, event_ndims=1),
+                               -log_det, rtol=1e-5, atol=1e-5)
+
+
+def test_non_centred_precision_refuses_vectors_of_the_wrong_length():
+    target = BayesianLogisticRegression(tiny_split(d=3))  # theta has 3 + 2 coordinates
+    with pytest.raises(ValueError, match="maps vectors of 5"):
+        target.non_centred().forward(tf.zeros([2, 4]))
+
+
+@pytest.mark.slow
+def test_non_centred_nuts_samples_the_prior_funnel():
+    """With no training rows the posterior is the prior: alpha ~ Gamma(1, 1), so log alpha
+    has the negated Gumbel law (mean -0.5772, std pi / sqrt 6), and z = (w, b) sqrt(alpha)
+    is N(0, I) independent of alpha. Centred coordinates make this a funnel; in the
+    non-centred ones it is a product of a Gumbel and normals."""
+    empty = Split(np.zeros((0, 2), np.float32), np.zeros(0, np.float32),
+                  np.zeros((1, 2), np.float32), np.zeros(1, np.float32), "empty")
+    target = BayesianLogisticRegression(empty, prior_shape=1.0, prior_rate=1.0)
+    samples, diagnostics = mcmc.nuts(target, num_results=500, num_burnin=300, num_chains=4,
+                                     bijector=target.non_centred(), seed=1)
+    log_alpha = samples[:, -1]
+    z = samples[:, :3] * np.exp(0.5 * log_alpha)[:, None]
+    # ~2000 draws at an effective size >= 400: 5 standard errors
+    assert diagnostics["min_ess"] > 400 and diagnostics["max_r_hat"] < 1.05
+    assert abs(log_alpha.mean() + np.euler_gamma) < 5 * 1.28 / np.sqrt(400)
+    assert abs(log_alpha.std() - np.pi / np.sqrt(6)) < 0.15
+    np.testing.assert_allclose(z.mean(axis=0), 0.0, atol=5 / np.sqrt(400))
+    np.testing.assert_allclose(z.std(axis=0), 1.0, rtol=0.12)
+    assert np.all(np.abs(np.corrcoef(np.c_[z, log_alpha].T)[-1, :3]) < 0.15)
 
 
 @pytest.mark.slow

@@ -188,6 +188,30 @@ def test_marginal_moment_errors_of_a_set_against_itself_are_0_and_1():
     np.testing.assert_allclose(std_ratio, 1.0, rtol=1e-12)
 
 
+def test_marginal_iqr_ratios_of_normals_and_of_a_cauchy_match_the_closed_form():
+    """A normal's interquartile range is 2 * 0.6745 s, so the ratio of two normals is
+    s / s'; a Cauchy of scale c has iqr 2c whatever its infinite variance. With n draws the
+    sample quartile of density f has std sqrt(3 / 16 n) / f(q): 5 of those (with n / m)."""
+    n, m = 20000, 10000
+    rng = np.random.default_rng(3)
+    s, s_ref = np.array([1.0, 0.5]), np.array([2.0, 0.5])
+    samples = np.c_[s * rng.standard_normal((n, 2)), 3.0 * rng.standard_cauchy(n)]
+    reference = np.c_[s_ref * rng.standard_normal((m, 2)), 1.5 * rng.standard_cauchy(m)]
+    ratios = metrics.marginal_iqr_ratios(samples, reference)
+    # relative std of a normal's sample iqr: sqrt(3 / 16 n) / (phi(0.6745) 0.6745) ~ 1.36 / sqrt n
+    np.testing.assert_allclose(ratios[:2], s / s_ref, rtol=5 * 1.36 * math.sqrt(1 / n + 1 / m))
+    # a Cauchy's quartiles are at +-c with density 1 / (2 pi c): relative std pi sqrt(3 / 16 n)
+    np.testing.assert_allclose(ratios[2], 2.0, rtol=5 * math.pi * math.sqrt(3 / 16 * (1 / n + 1 / m)))
+
+
+def test_marginal_iqr_ratios_refuses_a_reference_without_spread():
+    reference = np.stack([np.arange(6.0), np.ones(6)], 1)
+    with pytest.raises(ValueError, match=r"positive reference interquartile range; coordinates \[1\]"):
+        metrics.marginal_iqr_ratios(np.zeros((5, 2)), reference)
+    with pytest.raises(ValueError, match="marginal_iqr_ratios needs at least 2 rows"):
+        metrics.marginal_iqr_ratios(np.zeros((1, 2)), reference)
+
+
 @pytest.mark.parametrize("samples, reference, message", [
     (np.zeros((5, 3)), np.ones((6, 2)), r"samples \[n, d\] and reference \[m, d\]"),
     (np.zeros(5), np.ones((6, 1)), r"samples \[n, d\] and reference \[m, d\]"),

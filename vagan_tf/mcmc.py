@@ -28,8 +28,13 @@ def finite_log_prob(target):
 
 @gin.configurable
 def nuts(target, num_results=1000, num_burnin=1000, num_chains=4, step_size=0.1,
-         target_accept=0.8, max_tree_depth=10, init_scale=0.1, seed=0):
+         target_accept=0.8, max_tree_depth=10, init_scale=0.1, bijector=None, seed=0):
     """``num_chains`` NUTS chains on ``target`` from theta_0 ~ N(0, init_scale^2 I).
+
+    With a ``bijector`` (theta = bijector.forward(u)), the chains move in u on the density
+    log p(forward(u)) + log |det d forward / du| (``tfp.mcmc.TransformedTransitionKernel``)
+    and the draws are returned as theta: the same posterior in coordinates where it may be
+    easier to explore (e.g. ``BayesianLogisticRegression.non_centred()``).
 
     Returns (samples, diagnostics): samples float32 [num_chains * num_results, dim], chain c's
     draws in rows c * num_results .. (c + 1) * num_results - 1, and diagnostics =
@@ -37,22 +42,28 @@ def nuts(target, num_results=1000, num_burnin=1000, num_chains=4, step_size=0.1,
     min(1, exp(log_accept_ratio)) (the quantity dual averaging steers to ``target_accept``),
     step_size: the adapted step size, mean_leapfrogs: leapfrog steps per draw,
     divergences: the count of divergent kept transitions,
-    max_r_hat: max over coordinates of the potential scale reduction (needs >= 2 chains)}.
+    max_r_hat: max over coordinates of the split potential scale reduction (each chain's
+    halves count as two chains; needs >= 2 chains), min_ess: min over coordinates of the
+    effective sample size of all chains together (needs >= 2 chains)}.
     ``seed`` is an int; every random draw is a stateless function of it.
     """
     if num_results < 1 or num_burnin < 0 or num_chains < 1:
         raise ValueError(f"nuts needs num_results >= 1, num_burnin >= 0 and num_chains >= 1; "
                          f"got {num_results}, {num_burnin}, {num_chains}")
+    sampler = tfp.mcmc.NoUTurnSampler(finite_log_prob(target), step_size=step_size,
+                                      max_tree_depth=max_tree_depth)
+    if bijector is not None:
+        sampler = tfp.mcmc.TransformedTransitionKernel(sampler, bijector)
     kernel = tfp.mcmc.DualAveragingStepSizeAdaptation(
-        tfp.mcmc.NoUTurnSampler(finite_log_prob(target), step_size=step_size,
-                                max_tree_depth=max_tree_depth),
-        num_adaptation_steps=int(0.8 * num_burnin), target_accept_prob=target_accept)
+        sampler, num_adaptation_steps=int(0.8 * num_burnin), target_accept_prob=target_accept)
     init_seed, chain_seed = tf.unstack(
         tf.random.experimental.stateless_split(tf.constant([seed, 0], tf.int32), 2))
     initial_state = init_scale * tf.random.stateless_normal([num_chains, target.dim], init_seed)
 
     def trace(_, results):
         nuts_results = results.inner_results
+        if bijector is not None:
+            nuts_results = nuts_results.inner_results
         return (nuts_results.log_accept_ratio, nuts_results.leapfrogs_taken,
                 nuts_results.has_divergence, results.new_step_size)
 
@@ -69,7 +80,9 @@ def nuts(target, num_results=1000, num_burnin=1000, num_chains=4, step_size=0.1,
         "divergences": int(tf.reduce_sum(tf.cast(divergent, tf.int32))),
     }
     if num_chains >= 2:
-        diagnostics["max_r_hat"] = float(tf.reduce_max(
-            tfp.mcmc.potential_scale_reduction(states, independent_chain_ndims=1)))
+        diagnostics["max_r_hat"] = float(tf.reduce_max(tfp.mcmc.potential_scale_reduction(
+            states, independent_chain_ndims=1, split_chains=True)))
+        diagnostics["min_ess"] = float(tf.reduce_min(
+            tfp.mcmc.effective_sample_size(states, cross_chain_dims=1)))
     samples = tf.transpose(states, [1, 0, 2])
     return tf.reshape(samples, [num_chains * num_results, target.dim]).numpy(), diagnostics

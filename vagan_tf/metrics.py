@@ -144,21 +144,51 @@ def marginal_moment_errors(samples, reference):
     marginal is off in units of the reference's spread, and whether it is too narrow (< 1)
     or too wide (> 1). Non-finite samples give non-finite values, not an error.
     """
+    samples, reference = _marginal_sets("marginal_moment_errors", samples, reference)
+    reference_std = _reference_spread("marginal_moment_errors", "std",
+                                      reference.std(axis=0, ddof=1))
+    mean_error = np.abs(samples.mean(axis=0) - reference.mean(axis=0)) / reference_std
+    return mean_error, samples.std(axis=0, ddof=1) / reference_std
+
+
+def marginal_iqr_ratios(samples, reference):
+    """Per-coordinate iqr_j(samples) / iqr_j(reference) [d] of samples [n, d], reference [m, d].
+
+    iqr_j = q_0.75 - q_0.25 of coordinate j (linear interpolation between order statistics).
+    A spread ratio that heavy tails do not dominate: where a marginal's variance is infinite
+    or rests on rare excursions (the BLR posterior's w on separable data, docs/design.md
+    §6.3), the ratio of standard deviations is noise and this one is not.
+    """
+    samples, reference = _marginal_sets("marginal_iqr_ratios", samples, reference)
+    reference_iqr = _reference_spread("marginal_iqr_ratios", "interquartile range",
+                                      _interquartile_range(reference))
+    return _interquartile_range(samples) / reference_iqr
+
+
+def _interquartile_range(x):
+    return np.subtract(*np.percentile(x, [75, 25], axis=0))
+
+
+def _marginal_sets(name, samples, reference):
+    """samples [n, d] and reference [m, d] as float64, n, m >= 2; else a ValueError."""
     samples = np.asarray(samples, np.float64)
     reference = np.asarray(reference, np.float64)
     if samples.ndim != 2 or reference.ndim != 2 or samples.shape[1] != reference.shape[1]:
-        raise ValueError(f"marginal_moment_errors needs samples [n, d] and reference [m, d]; "
+        raise ValueError(f"{name} needs samples [n, d] and reference [m, d]; "
                          f"got shapes {samples.shape} and {reference.shape}")
     if len(samples) < 2 or len(reference) < 2:
-        raise ValueError(f"marginal_moment_errors needs at least 2 rows per set; "
+        raise ValueError(f"{name} needs at least 2 rows per set; "
                          f"got {len(samples)} and {len(reference)}")
-    reference_std = reference.std(axis=0, ddof=1)
-    spread = np.isfinite(reference_std) & (reference_std > 0)
-    if not np.all(spread):
-        raise ValueError(f"marginal_moment_errors needs a finite, positive reference std; "
-                         f"coordinates {np.flatnonzero(~spread).tolist()} have none")
-    mean_error = np.abs(samples.mean(axis=0) - reference.mean(axis=0)) / reference_std
-    return mean_error, samples.std(axis=0, ddof=1) / reference_std
+    return samples, reference
+
+
+def _reference_spread(name, what, spread):
+    """The reference's per-coordinate spread, refused unless finite and positive."""
+    usable = np.isfinite(spread) & (spread > 0)
+    if not np.all(usable):
+        raise ValueError(f"{name} needs a finite, positive reference {what}; "
+                         f"coordinates {np.flatnonzero(~usable).tolist()} have none")
+    return spread
 
 
 def gaussian_statistics(features):

@@ -12,6 +12,7 @@ import math
 import gin
 import numpy as np
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 from vagan_tf.uci import Split, load_uci
 
@@ -272,6 +273,16 @@ class BayesianLogisticRegression(Target):
         self._x_train = tf.constant(split.x_train, tf.float32)
         self._y_train = tf.constant(split.y_train, tf.float32)
 
+    def non_centred(self):
+        """The non-centred parametrisation of theta, as a bijector for ``mcmc.nuts``.
+
+        ``NonCentredPrecision(k = d + 1)``: u = (z_1 .. z_k, s) -> theta = (z e^{-s/2}, s),
+        so z = sqrt(alpha) (w, b) is N(0, I) under the prior whatever alpha is. The
+        posterior's funnel between log alpha and the scale of (w, b) (wide w at small alpha,
+        narrow at large) becomes a funnel only as strong as the data make it.
+        """
+        return NonCentredPrecision(self.dim - 1)
+
     def _logits(self, theta, x):
         """logit[s, i] = x_i . w_s + b_s for draws theta [S, d + 2] and rows x [m, d] -> [S, m]."""
         d = self.dim - 2
@@ -332,6 +343,39 @@ class BayesianLogisticRegression(Target):
     def __repr__(self):
         return (f"BayesianLogisticRegression(name={self.name!r}, dim={self.dim}, "
                 f"prior_shape={self.prior_shape}, prior_rate={self.prior_rate})")
+
+
+class NonCentredPrecision(tfp.bijectors.Bijector):
+    """u = (z_1 .. z_k, s) -> x = (z_1 e^{-s/2} .. z_k e^{-s/2}, s) on vectors of k + 1.
+
+    For x = (coefficients, log precision): z is the coefficients in units of the prior's
+    scale alpha^{-1/2} = e^{-s/2}. log |det dx/du| = -(k/2) s, the k coefficients each
+    scaled by e^{-s/2} (s's own row is the identity).
+    """
+
+    def __init__(self, num_scaled, name="non_centred_precision"):
+        self.num_scaled = int(num_scaled)
+        super().__init__(forward_min_event_ndims=1, name=name)
+
+    def _checked(self, v):
+        if v.shape[-1] is not None and v.shape[-1] != self.num_scaled + 1:
+            raise ValueError(f"{self.name} maps vectors of {self.num_scaled + 1} "
+                             f"(k = {self.num_scaled} coefficients and a log precision); "
+                             f"got shape {tuple(v.shape)}")
+        return v
+
+    def _forward(self, u):
+        u = self._checked(u)
+        log_precision = u[..., -1:]
+        return tf.concat([u[..., :-1] * tf.exp(-0.5 * log_precision), log_precision], axis=-1)
+
+    def _inverse(self, x):
+        x = self._checked(x)
+        log_precision = x[..., -1:]
+        return tf.concat([x[..., :-1] * tf.exp(0.5 * log_precision), log_precision], axis=-1)
+
+    def _forward_log_det_jacobian(self, u):
+        return -0.5 * self.num_scaled * u[..., -1]
 
 
 @gin.configurable
