@@ -45,7 +45,8 @@ import tensorflow as tf
 
 from vagan_tf import mcmc, metrics, runs, targets, uci
 from vagan_tf.svgd import svgd
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from common import (add_threads_argument, limit_threads, number_or_dash,  # noqa: E402
+                    save_results)
 
 TOLERANCE = 0.01  # test log-likelihood distance to NUTS that counts as "reached"
 SVGD_PARTICLES = 100
@@ -202,10 +203,6 @@ def result_row(dataset, seed, method, trace, nuts_trace):
         row["seconds_to_nuts"] = trace.seconds_to(nuts_trace.points[-1]["test_log_likelihood"])
         row["posterior_shape"] = posterior_shape(trace.draws, nuts_trace.draws)
     return row
-
-
-def number_or_dash(value, digits):
-    return "—" if value is None else f"{value:.{digits}f}"
 
 
 def markdown_row(row):

@@ -36,3 +36,8 @@ def save_results(path, records):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(records, f, indent=1)
+
+
+def number_or_dash(value, digits, sign=False):
+    """value with ``digits`` decimals (and its sign, with ``sign``), or "—" for None."""
+    return "—" if value is None else f"{value:{'+' if sign else ''}.{digits}f}"
