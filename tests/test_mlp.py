@@ -1,4 +1,4 @@
-"""The MLP networks: PacGAN's packed critic judges m rows as one input."""
+"""The MLP networks: PacGAN's packed critic judges m rows as one input; an output bijector."""
 import keras
 import numpy as np
 import pytest
@@ -47,3 +47,16 @@ def test_a_batch_the_packed_critic_cannot_split_is_refused_before_the_run_starts
                                                         r"mlp_critic.packing"):
         runs.experiment(model_dir=str(tmp_path / "run"))
     assert not (tmp_path / "run").exists()
+
+
+def test_a_generator_with_an_output_bijector_maps_its_linear_output_through_it():
+    generator = mlp_generator(latent_dim=3, output_dim=5, width=8, depth=2,
+                              output_bijector=targets.NonCentredPrecision())
+    z = tf.random.normal((4, 3), seed=2)
+    h = z
+    for i in range(2):
+        h = generator.get_layer(f"generator_dense_{i}")(h)
+    u = generator.get_layer("generator_output")(h).numpy()
+    by_hand = np.c_[u[:, :4] * np.exp(-0.5 * u[:, 4:]), u[:, 4]]
+    np.testing.assert_allclose(generator(z).numpy(), by_hand, rtol=1e-5)
+    assert generator.output_shape == (None, 5)

@@ -3,7 +3,8 @@
 ``nuts`` runs ``num_chains`` chains of ``tfp.mcmc.NoUTurnSampler`` on ``target.log_prob``
 with the step size tuned by dual averaging (``DualAveragingStepSizeAdaptation``, towards
 the mean acceptance probability ``target_accept``) during the first 80 % of the burn-in,
-as TFP recommends; the last 20 % run at the final, averaged step size.
+as TFP recommends; the last 20 % run at the final, averaged step size. A bijector lets the
+chains move in other coordinates of the same posterior (``TransformedTransitionKernel``).
 """
 import gin
 import numpy as np

@@ -276,12 +276,12 @@ class BayesianLogisticRegression(Target):
     def non_centred(self):
         """The non-centred parametrisation of theta, as a bijector for ``mcmc.nuts``.
 
-        ``NonCentredPrecision(k = d + 1)``: u = (z_1 .. z_k, s) -> theta = (z e^{-s/2}, s),
+        ``NonCentredPrecision()``, k = d + 1: u = (z_1 .. z_k, s) -> theta = (z e^{-s/2}, s),
         so z = sqrt(alpha) (w, b) is N(0, I) under the prior whatever alpha is. The
         posterior's funnel between log alpha and the scale of (w, b) (wide w at small alpha,
         narrow at large) becomes a funnel only as strong as the data make it.
         """
-        return NonCentredPrecision(self.dim - 1)
+        return NonCentredPrecision()
 
     def _logits(self, theta, x):
         """logit[s, i] = x_i . w_s + b_s for draws theta [S, d + 2] and rows x [m, d] -> [S, m]."""
@@ -345,23 +345,24 @@ class BayesianLogisticRegression(Target):
                 f"prior_shape={self.prior_shape}, prior_rate={self.prior_rate})")
 
 
+@gin.register
 class NonCentredPrecision(tfp.bijectors.Bijector):
-    """u = (z_1 .. z_k, s) -> x = (z_1 e^{-s/2} .. z_k e^{-s/2}, s) on vectors of k + 1.
+    """u = (z_1 .. z_k, s) -> x = (z_1 e^{-s/2} .. z_k e^{-s/2}, s) on vectors of k + 1 >= 2.
 
     For x = (coefficients, log precision): z is the coefficients in units of the prior's
     scale alpha^{-1/2} = e^{-s/2}. log |det dx/du| = -(k/2) s, the k coefficients each
-    scaled by e^{-s/2} (s's own row is the identity).
+    scaled by e^{-s/2} (s's own row is the identity); k is read from the vectors' length.
+    As a generator's output layer (``mlp_generator.output_bijector``) it lets the network
+    produce the funnel between s and the coefficients' scale by a product, not fit it.
     """
 
-    def __init__(self, num_scaled, name="non_centred_precision"):
-        self.num_scaled = int(num_scaled)
+    def __init__(self, name="non_centred_precision"):
         super().__init__(forward_min_event_ndims=1, name=name)
 
     def _checked(self, v):
-        if v.shape[-1] is not None and v.shape[-1] != self.num_scaled + 1:
-            raise ValueError(f"{self.name} maps vectors of {self.num_scaled + 1} "
-                             f"(k = {self.num_scaled} coefficients and a log precision); "
-                             f"got shape {tuple(v.shape)}")
+        if v.shape[-1] is not None and v.shape[-1] < 2:
+            raise ValueError(f"{self.name} maps vectors of coefficients and a log precision "
+                             f"(length >= 2); got shape {tuple(v.shape)}")
         return v
 
     def _forward(self, u):
@@ -375,7 +376,8 @@ class NonCentredPrecision(tfp.bijectors.Bijector):
         return tf.concat([x[..., :-1] * tf.exp(0.5 * log_precision), log_precision], axis=-1)
 
     def _forward_log_det_jacobian(self, u):
-        return -0.5 * self.num_scaled * u[..., -1]
+        num_scaled = tf.cast(tf.shape(self._checked(u))[-1] - 1, u.dtype)
+        return -0.5 * num_scaled * u[..., -1]
 
 
 @gin.configurable

@@ -26,12 +26,32 @@ def mlp(inputs, output_dim, width, depth, activation="relu", prefix="mlp"):
     return keras.layers.Dense(output_dim, name=f"{prefix}_output")(h)
 
 
+class BijectorOutput(keras.layers.Layer):
+    """x = bijector.forward(u): a fixed change of coordinates after a network's last layer."""
+
+    def __init__(self, bijector, **kwargs):
+        super().__init__(**kwargs)
+        self.bijector = bijector
+
+    def call(self, u):
+        return self.bijector.forward(u)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
 @gin.configurable
 def mlp_generator(latent_dim=gin.REQUIRED, output_dim=gin.REQUIRED, width=256, depth=3,
-                  activation="relu", name="generator"):
-    """G(z): `depth` hidden layers of `width` units, linear output of size `output_dim`."""
+                  activation="relu", output_bijector=None, name="generator"):
+    """G(z): `depth` hidden layers of `width` units, linear output of size `output_dim`,
+    then, given an ``output_bijector`` (a tfp bijector on vectors of that size), its
+    forward map: G(z) = b(W h + c), e.g. the BLR posterior's non-centred coordinates
+    (``targets.NonCentredPrecision``)."""
     z = keras.Input((latent_dim,), name="z")
-    return keras.Model(z, mlp([z], output_dim, width, depth, activation, "generator"), name=name)
+    x = mlp([z], output_dim, width, depth, activation, "generator")
+    if output_bijector is not None:
+        x = BijectorOutput(output_bijector, name="generator_bijector")(x)
+    return keras.Model(z, x, name=name)
 
 
 @gin.configurable
