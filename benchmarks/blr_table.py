@@ -6,7 +6,8 @@ is sampled five ways, and each sampler's draws give the posterior predictive on 
 rows (test accuracy, mean test log-likelihood):
 
 * ``ugan``: the run of configs/blr/<dataset>.gin (the paper's MAF, 8 blocks, MADE [512, 512])
-  for its TOTAL_STEPS generator steps (or --ugan_steps), 1 000 draws;
+  for its TOTAL_STEPS generator steps (or --ugan_steps), with the --gin_param bindings,
+  1 000 draws;
 * ``maf_rkl`` / ``iaf_rkl``: that file composed with ugan/maf_rkl.gin / ugan/iaf_rkl.gin (the
   same flow, or its IAF view, fitted by reverse KL at Adam 1e-3, batch 64), 1 000 draws;
 * ``svgd``: 100 particles from N(0, I), RBF kernel with the median heuristic, the SVGD
@@ -184,7 +185,8 @@ def run_approximate_samplers(dataset, seed, target, args):
     """{method: Trace} of SVGD, U-GAN and the reverse-KL flows on one split; the flows get
     U-GAN's training time."""
     traces = {"svgd": run_svgd(target, seed, args.svgd_steps, args.eval_every),
-              "ugan": run_gin_sampler(dataset, seed, args.eval_every, steps=args.ugan_steps)}
+              "ugan": run_gin_sampler(dataset, seed, args.eval_every, steps=args.ugan_steps,
+                                      params=args.gin_param)}
     for method, gin_file in BASELINE_FILES.items():
         traces[method] = run_gin_sampler(dataset, seed, args.eval_every,
                                          seconds=traces["ugan"].seconds, sampler_files=[gin_file])
@@ -219,6 +221,8 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--ugan_steps", type=int, default=None,
                         help="U-GAN's generator steps (default: the gin file's TOTAL_STEPS)")
+    parser.add_argument("--gin_param", action="append", default=[],
+                        help="an extra binding for the U-GAN runs")
     parser.add_argument("--svgd_steps", type=int, default=500)
     parser.add_argument("--eval_every", type=int, default=50)
     parser.add_argument("--out", default=None)
