@@ -17,7 +17,7 @@ rows (test accuracy, mean test log-likelihood):
   (``BayesianLogisticRegression.non_centred``); the run with the larger effective sample
   size is kept and both runs' diagnostics are recorded. Cancer's and Sonar's training rows
   are linearly separable, which leaves a funnel towards small alpha that the centred
-  chains mix through slowly on Sonar and the non-centred ones on Cancer.
+  chains mix through slowly on Sonar; on Cancer neither form is better on every split.
 
 All but NUTS train in chunks of --eval_every steps, each followed by an evaluation with the
 clock paused, so each run also gives the training time at which its test log-likelihood
