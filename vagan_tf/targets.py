@@ -1,5 +1,6 @@
 """Target densities on R^d: Gaussian mixtures (ring, grid), banana, kidney, and the
-Bayesian logistic regression posterior on a UCI split.
+Bayesian logistic regression posterior on a UCI split (with its non-centred coordinates,
+``NonCentredPrecision``).
 
 Every target is a ``Target``: ``log_prob(x)`` of points x [n, dim] (a normalised or
 unnormalised log density, as each class states), ``score(x)`` = grad_x log_prob(x),
@@ -365,15 +366,17 @@ class NonCentredPrecision(tfp.bijectors.Bijector):
                              f"(length >= 2); got shape {tuple(v.shape)}")
         return v
 
+    def _scaled(self, v, power):
+        """(v_1 .. v_k) e^{power s} next to s = v_{k+1}: power -1/2 forward, +1/2 inverse."""
+        v = self._checked(v)
+        log_precision = v[..., -1:]
+        return tf.concat([v[..., :-1] * tf.exp(power * log_precision), log_precision], axis=-1)
+
     def _forward(self, u):
-        u = self._checked(u)
-        log_precision = u[..., -1:]
-        return tf.concat([u[..., :-1] * tf.exp(-0.5 * log_precision), log_precision], axis=-1)
+        return self._scaled(u, -0.5)
 
     def _inverse(self, x):
-        x = self._checked(x)
-        log_precision = x[..., -1:]
-        return tf.concat([x[..., :-1] * tf.exp(0.5 * log_precision), log_precision], axis=-1)
+        return self._scaled(x, 0.5)
 
     def _forward_log_det_jacobian(self, u):
         num_scaled = tf.cast(tf.shape(self._checked(u))[-1] - 1, u.dtype)
