@@ -146,19 +146,29 @@ def run_svgd(target, seed, steps, eval_every):
 
 def run_nuts(target, seed):
     """(Trace, diagnostics) of the reference: NUTS_SETTINGS on theta and on the
-    non-centred coordinates, the run with the larger ``min_ess`` kept. diagnostics are the
-    kept run's, with ``parametrisation`` and ``runs`` (both runs' diagnostics); the trace's
-    time is both runs'."""
+    non-centred coordinates, the run ``choose_reference`` prefers kept. diagnostics are the
+    kept run's, with ``parametrisation``, ``runs`` (both runs' diagnostics) and
+    ``agreement``: the other run's ``posterior_shape`` against the kept one's draws; the
+    trace's time is both runs'."""
     trace = Trace(target)
     runs_by_name = {name: trace.train(lambda: mcmc.nuts(target, seed=seed, bijector=bijector,
                                                         **NUTS_SETTINGS))
                     for name, bijector in (("centred", None),
                                            ("non-centred", target.non_centred()))}
-    best = max(runs_by_name, key=lambda name: runs_by_name[name][1]["min_ess"])
+    best = choose_reference({name: run[1] for name, run in runs_by_name.items()})
+    other = next(name for name in runs_by_name if name != best)
     samples, diagnostics = runs_by_name[best]
     trace.evaluate(NUTS_SETTINGS["num_results"], samples)
     return trace, {**diagnostics, "parametrisation": best,
-                   "runs": {name: run[1] for name, run in runs_by_name.items()}}
+                   "runs": {name: run[1] for name, run in runs_by_name.items()},
+                   "agreement": posterior_shape(np.asarray(runs_by_name[other][0]),
+                                                trace.draws)}
+
+
+def choose_reference(diagnostics_by_name):
+    """The name of the run to keep among {name: ``mcmc.nuts`` diagnostics}: the larger
+    ``min_ess``."""
+    return max(diagnostics_by_name, key=lambda name: diagnostics_by_name[name]["min_ess"])
 
 
 def posterior_shape(draws, nuts_draws):
@@ -225,6 +235,8 @@ def main():
                         help="an extra binding for the U-GAN runs")
     parser.add_argument("--svgd_steps", type=int, default=500)
     parser.add_argument("--eval_every", type=int, default=50)
+    parser.add_argument("--nuts_only", action="store_true",
+                        help="run only the reference (both parametrisations)")
     parser.add_argument("--out", default=None)
     add_threads_argument(parser)
     args = parser.parse_args()
@@ -237,8 +249,9 @@ def main():
         for dataset in args.datasets:
             target = targets.blr_posterior(uci.load_uci(dataset, split_seed=seed))
             nuts_trace, diagnostics = run_nuts(target, seed)
-            traces = {"nuts": nuts_trace,
-                      **run_approximate_samplers(dataset, seed, target, args)}
+            traces = {"nuts": nuts_trace}
+            if not args.nuts_only:
+                traces.update(run_approximate_samplers(dataset, seed, target, args))
             for method, trace in traces.items():
                 row = result_row(dataset, seed, method, trace, nuts_trace)
                 if method == "nuts":

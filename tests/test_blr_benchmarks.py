@@ -96,6 +96,10 @@ def test_the_reference_keeps_the_parametrisation_with_the_larger_effective_size(
     assert diagnostics["min_ess"] == 2500.0 and diagnostics["max_r_hat"] == 1.001
     assert diagnostics["runs"]["centred"] == {"min_ess": 300.0, "max_r_hat": 1.03}
     np.testing.assert_array_equal(trace.draws, draws)
+    # the dropped run against the kept one: the reference's w is twice the draws' spread
+    agreement = diagnostics["agreement"]
+    assert agreement["w_std_ratio_median"] == pytest.approx(2.0)
+    assert agreement["log_alpha_mean_error"] == pytest.approx(1.0)
 
 
 def test_the_per_split_table_reads_the_reference_and_u_gans_shape(monkeypatch):

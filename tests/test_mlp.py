@@ -60,3 +60,35 @@ def test_a_generator_with_an_output_bijector_maps_its_linear_output_through_it()
     by_hand = np.c_[u[:, :4] * np.exp(-0.5 * u[:, 4:]), u[:, 4]]
     np.testing.assert_allclose(generator(z).numpy(), by_hand, rtol=1e-5)
     assert generator.output_shape == (None, 5)
+
+
+def test_a_residual_generator_starts_as_the_identity_and_then_learns():
+    generator = mlp_generator(latent_dim=4, output_dim=4, width=8, depth=2, residual=True)
+    z = tf.random.normal((16, 4), seed=3)
+    np.testing.assert_array_equal(generator(z).numpy(), z.numpy())
+    # x = z + W h + c: the zero-initialised output layer gets gradient, so G leaves the identity
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(generator(z) - 1.0))
+    grads = tape.gradient(loss, generator.get_layer("generator_output").trainable_variables)
+    assert all(float(tf.reduce_max(tf.abs(g))) > 0 for g in grads)
+    keras.optimizers.SGD(0.1).apply_gradients(
+        zip(grads, generator.get_layer("generator_output").trainable_variables))
+    h = z
+    for i in range(2):
+        h = generator.get_layer(f"generator_dense_{i}")(h)
+    by_hand = z.numpy() + generator.get_layer("generator_output")(h).numpy()
+    np.testing.assert_allclose(generator(z).numpy(), by_hand, rtol=1e-6)
+    assert not np.allclose(by_hand, z.numpy())
+
+
+def test_a_residual_generator_passes_its_sum_through_the_output_bijector():
+    generator = mlp_generator(latent_dim=5, output_dim=5, width=8, depth=1, residual=True,
+                              output_bijector=targets.NonCentredPrecision())
+    z = tf.random.normal((4, 5), seed=4).numpy()
+    by_hand = np.c_[z[:, :4] * np.exp(-0.5 * z[:, 4:]), z[:, 4]]
+    np.testing.assert_allclose(generator(z).numpy(), by_hand, rtol=1e-5)
+
+
+def test_a_residual_generator_needs_the_latent_and_output_sizes_to_agree():
+    with pytest.raises(checks.ConfigurationError, match="mlp_generator.residual"):
+        mlp_generator(latent_dim=3, output_dim=5, residual=True)
