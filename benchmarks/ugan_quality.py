@@ -2,7 +2,9 @@
 
 U-GAN runs configs/ugan/<target>.gin (batch 256, the paper's flow: 8 MAF blocks with MADE
 [512, 512]; generator rate cosine-decayed over the run; 3 flow steps per generator step;
-on the kidney, tempering) for --steps steps; its time is the budget of the others. Time is
+on the kidney, tempering) for --steps steps; its time is the budget of the others (--budget
+names another U-GAN run, e.g. ``ugan_tempered``, to time instead: only it and --baselines
+run). Time is
 the process's CPU time (``time.process_time``; with --threads 1 that is the wall time of
 an unloaded core), so methods run side by side on a shared machine still get equal budgets:
 
@@ -42,7 +44,8 @@ from common import add_threads_argument, limit_threads, save_results  # noqa: E4
 
 TARGETS = {"banana": targets.Banana, "kidney": targets.Kidney,
            **{f"mixture{d}": (lambda d=d: targets.separated_mixture(dim=d)) for d in (10, 30, 60)}}
-METHODS = ("ugan", "ugan_tempered", "ugan_no_critic", "maf_rkl", "iaf_rkl", "svgd")
+UGAN_METHODS = ("ugan", "ugan_tempered", "ugan_no_critic")  # run for --steps generator steps
+METHODS = (*UGAN_METHODS, "maf_rkl", "iaf_rkl", "svgd")
 NUM_SAMPLES = 2000
 BATCH = 256
 
@@ -85,7 +88,7 @@ def run_method(method, target_name, seconds, steps, seed=0, params=()):
     """(samples, steps, seconds): U-GAN runs ``steps`` steps (with the extra bindings
     ``params``), the baselines ``seconds``; every method's noise is seeded by ``seed``."""
     keras.utils.set_random_seed(seed)
-    if method in ("ugan", "ugan_tempered", "ugan_no_critic"):
+    if method in UGAN_METHODS:
         return train_ugan(target_name, steps, critic=method != "ugan_no_critic",
                           tempered=method == "ugan_tempered", seed=seed, params=params)
     target = TARGETS[target_name]()
@@ -119,7 +122,9 @@ def scores(samples, reference, bandwidth, target):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", nargs="+", default=["banana", "kidney"])
-    parser.add_argument("--baselines", nargs="+", default=list(METHODS[1:]))
+    parser.add_argument("--budget", choices=UGAN_METHODS, default="ugan",
+                        help="the U-GAN run whose CPU time is the others' budget")
+    parser.add_argument("--baselines", nargs="*", choices=METHODS, default=list(METHODS[1:]))
     parser.add_argument("--steps", type=int, default=600, help="U-GAN generator steps")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--gin_param", action="append", default=[],
@@ -137,10 +142,10 @@ def main():
         bandwidth = metrics.median_bandwidth(reference)
         floor = target.sample(NUM_SAMPLES, seed=(13, 14)).numpy()
         runs = [("exact samples (floor)", (floor, 0, 0.0))]
-        runs.append(("ugan", run_method("ugan", target_name, None, args.steps, seed,
-                                        args.gin_param)))
+        runs.append((args.budget, run_method(args.budget, target_name, None, args.steps,
+                                             seed, args.gin_param)))
         budget = runs[-1][1][2]
-        for method in args.baselines:
+        for method in (m for m in args.baselines if m != args.budget):
             runs.append((method, run_method(method, target_name, budget, args.steps, seed,
                                             args.gin_param)))
         for method, (samples, steps, seconds) in runs:

@@ -3,7 +3,9 @@ import itertools
 import os
 
 import gin
+import numpy as np
 import pytest
+import tensorflow as tf
 
 from vagan_tf import runs, targets
 from vagan_tf.objectives import JensenShannon, ReverseKL, WassersteinGP
@@ -47,6 +49,9 @@ def test_the_mixture_files_build_a_u_gan_on_the_separated_mixture(tmp_path, temp
     model = runs.experiment(model_dir=str(tmp_path)).model
     assert model.target.dim == 30 and model.target.num_modes == 2 and model.latent_dim == 30
     assert model.form == ("entropy" if tempered else "likelihood")
+    # the generator starts as the identity: q = N(0, I), the flow's base, at step 0
+    eps = tf.random.normal((8, 30), seed=5)
+    np.testing.assert_array_equal(model.generator(eps).numpy(), eps.numpy())
 
 
 def test_the_blr_runs_put_the_generators_output_through_the_non_centred_bijector(tmp_path):
