@@ -1,4 +1,4 @@
-"""U-GAN against its baselines at equal CPU time, on the banana, the kidney and two separated modes.
+"""U-GAN against its baselines at equal CPU time: banana, kidney, two separated modes.
 
 U-GAN runs configs/ugan/<target>.gin (batch 256, the paper's flow: 8 MAF blocks with MADE
 [512, 512]; generator rate cosine-decayed over the run; 3 flow steps per generator step;
