@@ -222,3 +222,56 @@ def test_marginal_iqr_ratios_refuses_a_reference_without_spread():
 def test_marginal_moment_errors_refuses_broken_inputs(samples, reference, message):
     with pytest.raises(ValueError, match=message):
         metrics.marginal_moment_errors(samples, reference)
+
+
+def test_digamma_matches_scipy_at_the_half_integers_the_wishart_correction_uses():
+    from scipy import special
+    x = np.r_[np.arange(0.5, 40.0, 0.5), 0.1, 3.7, 2500.5]
+    np.testing.assert_allclose([metrics._digamma(v) for v in x], special.digamma(x), atol=1e-9)
+
+
+def test_gaussian_fit_kl_is_unbiased_for_the_closed_form_of_two_gaussians():
+    """Samples N(delta, s^2 I) against N(0, I): KL = d (s^2 - 1 - log s^2) / 2 + ||delta||^2 / 2.
+    With n = 4d rows the plug-in fit is biased by about d^2 / 4n (log det) and d s^2 / 2n (the
+    mean): the corrected estimate's mean over 400 draws must be within 4 standard errors of the
+    closed form, and the plug-in's must not."""
+    d, n, s = 10, 40, 1.2
+    delta = np.full(d, 0.3)
+    closed_form = 0.5 * d * (s**2 - 1 - np.log(s**2)) + 0.5 * np.sum(delta**2)
+    rng = np.random.default_rng(4)
+    draws = [delta + s * rng.standard_normal((n, d)) for _ in range(400)]
+    estimates = np.array([metrics.gaussian_fit_kl(x, np.zeros(d), 1.0) for x in draws])
+    standard_error = estimates.std() / np.sqrt(len(estimates))
+    assert abs(estimates.mean() - closed_form) < 4 * standard_error
+
+    def plug_in(x):
+        cov = np.cov(x, rowvar=False)
+        return 0.5 * (np.trace(cov) + np.sum(x.mean(0) ** 2) - d - np.linalg.slogdet(cov)[1])
+
+    assert abs(np.mean([plug_in(x) for x in draws]) - closed_form) > 10 * standard_error
+    # a scale of the target: N(0, 4 I) samples against N(0, 4 I) are at KL 0
+    wide = 2.0 * rng.standard_normal((20000, d))
+    assert abs(metrics.gaussian_fit_kl(wide, np.zeros(d), 2.0)) < 0.01
+
+
+def test_gaussian_fit_kl_needs_more_than_d_plus_1_samples():
+    with pytest.raises(ValueError, match=r"more than d \+ 1 = 4 samples, got 4"):
+        metrics.gaussian_fit_kl(np.random.default_rng(0).normal(size=(4, 3)), np.zeros(3), 1.0)
+
+
+def test_mode_fits_give_the_masses_reverse_kl_settles_on():
+    """Mode 0 drawn exactly, mode 1 with std 1.2: KL_1 = d (1.44 - 1 - log 1.44) / 2, and the
+    reverse-KL masses are (1, exp(-KL_1)) / (1 + exp(-KL_1)) whatever the drawn shares."""
+    d = 10
+    mixture = targets.separated_mixture(dim=d)
+    rng = np.random.default_rng(5)
+    x = np.r_[mixture.centers[0] + rng.standard_normal((6000, d)),
+              mixture.centers[1] + 1.2 * rng.standard_normal((2000, d))]
+    kl, masses = metrics.mode_fits(x, mixture)
+    kl_1 = 0.5 * d * (1.44 - 1 - np.log(1.44))
+    np.testing.assert_allclose(kl, [0.0, kl_1], atol=0.03)
+    np.testing.assert_allclose(masses, [1, np.exp(-kl_1)] / (1 + np.exp(-kl_1)), atol=0.01)
+    # a mode with d + 1 samples or fewer has no fit; the others' masses still sum to 1
+    narrow = mixture.centers[0] + 0.5 * rng.standard_normal((2000, d))  # 6 std from the midpoint
+    kl, masses = metrics.mode_fits(np.r_[narrow, x[-(d + 1):]], mixture)
+    assert kl[0] > 1.0 and np.isnan(kl[1]) and np.isnan(masses[1]) and masses[0] == 1.0

@@ -216,6 +216,9 @@ def test_mode_mass_report_sees_a_dropped_mode():
     one_mode = mixture.centers[0] + np.random.default_rng(0).normal(size=(2000, 10))
     report = metrics.mode_mass_report(one_mode, mixture)
     assert report["mode_masses"] == [1.0, 0.0] and report["smallest_mode_mass"] == 0.0
+    assert report["mode_fit_kl"][1] is None and report["mode_fit_masses"] == [1.0, None]
     exact = metrics.mode_mass_report(mixture.sample(2000, seed=(5, 6)).numpy(), mixture)
     assert exact["smallest_mode_mass"] > 0.45
+    assert max(abs(kl) for kl in exact["mode_fit_kl"]) < 0.05
+    np.testing.assert_allclose(exact["mode_fit_masses"], 0.5, atol=0.02)
     assert exact["energy_distance"] < 0.1 * report["energy_distance"]

@@ -282,10 +282,75 @@ def sample_report(samples, target=gin.REQUIRED, reference_size=None, seed=(1, 2)
 @gin.configurable
 def mode_mass_report(samples, mixture=gin.REQUIRED, reference_size=None, seed=(1, 2)):
     """``sample_report`` of a ``targets.GaussianMixture`` in any dimension, with the mass the
-    samples put on each mode (``nearest_mode_masses``) and the smallest of them."""
+    samples put on each mode (``nearest_mode_masses``), the smallest of them, and each mode's
+    fit (``mode_fits``): ``mode_fit_kl`` and the ``mode_fit_masses`` those fits call for
+    (None for a mode with too few samples to fit)."""
     masses = nearest_mode_masses(samples, mixture.centers)
+    fit_kl, fit_masses = mode_fits(samples, mixture)
     return {**sample_report(samples, mixture, reference_size, seed),
-            "mode_masses": masses.tolist(), "smallest_mode_mass": float(masses.min())}
+            "mode_masses": masses.tolist(), "smallest_mode_mass": float(masses.min()),
+            "mode_fit_kl": _floats_or_none(fit_kl), "mode_fit_masses": _floats_or_none(fit_masses)}
+
+
+def _floats_or_none(values):
+    """A list of floats with None (JSON's null) for nan."""
+    return [None if np.isnan(v) else float(v) for v in values]
+
+
+def mode_fits(samples, mixture):
+    """(KL_k, pi_k) of ``samples`` [n, d] split by nearest centre of an equal-weight mixture.
+
+    KL_k is ``gaussian_fit_kl`` of the samples nearest c_k to the component N(c_k, s^2 I)
+    (nan for a mode with at most d + 1 samples). For q = sum_k pi_k q_k and p = sum_k p_k / K
+    with disjoint modes, KL(q || p) = sum_k pi_k [log(K pi_k) + KL(q_k || p_k)], which is
+    least at pi_k = exp(-KL_k) / sum_j exp(-KL_j): the masses a reverse-KL fit settles on
+    given how well it fits each mode. Masses that follow pi_k are limited by the mode fits;
+    masses away from them by the optimisation (mass that cannot cross the valley).
+    """
+    samples = np.asarray(samples, np.float64)
+    centers = np.asarray(mixture.centers, np.float64)
+    nearest = np.argmin(_pairwise_distances(samples, centers), axis=1)
+    kl = np.array([gaussian_fit_kl(samples[nearest == k], center, mixture.std)
+                   if np.sum(nearest == k) > samples.shape[1] + 1 else np.nan
+                   for k, center in enumerate(centers)])
+    weights = np.exp(-(kl - np.nanmin(kl))) if np.isfinite(kl).any() else np.full(len(kl), np.nan)
+    return kl, weights / np.nansum(weights)
+
+
+def gaussian_fit_kl(samples, mean, std):
+    """KL(N(m, S) || N(mean, std^2 I)) of the Gaussian fit m, S to ``samples`` [n, d], n > d + 1.
+
+        KL = [tr S / s^2 + ||m - mean||^2 / s^2 - d + d log s^2 - log det S] / 2,
+
+    with the fit's biases under Gaussian draws removed: ||m - mean||^2 less tr S / n, and
+    log det S less sum_{i=1..d} psi((n - i) / 2) - d log((n - 1) / 2), its mean offset from
+    log det Sigma ((n - 1) S is Wishart). For samples that are not Gaussian it is a lower
+    bound on KL(q || N(mean, std^2 I)), which depends on q through its first two moments and
+    its entropy, and the Gaussian has the largest entropy for given moments.
+    """
+    samples = np.asarray(samples, np.float64)
+    n, d = samples.shape
+    if n <= d + 1:
+        raise ValueError(f"gaussian_fit_kl needs more than d + 1 = {d + 1} samples, got {n}")
+    m = samples.mean(axis=0)
+    cov = np.atleast_2d(np.cov(samples, rowvar=False))
+    trace = np.trace(cov)
+    offset = np.sum((m - np.asarray(mean, np.float64)) ** 2) - trace / n
+    log_det = np.linalg.slogdet(cov)[1]
+    log_det -= sum(_digamma((n - i) / 2.0) for i in range(1, d + 1)) - d * np.log((n - 1) / 2.0)
+    var = std**2
+    return 0.5 * float((trace + offset) / var - d + d * np.log(var) - log_det)
+
+
+def _digamma(x):
+    """psi(x) for x > 0: the recurrence psi(x) = psi(x + 1) - 1 / x up to x >= 10, then the
+    asymptotic series log x - 1/(2x) - 1/(12x^2) + 1/(120x^4) - 1/(252x^6) (error < 1e-10)."""
+    shift = 0.0
+    while x < 10.0:
+        shift -= 1.0 / x
+        x += 1.0
+    inv2 = 1.0 / (x * x)
+    return shift + np.log(x) - 0.5 / x - inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 / 252))
 
 
 @gin.configurable
