@@ -38,6 +38,8 @@ def test_the_budget_run_goes_first_and_times_the_baselines(monkeypatch, tmp_path
     rows = json.loads(out.read_text())
     assert [row["method"] for row in rows] == ["exact samples (floor)", *expected]
     assert all(0.0 <= row["mode_mass"] <= 0.5 for row in rows)
+    assert all(len(row["mode_fit_kl"]) == 2 and np.isclose(sum(row["mode_fit_masses"]), 1.0)
+               for row in rows)
 
 
 def test_an_unknown_method_is_refused_by_name(monkeypatch, capsys):
