@@ -72,14 +72,19 @@ def train_for(model, seconds, chunk=100):
     return steps
 
 
-def train_ugan(target_name, steps, critic, tempered=False, seed=0, params=()):
-    """The gin run of ``target_name`` for ``steps`` steps with the extra bindings ``params``,
-    seeded by ``seed``; returns (samples, steps, seconds)."""
+def build_ugan(target_name, steps, critic=True, tempered=False, seed=0, params=()):
+    """The compiled model of the gin run of ``target_name`` for ``steps`` steps with the extra
+    bindings ``params``, seeded by ``seed``."""
     params = [f"TOTAL_STEPS = {steps}", f"GANExperiment.steps_per_epoch = {steps}",
               f"experiment.seed = {seed}", f"UnnormalizedGAN.seed = {seed}", *params]
     parse(target_name, params + ([] if critic else ["UnnormalizedGAN.critic = None"]),
           tempered=tempered)
-    model = runs.experiment(model_dir="/tmp/unused_ugan_quality", seed=seed).model
+    return runs.experiment(model_dir="/tmp/unused_ugan_quality", seed=seed).model
+
+
+def train_ugan(target_name, steps, critic, tempered=False, seed=0, params=()):
+    """``build_ugan``'s run trained for its ``steps`` steps; returns (samples, steps, seconds)."""
+    model = build_ugan(target_name, steps, critic, tempered, seed, params)
     start = time.process_time()
     model.fit(data.step_counter(BATCH), steps_per_epoch=steps, epochs=1, verbose=0)
     return model.sample(NUM_SAMPLES).numpy(), steps, time.process_time() - start

@@ -48,3 +48,34 @@ def test_an_unknown_method_is_refused_by_name(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         ugan_quality.main()
     assert "--baselines" in capsys.readouterr().err
+
+
+def test_the_mode_trajectory_records_lambda_masses_and_fits_every_k_steps(monkeypatch, tmp_path):
+    trajectory = load(monkeypatch, "ugan_mode_trajectory")
+    out = tmp_path / "trajectory.json"
+    monkeypatch.setattr(sys, "argv", [
+        "ugan_mode_trajectory.py", "--dim", "10", "--steps", "4", "--every", "2", "--samples",
+        "300", "--tempered", "--out", str(out), "--gin_param", "maf.num_blocks = 1",
+        "--gin_param", "maf.hidden_units = (8, 8)", "--gin_param", "WIDTH = 8",
+        "--gin_param", "GANExperiment.steps_per_execution = 2"])
+    trajectory.main()
+    result = json.loads(out.read_text())
+    records = result["records"]
+    assert [r["step"] for r in records] == [2, 4]
+    # lambda of each epoch's last step, t = 1 and 3, on tempered.gin's 4 (1 - t / (0.5 T))
+    np.testing.assert_allclose([r["lambda"] for r in records], [2.0, 0.0], atol=1e-6)
+    for r in records:
+        assert np.isclose(sum(r["mode_masses"]), 1.0) and np.isclose(sum(r["mode_fit_masses"]), 1.0)
+        # the masses the fits call for are exp(-KL_k) normalised
+        kl = np.array(r["mode_fit_kl"])
+        np.testing.assert_allclose(r["mode_fit_masses"], np.exp(-kl) / np.exp(-kl).sum())
+    assert result["energy_distance"] > 0
+
+
+def test_the_mode_trajectory_refuses_a_record_interval_that_does_not_divide_the_run(
+        monkeypatch, capsys):
+    trajectory = load(monkeypatch, "ugan_mode_trajectory")
+    monkeypatch.setattr(sys, "argv", ["ugan_mode_trajectory.py", "--steps", "100", "--every", "30"])
+    with pytest.raises(SystemExit):
+        trajectory.main()
+    assert "--every (30) must divide --steps (100)" in capsys.readouterr().err
