@@ -9,7 +9,9 @@ the process's CPU time (``time.process_time``; with --threads 1 that is the wall
 an unloaded core), so methods run side by side on a shared machine still get equal budgets:
 
 * ``ugan_no_critic``: the same run without critic (the flow stands in for q), same steps;
-* ``maf_rkl`` / ``iaf_rkl``: the same flow (or its IAF view) trained by reverse KL, Adam 1e-3;
+* ``maf_rkl`` / ``iaf_rkl``: the same flow (or its IAF view) trained by reverse KL, Adam 1e-3
+  (cosine-decayed to 0 over --flow_decay_steps steps if given: the flows' rate schedule for a
+  budget whose step count is known, as U-GAN's generator rate decays over its run);
 * ``svgd``: 2 000 particles from N(0, I), the paper's AdaGrad step 0.05.
 
 * ``ugan_tempered``: U-GAN with ugan/tempered.gin (entropy form, lambda from 4 to 0), same steps.
@@ -90,9 +92,10 @@ def train_ugan(target_name, steps, critic, tempered=False, seed=0, params=()):
     return model.sample(NUM_SAMPLES).numpy(), steps, time.process_time() - start
 
 
-def run_method(method, target_name, seconds, steps, seed=0, params=()):
+def run_method(method, target_name, seconds, steps, seed=0, params=(), flow_decay_steps=None):
     """(samples, steps, seconds): U-GAN runs ``steps`` steps (with the extra bindings
-    ``params``), the baselines ``seconds``; every method's noise is seeded by ``seed``."""
+    ``params``), the baselines ``seconds``, the flows' rate cosine-decayed over
+    ``flow_decay_steps`` if given; every method's noise is seeded by ``seed``."""
     keras.utils.set_random_seed(seed)
     if method in UGAN_METHODS:
         return train_ugan(target_name, steps, critic=method != "ugan_no_critic",
@@ -109,7 +112,9 @@ def run_method(method, target_name, seconds, steps, seed=0, params=()):
             steps += 100
         return particles.numpy(), steps, time.process_time() - start
     model = ReverseKLFlow(MAF(target.dim), target, inverse=method == "iaf_rkl", seed=seed)
-    model.compile(generator_optimizer=keras.optimizers.Adam(1e-3))
+    rate = (keras.optimizers.schedules.CosineDecay(1e-3, flow_decay_steps)
+            if flow_decay_steps else 1e-3)
+    model.compile(generator_optimizer=keras.optimizers.Adam(rate))
     steps = train_for(model, seconds)
     return (model.sample(NUM_SAMPLES, seed=(2 + seed, 3)).numpy(), steps,
             time.process_time() - start)
@@ -137,6 +142,8 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--gin_param", action="append", default=[],
                         help="extra binding of the U-GAN runs")
+    parser.add_argument("--flow_decay_steps", type=int, default=None,
+                        help="cosine-decay the flows' Adam rate to 0 over this many steps")
     parser.add_argument("--out", default=None)
     add_threads_argument(parser)
     args = parser.parse_args()
@@ -155,10 +162,11 @@ def main():
         budget = runs[-1][1][2]
         for method in (m for m in args.baselines if m != args.budget):
             runs.append((method, run_method(method, target_name, budget, args.steps, seed,
-                                            args.gin_param)))
+                                            args.gin_param, args.flow_decay_steps)))
         for method, (samples, steps, seconds) in runs:
             row = {"target": target_name, "seed": seed, "method": method, "steps": steps,
                    "seconds": seconds, "params": args.gin_param,
+                   "flow_decay_steps": args.flow_decay_steps,
                    **scores(samples, reference, bandwidth, target)}
             results.append(row)
             lobe = f"{row['mode_mass']:.3f}" if "mode_mass" in row else "—"

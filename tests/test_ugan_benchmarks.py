@@ -18,8 +18,9 @@ def test_the_budget_run_goes_first_and_times_the_baselines(monkeypatch, tmp_path
     ugan_quality = load(monkeypatch, "ugan_quality")
     calls = []
 
-    def fake_run_method(method, target_name, seconds, steps, seed=0, params=()):
-        calls.append((method, seconds, steps, seed, list(params)))
+    def fake_run_method(method, target_name, seconds, steps, seed=0, params=(),
+                        flow_decay_steps=None):
+        calls.append((method, seconds, steps, seed, list(params), flow_decay_steps))
         samples = np.random.default_rng(len(calls)).normal(size=(50, 10)).astype(np.float32)
         return samples, steps if seconds is None else 7, 12.5 if seconds is None else seconds
 
@@ -29,12 +30,13 @@ def test_the_budget_run_goes_first_and_times_the_baselines(monkeypatch, tmp_path
     monkeypatch.setattr(sys, "argv", [
         "ugan_quality.py", "--targets", "mixture10", "--steps", "30", "--seeds", "3",
         "--budget", budget, "--baselines", *baselines, "--gin_param", "DIM = 10",
-        "--out", str(out)])
+        "--flow_decay_steps", "40", "--out", str(out)])
     ugan_quality.main()
     assert [call[0] for call in calls] == expected
     # the budget run is timed (no budget given), every other run gets its CPU time
     assert calls[0][1] is None and all(call[1] == 12.5 for call in calls[1:])
-    assert all(call[2:] == (30, 3, ["DIM = 10"]) for call in calls)
+    assert calls[0][2:5] == (30, 3, ["DIM = 10"])
+    assert all(call[2:] == (30, 3, ["DIM = 10"], 40) for call in calls[1:])
     rows = json.loads(out.read_text())
     assert [row["method"] for row in rows] == ["exact samples (floor)", *expected]
     assert all(0.0 <= row["mode_mass"] <= 0.5 for row in rows)
