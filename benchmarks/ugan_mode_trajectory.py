@@ -5,8 +5,9 @@ KL_k the fit of mode k (docs/design.md §4.7), and mass moves between modes only
 valley between them holds some of q. Every --every generator steps of the gin run of
 ugan/mixture.gin (DIM = --dim; with --tempered, ugan/tempered.gin) this records lambda,
 the masses of --samples draws (nearest centre), each mode's Gaussian-fit KL and the masses
-those fits call for (``metrics.mode_fits``), and at the end the energy distance to exact
-samples. The records draw with their own seeds, so the run trains as ugan_quality.py's
+those fits call for (``metrics.mode_fits``; the fits are against the untempered components,
+so while lambda > 0 they are the masses lambda = 0 would settle on), and at the end the
+energy distance to exact samples. The records draw with their own seeds, so the run trains as ugan_quality.py's
 run of the same seed and bindings does.
 
     python benchmarks/ugan_mode_trajectory.py --dim 30 --steps 1000 --seed 2 --tempered \\
