@@ -23,9 +23,10 @@ distance and Gaussian MMD^2 (bandwidth: median heuristic on the reference), and 
 mass: for the kidney the share in the right lobe (x1 > 0, half for exact samples), for a
 mixture the smallest share of samples nearest a mode (1/2 for exact samples, 0 for a
 dropped mode), with each mode's fit (``metrics.mode_fits``: the Gaussian-fit KL of its
-samples to its component, and the masses reverse KL settles on given those fits); the floor row scores a second exact set. --seeds repeats every method with
-its noise seeded by each seed (the exact sets stay fixed); --gin_param adds bindings to the
-U-GAN runs. Writes --out (JSON) and prints a markdown table.
+samples to its component, and the masses reverse KL settles on given those fits); the
+floor row scores a second exact set. --seeds repeats every method with its noise seeded by
+each seed (the exact sets stay fixed); --gin_param adds bindings to the U-GAN runs. Writes
+--out (JSON) and prints a markdown table.
 
     python benchmarks/ugan_quality.py --targets banana --steps 600 --threads 1 \
         --out benchmarks/results/ugan_quality_banana.json

@@ -313,7 +313,9 @@ def mode_fits(samples, mixture):
     kl = np.array([gaussian_fit_kl(samples[nearest == k], center, mixture.std)
                    if np.sum(nearest == k) > samples.shape[1] + 1 else np.nan
                    for k, center in enumerate(centers)])
-    weights = np.exp(-(kl - np.nanmin(kl))) if np.isfinite(kl).any() else np.full(len(kl), np.nan)
+    if np.isnan(kl).all():
+        return kl, kl.copy()
+    weights = np.exp(-(kl - np.nanmin(kl)))
     return kl, weights / np.nansum(weights)
 
 
