@@ -289,7 +289,8 @@ def mode_mass_report(samples, mixture=gin.REQUIRED, reference_size=None, seed=(1
     fit_kl, fit_masses = mode_fits(samples, mixture)
     return {**sample_report(samples, mixture, reference_size, seed),
             "mode_masses": masses.tolist(), "smallest_mode_mass": float(masses.min()),
-            "mode_fit_kl": _floats_or_none(fit_kl), "mode_fit_masses": _floats_or_none(fit_masses)}
+            "mode_fit_kl": _floats_or_none(fit_kl),
+            "mode_fit_masses": _floats_or_none(fit_masses)}
 
 
 def _floats_or_none(values):
