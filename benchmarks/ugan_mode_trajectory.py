@@ -1,4 +1,4 @@
-"""How the mode masses of one U-GAN run on two separated modes move, and whether they follow the fits.
+"""How one U-GAN run's masses on two separated modes move, and whether they follow the fits.
 
 For disjoint modes the masses reverse KL settles on are pi_k = exp(-KL_k) / sum_j exp(-KL_j),
 KL_k the fit of mode k (docs/design.md §4.7), and mass moves between modes only while the
@@ -7,11 +7,11 @@ ugan/mixture.gin (DIM = --dim; with --tempered, ugan/tempered.gin) this records 
 the masses of --samples draws (nearest centre), each mode's Gaussian-fit KL and the masses
 those fits call for (``metrics.mode_fits``; the fits are against the untempered components,
 so while lambda > 0 they are the masses lambda = 0 would settle on), and at the end the
-energy distance to exact samples. The records draw with their own seeds, so the run trains as ugan_quality.py's
-run of the same seed and bindings does.
+energy distance to exact samples. The records draw with their own seeds, so the run trains
+as ugan_quality.py's run of the same seed and bindings does.
 
     python benchmarks/ugan_mode_trajectory.py --dim 30 --steps 1000 --seed 2 --tempered \\
-        --threads 1 --out benchmarks/results/ugan_mode_trajectory_d30_seed2.json
+        --threads 1 --out benchmarks/results/ugan_mode_trajectory_d30_seed2_width512.json
 """
 import argparse
 
