@@ -310,7 +310,7 @@ def mode_fits(samples, mixture):
     """
     samples = np.asarray(samples, np.float64)
     centers = np.asarray(mixture.centers, np.float64)
-    nearest = np.argmin(_pairwise_distances(samples, centers), axis=1)
+    nearest = nearest_centres(samples, centers)
     kl = np.array([gaussian_fit_kl(samples[nearest == k], center, mixture.std)
                    if np.sum(nearest == k) > samples.shape[1] + 1 else np.nan
                    for k, center in enumerate(centers)])
@@ -372,7 +372,12 @@ def nearest_mode_masses(samples, centers):
     The mass a sampler puts on each mode of a mixture, whatever the dimension (a radius
     of 3 std, as in ``mode_statistics``, holds no samples of a Gaussian in d >> 9 dimensions).
     """
-    nearest = np.argmin(_pairwise_distances(np.asarray(samples, np.float64),
-                                            np.asarray(centers, np.float64)), axis=1)
+    nearest = nearest_centres(samples, centers)
     return np.bincount(nearest, minlength=len(centers)) / len(nearest)
+
+
+def nearest_centres(samples, centers):
+    """The index of the centre [K, d] nearest each of ``samples`` [n, d]: [n]."""
+    return np.argmin(_pairwise_distances(np.asarray(samples, np.float64),
+                                         np.asarray(centers, np.float64)), axis=1)
 
