@@ -31,7 +31,8 @@ setup(
     ],
     extras_require={
         "rl": RL,
-        "test": ["pytest>=7", "scipy"] + RL,  # the suite runs a Swimmer-v5 iteration
+        # the suite runs a Swimmer-v5 iteration, in two worker processes (pytest -n 2)
+        "test": ["pytest>=7", "pytest-xdist>=3", "scipy"] + RL,
     },
     entry_points={"console_scripts": ["vagan = vagan_tf.cli:main"]},
 )
