@@ -210,12 +210,69 @@ def test_separated_mixture_refuses_more_modes_than_dimensions():
         targets.separated_mixture(dim=2, num_modes=3)
 
 
+WEIGHTS = (0.7, 0.2, 0.1)
+
+
+def test_a_weighted_mixture_has_the_density_of_its_components():
+    mixture = targets.separated_mixture(dim=3, num_modes=3, separation=2.0, weights=WEIGHTS)
+    x = np.random.default_rng(0).normal(scale=2.0, size=(50, 3)).astype(np.float32)
+    expected = np.log(sum(w * stats.multivariate_normal(c, np.eye(3)).pdf(x)
+                          for w, c in zip(WEIGHTS, mixture.centers)))
+    np.testing.assert_allclose(mixture.log_prob(x).numpy(), expected, rtol=1e-5)
+
+
+def test_a_weighted_mixtures_samples_match_its_log_prob():
+    """For x ~ p, E[N(x; c_k, I) / p(x)] = 1 for every component k: a check of the sampler
+    against log_prob (the modes overlap, 2 std apart); a sampler with the wrong weights fails
+    it, as equal draws of the modes move the means away from 1."""
+    mixture = targets.separated_mixture(dim=3, num_modes=3, separation=2.0, weights=WEIGHTS)
+    x = mixture.sample(40_000, seed=(7, 8)).numpy()
+    log_p = mixture.log_prob(x).numpy()
+    for center in mixture.centers:
+        ratio = np.exp(stats.multivariate_normal(center, np.eye(3)).logpdf(x) - log_p)
+        assert abs(ratio.mean() - 1.0) < 4 * ratio.std() / np.sqrt(len(x))
+    np.testing.assert_allclose(x.mean(axis=0), np.asarray(WEIGHTS) @ mixture.centers, atol=0.03)
+
+
+def test_mixture_weights_are_checked_and_bind_from_gin():
+    for bad in ((0.5, 0.5, 0.1), (0.6, 0.5, -0.1), (0.5, 0.5)):
+        with pytest.raises(ValueError, match=r"mixture3_d3: weights must be 3 positive numbers "
+                                             r"summing to 1; got \["):
+            targets.separated_mixture(dim=3, num_modes=3, weights=bad)
+    gin.parse_config("separated_mixture.weights = (0.25, 0.75)")
+    mixture = targets.separated_mixture(dim=4)
+    np.testing.assert_array_equal(mixture.weights, [0.25, 0.75])
+    assert "weights=[0.25, 0.75]" in repr(mixture)
+
+
+def test_mode_fits_of_a_weighted_mixture_weigh_the_fits_by_the_weights():
+    """Exact draws (KL_k ~ 0) of a 0.8 / 0.2 mixture call for its weights; a mode drawn with
+    std 1.2 for pi_k = w_k exp(-KL_k) / sum_j w_j exp(-KL_j)."""
+    d = 10
+    mixture = targets.separated_mixture(dim=d, weights=(0.8, 0.2))
+    exact = metrics.mode_mass_report(mixture.sample(4000, seed=(9, 9)).numpy(), mixture)
+    np.testing.assert_allclose(exact["mode_fit_masses"], [0.8, 0.2], atol=0.02)
+    assert exact["mode_weights"] == [0.8, 0.2] and exact["mode_mass_error"] < 0.02
+    rng = np.random.default_rng(3)
+    x = np.r_[mixture.centers[0] + rng.standard_normal((4000, d)),
+              mixture.centers[1] + 1.2 * rng.standard_normal((4000, d))]
+    kl, masses = metrics.mode_fits(x, mixture)
+    kl_1 = 0.5 * d * (1.44 - 1 - np.log(1.44))
+    expected = np.array([0.8, 0.2 * np.exp(-kl_1)])
+    np.testing.assert_allclose(masses, expected / expected.sum(), atol=0.01)
+    report = metrics.mode_mass_report(x, mixture)
+    nearest = np.argmin(np.linalg.norm(x[:, None] - mixture.centers[None], axis=-1), axis=1)
+    share_0 = np.mean(nearest == 0)  # about 0.5: the wide mode's tail crosses the midpoint
+    np.testing.assert_allclose(report["mode_mass_error"], abs(share_0 - 0.8), rtol=1e-12)
+
+
 @pytest.mark.slow
 def test_mode_mass_report_sees_a_dropped_mode():
     mixture = targets.separated_mixture(dim=10)
     one_mode = mixture.centers[0] + np.random.default_rng(0).normal(size=(2000, 10))
     report = metrics.mode_mass_report(one_mode, mixture)
     assert report["mode_masses"] == [1.0, 0.0] and report["smallest_mode_mass"] == 0.0
+    assert report["mode_weights"] == [0.5, 0.5] and report["mode_mass_error"] == 0.5
     assert report["mode_fit_kl"][1] is None and report["mode_fit_masses"] == [1.0, None]
     exact = metrics.mode_mass_report(mixture.sample(2000, seed=(5, 6)).numpy(), mixture)
     assert exact["smallest_mode_mass"] > 0.45

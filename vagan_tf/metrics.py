@@ -282,13 +282,16 @@ def sample_report(samples, target=gin.REQUIRED, reference_size=None, seed=(1, 2)
 @gin.configurable
 def mode_mass_report(samples, mixture=gin.REQUIRED, reference_size=None, seed=(1, 2)):
     """``sample_report`` of a ``targets.GaussianMixture`` in any dimension, with the mass the
-    samples put on each mode (``nearest_mode_masses``), the smallest of them, and each mode's
-    fit (``mode_fits``): ``mode_fit_kl`` and the ``mode_fit_masses`` those fits call for
-    (None for a mode with too few samples to fit)."""
+    samples put on each mode (``nearest_mode_masses``), the smallest of them, the largest
+    distance of a mode's mass from its weight (``mode_mass_error`` = max_k |m_k - w_k|), and
+    each mode's fit (``mode_fits``): ``mode_fit_kl`` and the ``mode_fit_masses`` those fits
+    call for (None for a mode with too few samples to fit)."""
     masses = nearest_mode_masses(samples, mixture.centers)
     fit_kl, fit_masses = mode_fits(samples, mixture)
     return {**sample_report(samples, mixture, reference_size, seed),
             "mode_masses": masses.tolist(), "smallest_mode_mass": float(masses.min()),
+            "mode_weights": mixture.weights.tolist(),
+            "mode_mass_error": float(np.max(np.abs(masses - mixture.weights))),
             "mode_fit_kl": _floats_or_none(fit_kl),
             "mode_fit_masses": _floats_or_none(fit_masses)}
 
@@ -299,14 +302,14 @@ def _floats_or_none(values):
 
 
 def mode_fits(samples, mixture):
-    """(KL_k, pi_k) of ``samples`` [n, d] split by nearest centre of an equal-weight mixture.
+    """(KL_k, pi_k) of ``samples`` [n, d] split by nearest centre of a mixture with weights w_k.
 
     KL_k is ``gaussian_fit_kl`` of the samples nearest c_k to the component N(c_k, s^2 I)
-    (nan for a mode with at most d + 1 samples). For q = sum_k pi_k q_k and p = sum_k p_k / K
-    with disjoint modes, KL(q || p) = sum_k pi_k [log(K pi_k) + KL(q_k || p_k)], which is
-    least at pi_k = exp(-KL_k) / sum_j exp(-KL_j): the masses a reverse-KL fit settles on
-    given how well it fits each mode. Masses that follow pi_k are limited by the mode fits;
-    masses away from them by the optimisation (mass that cannot cross the valley).
+    (nan for a mode with at most d + 1 samples). For q = sum_k pi_k q_k and p = sum_k w_k p_k
+    with disjoint modes, KL(q || p) = sum_k pi_k [log(pi_k / w_k) + KL(q_k || p_k)], which is
+    least at pi_k = w_k exp(-KL_k) / sum_j w_j exp(-KL_j): the masses a reverse-KL fit
+    settles on given how well it fits each mode. Masses that follow pi_k are limited by the
+    mode fits; masses away from them by the optimisation (mass that cannot cross the valley).
     """
     samples = np.asarray(samples, np.float64)
     centers = np.asarray(mixture.centers, np.float64)
@@ -316,7 +319,7 @@ def mode_fits(samples, mixture):
                    for k, center in enumerate(centers)])
     if np.isnan(kl).all():
         return kl, kl.copy()
-    weights = np.exp(-(kl - np.nanmin(kl)))
+    weights = mixture.weights * np.exp(-(kl - np.nanmin(kl)))
     return kl, weights / np.nansum(weights)
 
 

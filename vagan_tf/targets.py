@@ -63,12 +63,12 @@ class Target:
 
 
 class GaussianMixture(Target):
-    """Equal-weight mixture of isotropic Gaussians N(c_k, std^2 I), k = 1..K.
+    """Mixture of isotropic Gaussians N(c_k, std^2 I) with weights w_k (equal by default).
 
-    log p(x) = logsumexp_k( -||x - c_k||^2 / (2 std^2) ) - log K - (d/2) log(2 pi std^2).
+    log p(x) = logsumexp_k( log w_k - ||x - c_k||^2 / (2 std^2) ) - (d/2) log(2 pi std^2).
     """
 
-    def __init__(self, centers, std, name="mixture"):
+    def __init__(self, centers, std, weights=None, name="mixture"):
         centers = np.asarray(centers, dtype=np.float32)
         if centers.ndim != 2:
             raise ValueError(f"centers must have shape (modes, dim); got {centers.shape}")
@@ -77,6 +77,9 @@ class GaussianMixture(Target):
         self.centers = centers
         self.std = float(std)
         self.name = name
+        self.equal_weights = weights is None
+        self.weights = (np.full(self.num_modes, 1.0 / self.num_modes) if weights is None
+                        else _checked_weights(weights, self.num_modes, name))
 
     @property
     def dim(self):
@@ -88,18 +91,35 @@ class GaussianMixture(Target):
 
     def _log_prob(self, x):
         sq = tf.reduce_sum(tf.square(x[:, None, :] - self.centers[None]), axis=-1)
+        # log w_k = log(K w_k) - log K: equal weights add exactly 0 to each component
+        log_relative_weights = tf.constant(np.log(self.num_modes * self.weights), tf.float32)
         log_norm = math.log(self.num_modes) + 0.5 * self.dim * math.log(2 * math.pi * self.std**2)
-        return tf.reduce_logsumexp(-sq / (2 * self.std**2), axis=1) - log_norm
+        return tf.reduce_logsumexp(log_relative_weights - sq / (2 * self.std**2), axis=1) - log_norm
 
     def sample(self, n, seed=(0, 0)):
         """n exact samples; ``seed`` is a stateless seed pair (tuple or int tensor of shape [2])."""
         seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
-        modes = tf.random.stateless_uniform([n], seeds[0], 0, self.num_modes, dtype=tf.int32)
+        if self.equal_weights:
+            modes = tf.random.stateless_uniform([n], seeds[0], 0, self.num_modes, dtype=tf.int32)
+        else:
+            log_weights = tf.constant(np.log(self.weights)[None], tf.float32)
+            modes = tf.random.stateless_categorical(log_weights, n, seeds[0])[0]
         noise = tf.random.stateless_normal([n, self.dim], seeds[1])
         return tf.gather(tf.constant(self.centers), modes) + self.std * noise
 
     def __repr__(self):
-        return f"GaussianMixture(name={self.name!r}, modes={self.num_modes}, std={self.std})"
+        weights = "" if self.equal_weights else f", weights={self.weights.round(4).tolist()}"
+        return (f"GaussianMixture(name={self.name!r}, modes={self.num_modes}, "
+                f"std={self.std}{weights})")
+
+
+def _checked_weights(weights, num_modes, name):
+    """``weights`` as float64 [K]: positive and summing to 1, or a one-line error naming them."""
+    weights = np.asarray(weights, np.float64)
+    if weights.shape != (num_modes,) or not np.all(weights > 0) or abs(weights.sum() - 1) > 1e-6:
+        raise ValueError(f"{name}: weights must be {num_modes} positive numbers summing to 1; "
+                         f"got {weights.tolist()}")
+    return weights
 
 
 @gin.configurable
@@ -118,19 +138,19 @@ def grid(values=(-4.0, -2.0, 0.0, 2.0, 4.0), std=0.05):
 
 
 @gin.configurable
-def separated_mixture(dim=10, num_modes=2, separation=6.0, std=1.0):
+def separated_mixture(dim=10, num_modes=2, separation=6.0, std=1.0, weights=None):
     """K well-separated Gaussians in d dimensions: centres (separation / sqrt 2) e_k, k < K.
 
     Every pair of centres is ``separation`` apart (in units where std = 1 it is the number
     of standard deviations between modes); the density between them is exp(-separation^2 / 8)
     of a peak's, so a sampler fit by reverse KL tends to settle in one mode. Exact samples:
-    ``sample``; K <= d.
+    ``sample``; K <= d. ``weights``: the modes' weights (equal by default).
     """
     if not 2 <= num_modes <= dim:
         raise ValueError(f"separated_mixture needs 2 <= num_modes <= dim; got {num_modes} "
                          f"modes in {dim} dimensions")
     centers = separation / math.sqrt(2.0) * np.eye(dim)[:num_modes]
-    return GaussianMixture(centers, std, name=f"mixture{num_modes}_d{dim}")
+    return GaussianMixture(centers, std, weights, name=f"mixture{num_modes}_d{dim}")
 
 
 @gin.configurable("banana")
