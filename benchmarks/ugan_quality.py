@@ -4,7 +4,7 @@ U-GAN runs configs/ugan/<target>.gin (batch 256, the paper's flow: 8 MAF blocks 
 [512, 512]; generator rate cosine-decayed over the run; 3 flow steps per generator step;
 on the kidney, tempering) for --steps steps; its time is the budget of the others (--budget
 names another U-GAN run, e.g. ``ugan_tempered``, to time instead: only it and --baselines
-run). Time is
+run; --budget_seconds gives the budget instead, e.g. a recorded run's). Time is
 the process's CPU time (``time.process_time``; with --threads 1 that is the wall time of
 an unloaded core), so methods run side by side on a shared machine still get equal budgets:
 
@@ -145,6 +145,9 @@ def main():
                         help="extra binding of the U-GAN runs")
     parser.add_argument("--flow_decay_steps", type=int, default=None,
                         help="cosine-decay the flows' Adam rate to 0 over this many steps")
+    parser.add_argument("--budget_seconds", type=float, default=None,
+                        help="the baselines' CPU budget, e.g. a recorded --budget run's "
+                             "seconds; the --budget run then does not run")
     parser.add_argument("--out", default=None)
     add_threads_argument(parser)
     args = parser.parse_args()
@@ -158,9 +161,11 @@ def main():
         bandwidth = metrics.median_bandwidth(reference)
         floor = target.sample(NUM_SAMPLES, seed=(13, 14)).numpy()
         runs = [("exact samples (floor)", (floor, 0, 0.0))]
-        runs.append((args.budget, run_method(args.budget, target_name, None, args.steps,
-                                             seed, args.gin_param)))
-        budget = runs[-1][1][2]
+        budget = args.budget_seconds
+        if budget is None:
+            runs.append((args.budget, run_method(args.budget, target_name, None, args.steps,
+                                                 seed, args.gin_param)))
+            budget = runs[-1][1][2]
         for method in (m for m in args.baselines if m != args.budget):
             runs.append((method, run_method(method, target_name, budget, args.steps, seed,
                                             args.gin_param, args.flow_decay_steps)))

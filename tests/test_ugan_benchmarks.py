@@ -44,6 +44,28 @@ def test_the_budget_run_goes_first_and_times_the_baselines(monkeypatch, tmp_path
                for row in rows)
 
 
+def test_a_given_budget_replaces_the_budget_run(monkeypatch, tmp_path):
+    ugan_quality = load(monkeypatch, "ugan_quality")
+    calls = []
+
+    def fake_run_method(method, target_name, seconds, steps, seed=0, params=(),
+                        flow_decay_steps=None):
+        calls.append((method, seconds, flow_decay_steps))
+        return np.random.default_rng(0).normal(size=(50, 10)).astype(np.float32), 7, seconds
+
+    monkeypatch.setattr(ugan_quality, "run_method", fake_run_method)
+    monkeypatch.setattr(ugan_quality, "NUM_SAMPLES", 50)
+    out = tmp_path / "quality.json"
+    monkeypatch.setattr(sys, "argv", [
+        "ugan_quality.py", "--targets", "mixture10", "--budget", "ugan_tempered",
+        "--budget_seconds", "33.5", "--baselines", "ugan_tempered", "iaf_rkl",
+        "--flow_decay_steps", "40", "--out", str(out)])
+    ugan_quality.main()
+    assert calls == [("iaf_rkl", 33.5, 40)]
+    assert [row["method"] for row in json.loads(out.read_text())] == [
+        "exact samples (floor)", "iaf_rkl"]
+
+
 def test_an_unknown_method_is_refused_by_name(monkeypatch, capsys):
     ugan_quality = load(monkeypatch, "ugan_quality")
     monkeypatch.setattr(sys, "argv", ["ugan_quality.py", "--baselines", "nuts"])
