@@ -1,4 +1,4 @@
-"""The README's BLR tables from blr_table.py result files: mean ± std over split seeds, and
+"""The BLR tables from blr_table.py results files: mean ± std over split seeds, and
 with --per_split what the benchmark's aims ask, split by split.
 
     python benchmarks/blr_summary.py benchmarks/results/blr_table_splits_*.json

@@ -2,7 +2,7 @@
 
 A results file is ``{"stamp": {...}, "records": ...}``: the records a script measured and the
 stamp of where they were measured (``provenance``). Files written before stamping are a bare
-JSON list of records; ``read_results`` gives them the stamp None.
+JSON list of records or one record object; ``read_results`` gives them the stamp None.
 """
 import datetime
 import functools
@@ -100,19 +100,20 @@ def provenance():
 
 
 def read_results(path):
-    """(stamp, records) of one results file; the stamp is None for an unstamped list.
+    """(stamp, records) of one results file; the stamp is None for an unstamped file (a bare
+    list of records, or one record object).
 
     Raises:
-      ValueError: the file holds neither a stamped results object nor a list, naming it.
+      ValueError: the file holds neither records nor a stamped results object, naming it.
     """
     with open(path, encoding="utf-8") as f:
         content = json.load(f)
-    if isinstance(content, list):
-        return None, content
     if isinstance(content, dict) and set(content) == {"stamp", "records"}:
         return content["stamp"], content["records"]
-    raise ValueError(f"{path}: not a results file (a stamped {{'stamp', 'records'}} object "
-                     "or a list of records)")
+    if isinstance(content, (list, dict)):
+        return None, content
+    raise ValueError(f"{path}: not a results file (a stamped {{'stamp', 'records'}} object, "
+                     "a list of records or a record)")
 
 
 def load_results(paths):

@@ -104,12 +104,12 @@ def main():
     if args.table:
         print(table(load_results(args.table)))
         return
+    limit_threads(args.threads)
     if args.floor:
         floor = real_floor()
         print(table([floor]))
         save_results(args.out, [floor])
         return
-    limit_threads(args.threads)
     shard, shards = map(int, args.shard.split("/"))
     runs = [(o, a, s) for s in args.seeds for o, a in CONFIGS][shard::shards]
     workdir = args.workdir or tempfile.mkdtemp(prefix="digits_annealing_")

@@ -104,7 +104,13 @@ def table_row(runs):
             f"{stat('high_quality', 'mean', 100)} | {stat('reverse_kl', 'mean', digits=3)} | "
             f"{stat('reverse_kl', 'worst', digits=3)} | "
             f"{stat('energy_distance', 'mean', digits=3)} | "
-            f"{np.mean([r['seconds'] for r in runs]):.0f} |")
+            f"{seconds_per_run(runs)} |")
+
+
+def seconds_per_run(runs):
+    """The runs' mean wall seconds, "—" when they were not timed."""
+    seconds = [r["seconds"] for r in runs if not math.isnan(r.get("seconds", math.nan))]
+    return f"{np.mean(seconds):.0f}" if seconds else "—"
 
 
 def floor_record(data, eval_samples, last):
@@ -225,12 +231,12 @@ def main():
     if args.table:
         print(table(load_results(args.table)))
         return
+    limit_threads(args.threads)
     if args.floor:
         floors = [floor_record(data, args.eval_samples, args.last) for data in args.data]
         print("\n".join([HEADER, *map(floor_row, floors)]))
         save_results(args.out, floors)
         return
-    limit_threads(args.threads)
     eval_every = args.eval_every or args.steps // 10
     workdir = args.workdir or tempfile.mkdtemp(prefix="toy_quality_")
     results = []

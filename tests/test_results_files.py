@@ -42,6 +42,9 @@ def test_unstamped_lists_and_stamped_files_load_together(monkeypatch, tmp_path):
     common.save_results(str(new), RECORDS[1:])
     assert common.read_results(str(old)) == (None, RECORDS[:1])
     assert common.load_results([str(old), str(new)]) == RECORDS
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(RECORDS[0]))
+    assert common.read_results(str(one)) == (None, RECORDS[0])
     single = tmp_path / "single.json"
     common.save_results(str(single), {"dim": 30, "records": [1, 2]})
     assert common.load_results([str(single)]) == [{"dim": 30, "records": [1, 2]}]
@@ -58,9 +61,9 @@ def test_the_threads_tensorflow_runs_with_are_stamped(monkeypatch):
 
 def test_a_file_that_is_not_results_is_refused_by_name(monkeypatch, tmp_path):
     common = load(monkeypatch, "common")
-    path = tmp_path / "metrics.json"
-    path.write_text(json.dumps({"step": 3}))
-    with pytest.raises(ValueError, match="metrics.json: not a results file"):
+    path = tmp_path / "notes.json"
+    path.write_text(json.dumps("energy distance 0.01"))
+    with pytest.raises(ValueError, match="notes.json: not a results file"):
         common.read_results(str(path))
 
 
