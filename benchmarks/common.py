@@ -72,7 +72,8 @@ def _tensorflow_threads():
 
 @functools.cache
 def _process_stamp():
-    """The parts of the stamp fixed for the process: code, versions, machine."""
+    """The parts of the stamp fixed for the process: code, versions, machine; taken when this
+    module is imported, so that the commit is the one the process started from."""
     status = _git("status", "--porcelain", "--untracked-files=no")
     return {"commit": _git("rev-parse", "HEAD"),
             "dirty": None if status is None else bool(status),
@@ -81,6 +82,9 @@ def _process_stamp():
             "cpu": _cpu_model(),
             "cpu_count": os.cpu_count(),
             "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}
+
+
+_process_stamp()
 
 
 def provenance():

@@ -103,7 +103,9 @@ def section(title, text="", regenerate=(), tables=(), files=(), anchor="", after
         parts.append(commands(*regenerate))
     parts += list(tables)
     if anchor:
-        parts.append(f"**Anchor.** {anchor.strip()}")
+        anchor = anchor.strip()
+        parts.append(f"**Anchor.** {anchor[0].upper()}{anchor[1:]}"
+                     + ("" if anchor.endswith(".") else "."))
     if after:
         parts.append(after.strip())
     if files:

@@ -185,13 +185,13 @@ def shape_sections():
         "The generator's rate, tempering and the pool with the generator in θ",
         "**Not replayable at this commit**: these runs were scored against the NUTS reference "
         "of their commit, 4 chains × 1,000 draws in θ, which had not converged on every split; "
-        "`blr_shape.py` now draws the converged reference. The commands give U-GAN's "
+        "`blr_shape.py` draws the converged reference. The commands give U-GAN's "
         "configuration (the generator in θ, 3 flow steps).",
         old, anchor="that commit's NUTS reference (std ratios 1).",
         after="""
 * At a rate of 1e-3 the generator of a 500-step run in θ had not spread out on Cancer (w std
   about 0.6 of NUTS's, still widening); 3e-3 brought it to 0.9 with Heart and German as
-  close as before.
+  close as at 1e-3.
 * Tempering (λ from 4 to 0 at 0.8 T) does not serve a posterior: the generator ends 12× too
   wide on Cancer and 32× on Sonar and does not contract once λ has reached 0.
 * The flow pool trained 1.4–1.7× faster at about the same shape with 3 flow steps.""",
