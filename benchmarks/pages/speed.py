@@ -36,8 +36,9 @@ def fit_section():
         "`AnnealedGAN.fit` and by a bare `tf.function` loop that calls the same `train_step` on "
         "the same pipeline, in one process. Each loop runs 100 and 1,000 steps; the slope of "
         "process CPU time is the per-step cost, the intercept the fixed cost of a call "
-        "(medians of 3). The first table ran with the cores to itself or nearly, the second "
-        "beside four other jobs on the 2 cores.",
+        "(medians of 3). The first table is the measurement of `fit_overhead.json`; the "
+        "second ran beside four other jobs on the 2 cores, at about three times its CPU time "
+        "per step.",
         [f"TF_ENABLE_ONEDNN_OPTS={1 if s == 'on' else 0} python benchmarks/fit_overhead.py "
          f"--steps 1000 --repeats 3 --threads 1 --out benchmarks/results/{name}"
          for s, name in FIT.items()],
@@ -47,8 +48,8 @@ def fit_section():
         after="At the toy default (50 steps per execution) `fit` costs a few per cent over the "
               "bare loop on a quiet machine; at one step per execution Keras' per-call Python "
               "dispatch adds about 1 ms a step. A `GANExperiment` pays the fixed cost once per "
-              "run. Beside other jobs both the per-step CPU time and the ratios grow (shared "
-              "caches and cores), so compare rows of one table only.")
+              "run. Beside other jobs the per-step CPU time grows (shared caches and cores) and "
+              "the short calls' fixed costs are noise, so compare rows of one table only.")
 
 
 def image_section():
