@@ -18,7 +18,6 @@ import itertools
 
 import numpy as np
 
-import blr_table
 from common import add_threads_argument, limit_threads, load_results, save_results  # noqa: E402
 
 TABLE_COLUMNS = {"w_std_ratio_median": "w std ratio (median)",
@@ -31,6 +30,8 @@ TABLE_COLUMNS = {"w_std_ratio_median": "w std ratio (median)",
 
 def run_configuration(dataset, seed, nuts_draws, nuts_log_likelihood, args):
     """The record of one U-GAN run: its configuration and every evaluation."""
+    import blr_table  # TensorFlow: not needed for --table
+
     trace = blr_table.run_gin_sampler(dataset, seed, args.eval_every, steps=args.steps,
                                       sampler_files=args.gin_file, params=args.gin_param,
                                       reference=nuts_draws)
@@ -83,6 +84,7 @@ def main():
         print(table(load_results(args.table)))
         return
     limit_threads(args.threads)
+    import blr_table
     from vagan_tf import targets, uci
 
     records = []

@@ -1,4 +1,4 @@
-"""The README's BLR tables from blr_table.py result files: mean ± std over split seeds, and
+"""The BLR tables from blr_table.py results files: mean ± std over split seeds, and
 with --per_split what the benchmark's aims ask, split by split.
 
     python benchmarks/blr_summary.py benchmarks/results/blr_table_splits_*.json
@@ -80,20 +80,12 @@ def per_split_table(runs):
     return lines
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("results", nargs="+")
-    parser.add_argument("--per_split", action="store_true",
-                        help="the per-split table of the aims instead of the means")
-    args = parser.parse_args()
-    runs = unique_runs(load_results(args.results))
-    if args.per_split:
-        print("\n".join(per_split_table(runs)))
-        return
+def summary_table(runs):
+    """The markdown rows of the means over splits, one per (dataset, method)."""
     datasets = list(dict.fromkeys(dataset for dataset, _, _ in runs))
     columns = ["dataset", "method", "seeds", "test accuracy", "test log-likelihood", "CPU s",
                "CPU s to NUTS ± 0.01 (runs)", *SHAPE_COLUMNS.values()]
-    print(f"| {' | '.join(columns)} |\n|{'---|' * len(columns)}")
+    lines = [f"| {' | '.join(columns)} |", f"|{'---|' * len(columns)}"]
     for dataset in datasets:
         for method in METHODS:
             rows = [r for (d, _, m), r in sorted(runs.items()) if d == dataset and m == method]
@@ -107,10 +99,21 @@ def main():
                 f"{np.mean(reached):.1f} ({len(reached)}/{len(rows)})" if reached
                 else f"never (0/{len(rows)})")
             seeds = ",".join(str(r["seed"]) for r in rows)
-            print(f"| {dataset} | {NAMES[method]} | {seeds} | {100 * accuracy.mean():.1f} ± "
-                  f"{100 * accuracy.std():.1f} % | {log_likelihood.mean():.4f} ± "
-                  f"{log_likelihood.std():.4f} | {seconds:.1f} | {to_nuts} | "
-                  + " | ".join(mean_over_seeds(rows, key) for key in SHAPE_COLUMNS) + " |")
+            lines.append(f"| {dataset} | {NAMES[method]} | {seeds} | {100 * accuracy.mean():.1f} ± "
+                         f"{100 * accuracy.std():.1f} % | {log_likelihood.mean():.4f} ± "
+                         f"{log_likelihood.std():.4f} | {seconds:.1f} | {to_nuts} | "
+                         + " | ".join(mean_over_seeds(rows, key) for key in SHAPE_COLUMNS) + " |")
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", nargs="+")
+    parser.add_argument("--per_split", action="store_true",
+                        help="the per-split table of the aims instead of the means")
+    args = parser.parse_args()
+    runs = unique_runs(load_results(args.results))
+    print("\n".join(per_split_table(runs) if args.per_split else summary_table(runs)))
 
 
 if __name__ == "__main__":

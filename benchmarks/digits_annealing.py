@@ -7,10 +7,12 @@ rkl, rkl + sinusoidal. Each run's final evaluation (classifier-FID, KID, IS of 5
 samples against the 5 000 digits, by the shipped digit classifier) goes to --out;
 ``--shard K/N`` runs every N-th run from the K-th (for parallel processes);
 ``--table A.json B.json`` prints the markdown table (mean ± std over seeds) with a floor
-row: half of the real digits (2 500) scored against the other half.
+row: half of the real digits (2 500) scored against the other half (``--floor --out F``
+writes it; ``--table`` reads it from F when given).
 
     python benchmarks/digits_annealing.py --steps 1500 --threads 1 --shard 0/2 \
         --out benchmarks/results/digits_0.json
+    python benchmarks/digits_annealing.py --floor --threads 1 --out benchmarks/results/digits_floor.json
     python benchmarks/digits_annealing.py --table benchmarks/results/digits_*.json
 """
 import argparse
@@ -46,7 +48,8 @@ def run_one(objective, annealing, seed, steps, workdir, params):
 
 
 def real_floor():
-    """Classifier-FID / KID / IS of 2 500 real digits against the other 2 500."""
+    """Classifier-FID / KID / IS of 2 500 real digits against the other 2 500:
+    {"floor": True, "fid", "kid", "inception_score"}."""
     from vagan_tf import data, metrics
     from vagan_tf.extractors import digit_classifier, extract
 
@@ -58,24 +61,30 @@ def real_floor():
                                    *metrics.gaussian_statistics(second))
     kid, _ = metrics.kernel_distance(first, second)
     score, _ = metrics.inception_score(logits[:2500])
-    return f"| real digits (floor: 2 500 vs the other 2 500) | — | {fid:.1f} | {kid:.2f} | {score:.2f} | — |"
+    return {"floor": True, "fid": float(fid), "kid": float(kid), "inception_score": float(score)}
 
 
-def print_table(results):
-    print(HEADER)
+def table(records):
+    """The markdown table: mean ± std over seeds per configuration, then the floor row (a
+    ``floor`` record of ``--floor``, else scored here)."""
+    lines = [HEADER]
     groups = {}
-    for r in results:
-        groups.setdefault((r["objective"], r["annealing"]), []).append(r)
+    for r in records:
+        if not r.get("floor"):
+            groups.setdefault((r["objective"], r["annealing"]), []).append(r)
     for (objective, annealing), runs in sorted(groups.items(),
                                                key=lambda kv: CONFIGS.index(kv[0])):
         def stat(key, scale=1.0, digits=1):
             values = scale * np.array([r[key] for r in runs], dtype=float)
             return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
 
-        print(f"| {objective} | {annealing} | {stat('fid')} | {stat('kid', digits=2)} | "
-              f"{stat('inception_score', digits=2)} | "
-              f"{np.mean([r['seconds'] for r in runs]):.0f} |")
-    print(real_floor())
+        lines.append(f"| {objective} | {annealing} | {stat('fid')} | {stat('kid', digits=2)} | "
+                     f"{stat('inception_score', digits=2)} | "
+                     f"{np.mean([r['seconds'] for r in runs]):.0f} |")
+    floor = next((r for r in records if r.get("floor")), None) or real_floor()
+    lines.append(f"| real digits (floor: 2 500 vs the other 2 500) | — | {floor['fid']:.1f} | "
+                 f"{floor['kid']:.2f} | {floor['inception_score']:.2f} | — |")
+    return "\n".join(lines)
 
 
 def main():
@@ -88,12 +97,19 @@ def main():
     parser.add_argument("--out", default=None)
     parser.add_argument("--workdir", default=None, help="keep run directories here")
     parser.add_argument("--table", nargs="+", default=None, help="print the table of these JSONs")
+    parser.add_argument("--floor", action="store_true",
+                        help="score the real digits' floor instead of training")
     args = parser.parse_args()
 
     if args.table:
-        print_table(load_results(args.table))
+        print(table(load_results(args.table)))
         return
     limit_threads(args.threads)
+    if args.floor:
+        floor = real_floor()
+        print(table([floor]))
+        save_results(args.out, [floor])
+        return
     shard, shards = map(int, args.shard.split("/"))
     runs = [(o, a, s) for s in args.seeds for o, a in CONFIGS][shard::shards]
     workdir = args.workdir or tempfile.mkdtemp(prefix="digits_annealing_")
@@ -104,7 +120,7 @@ def main():
         print(f"{objective} {annealing} seed {seed}: FID {r['fid']:.2f} KID {r['kid']:.4f} "
               f"IS {r['inception_score']:.2f} ({r['seconds']:.0f} s)", flush=True)
         save_results(args.out, results)
-    print_table(results)
+    print(table(results))
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ dispatch, logs and callbacks. Each loop is called for a short and a long run; th
 of process CPU time over steps is the per-step cost, the intercept the fixed cost of one
 call (``fit`` builds its iterator and starts the pipeline inside the call; a
 ``GANExperiment`` pays that once per run). CPU time, not wall time, so that other jobs on
-the machine do not move the ratio.
+the machine do not move the ratio. ``--out`` keeps one record per loop (oneDNN as the
+environment sets it: run once with TF_ENABLE_ONEDNN_OPTS=1 and once with 0).
 
-    python benchmarks/fit_overhead.py --steps 2000
+    TF_ENABLE_ONEDNN_OPTS=1 python benchmarks/fit_overhead.py --steps 1000 --repeats 3 \
+        --threads 1 --out benchmarks/results/fit_overhead_onednn_on.json
 """
 import argparse
 import time
@@ -20,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from vagan_tf import runs
+from common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 
 def build(steps_per_execution):
@@ -73,7 +76,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=2000, help="the long call's steps")
     parser.add_argument("--repeats", type=int, default=3)
+    add_threads_argument(parser)
+    parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    limit_threads(args.threads)
     short = max(50, args.steps // 10)
     runners = {"bare tf.function loop": bare_runner(),
                "fit, steps_per_execution=1": fit_runner(1),
@@ -85,6 +91,9 @@ def main():
     print("|---|---|---|---|")
     for name, (per_step, fixed) in rows.items():
         print(f"| {name} | {1000 * per_step:.2f} | {per_step / bare:.2f} | {fixed:.2f} |")
+    save_results(args.out, [{"loop": name, "short": short, "long": args.steps,
+                             "repeats": args.repeats, "ms_per_step": 1000 * per_step,
+                             "fixed_s": fixed} for name, (per_step, fixed) in rows.items()])
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ images/dfm.gin: DCGAN at width 64, a 2048-wide denoiser, batch 64). In one proce
 
 A second process repeats the bare loop with TF_ENABLE_ONEDNN_OPTS=0 (TensorFlow's
 default on CPUs without AVX-512) to measure what the ``vagan`` command's oneDNN
-default buys. Prints images/s and ratios.
+default buys. Prints images/s and ratios; ``--out`` keeps one record per row.
 
-    python benchmarks/image_speed.py --steps 20 --threads 1
+    python benchmarks/image_speed.py --steps 10 --threads 1 --out benchmarks/results/image_speed.json
 """
 import argparse
 import json
@@ -30,7 +30,7 @@ import tensorflow as tf  # noqa: E402
 import tensorflow_datasets as tfds  # noqa: E402
 
 from vagan_tf import data, runs  # noqa: E402
-from common import add_threads_argument, limit_threads  # noqa: E402
+from common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 BATCH = 64
 
@@ -78,6 +78,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=20)
     add_threads_argument(parser)
+    parser.add_argument("--out", default=None)
     parser.add_argument("--onednn_off_child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     limit_threads(args.threads)
@@ -111,6 +112,8 @@ def main():
     for name, rate in rates.items():
         ratio = "—" if name.endswith("alone") else f"{bare / rate:.2f}"
         print(f"| {name} | {rate:.0f} | {ratio} |")
+    save_results(args.out, [{"row": name, "batch": BATCH, "steps": args.steps,
+                             "images_per_s": rate} for name, rate in rates.items()])
     headroom = rates["tfds cifar10 pipeline alone"] / rates["fit, tfds cifar10 pipeline"]
     print(f"\ninput headroom: the cifar10 pipeline alone delivers {headroom:.0f}x what training "
           "on it consumes")

@@ -8,11 +8,13 @@ its last ``--last`` evaluations from its ``metrics.json`` (not one snapshot): th
 and their worst (fewest modes, lowest high-quality fraction, largest reverse KL and
 distances). The script prints one markdown row per configuration and writes every
 run's last evaluations to --out; ``--table A.json B.json`` prints the table of finished
-runs, with a floor row per dataset (exact samples scored alike). ``--variant NAME``
+runs, with a floor row per dataset (exact samples scored alike; ``--floor`` writes those
+rows' records, which ``--table`` then reads instead of scoring them again). ``--variant NAME``
 labels runs made with extra ``--gin_param`` bindings, so that their rows stay apart.
 
     python benchmarks/toy_quality.py --data ring --out benchmarks/results/toy_ring.json
-    python benchmarks/toy_quality.py --table benchmarks/results/toy_*.json
+    python benchmarks/toy_quality.py --floor --data ring grid --out benchmarks/results/toy_floor.json
+    python benchmarks/toy_quality.py --table benchmarks/results/toy_floor.json benchmarks/results/toy_ring.json
 """
 import argparse
 import itertools
@@ -102,43 +104,63 @@ def table_row(runs):
             f"{stat('high_quality', 'mean', 100)} | {stat('reverse_kl', 'mean', digits=3)} | "
             f"{stat('reverse_kl', 'worst', digits=3)} | "
             f"{stat('energy_distance', 'mean', digits=3)} | "
-            f"{np.mean([r['seconds'] for r in runs]):.0f} |")
+            f"{seconds_per_run(runs)} |")
 
 
-def floor_row(data, eval_samples, last):
-    """The row of ``last`` independent sets of exact samples, scored like a run's evaluations."""
+def seconds_per_run(runs):
+    """The runs' mean wall seconds, "—" when they were not timed."""
+    seconds = [r["seconds"] for r in runs if not math.isnan(r.get("seconds", math.nan))]
+    return f"{np.mean(seconds):.0f}" if seconds else "—"
+
+
+def floor_record(data, eval_samples, last):
+    """``last`` independent sets of ``eval_samples`` exact samples, scored like a run's last
+    evaluations: {"data", "floor": True, "eval_samples", "last"}."""
     from vagan_tf import metrics, targets
 
     mixture = getattr(targets, data)()
     records = [metrics.mixture_report(mixture.sample(eval_samples, seed=(7, k)).numpy(), mixture)
                for k in range(last)]
-    run = {"data": data, "last": summarize(records, last)}
-    s = run["last"]
-    return (f"| {data} | exact samples (floor) | — | {s['modes_covered']['worst']} | "
+    return {"data": data, "floor": True, "eval_samples": eval_samples,
+            "last": summarize(records, last)}
+
+
+def floor_row(record):
+    s = record["last"]
+    return (f"| {record['data']} | exact samples (floor) | — | {s['modes_covered']['worst']} | "
             f"{100 * s['high_quality']['worst']:.1f} | {100 * s['high_quality']['mean']:.1f} | "
             f"{s['reverse_kl']['mean']:.3f} | {s['reverse_kl']['worst']:.3f} | "
             f"{s['energy_distance']['mean']:.3f} | — |")
 
 
-def print_table(results):
+def table(records):
+    """The markdown table of the runs in ``records``: a row per configuration, a floor row
+    per dataset (a ``floor`` record of ``--floor``, else scored here), then the paired table.
+
+    Raises:
+      SystemExit: a record lacks its last evaluations (the one-snapshot format).
+    """
+    results = [r for r in records if not r.get("floor")]
+    floors = {r["data"]: r for r in records if r.get("floor")}
     missing = [r for r in results if "last" not in r]
     if missing:
         raise SystemExit(f"{len(missing)} records have no 'last' evaluations: they come from the "
                          "one-snapshot version of this script; rerun them")
-    print(HEADER)
+    lines = [HEADER]
     datasets = list(dict.fromkeys(r["data"] for r in results))
     groups = {}
     for r in results:
         groups.setdefault((r["data"], r["objective"], r["schedule"], r["variant"]), []).append(r)
     for key in sorted(groups, key=lambda key: datasets.index(key[0])):  # stable within a dataset
-        print(table_row(groups[key]))
+        lines.append(table_row(groups[key]))
     for data in datasets:
         first = next(r for r in results if r["data"] == data)
-        print(floor_row(data, first["eval_samples"], len(first["evaluations"])))
+        lines.append(floor_row(floors.get(data) or floor_record(
+            data, first["eval_samples"], len(first["evaluations"]))))
     paired = paired_rows(groups)
     if paired:
-        print("\n" + PAIRED_HEADER)
-        print("\n".join(paired))
+        lines += ["", PAIRED_HEADER, *paired]
+    return "\n".join(lines)
 
 
 # gin files that stabilise training rather than anneal it: a schedule "linear+packing" is
@@ -202,12 +224,19 @@ def main():
     parser.add_argument("--out", default=None)
     parser.add_argument("--workdir", default=None, help="keep run directories here")
     parser.add_argument("--table", nargs="+", default=None, help="print the table of these JSONs")
+    parser.add_argument("--floor", action="store_true",
+                        help="score --last sets of exact samples per --data instead of training")
     args = parser.parse_args()
 
     if args.table:
-        print_table(load_results(args.table))
+        print(table(load_results(args.table)))
         return
     limit_threads(args.threads)
+    if args.floor:
+        floors = [floor_record(data, args.eval_samples, args.last) for data in args.data]
+        print("\n".join([HEADER, *map(floor_row, floors)]))
+        save_results(args.out, floors)
+        return
     eval_every = args.eval_every or args.steps // 10
     workdir = args.workdir or tempfile.mkdtemp(prefix="toy_quality_")
     results = []

@@ -17,9 +17,9 @@ Next to them, the sampling floor measured in the same run: one MADE pass on the 
 Prints CPU seconds per step (the process's CPU time: with --threads 1 the wall time of an
 unloaded core, and fair when other jobs share the machine) and the ratio to U-GAN (3 flow
 steps) for each d. The ratio is what pairing buys over training the flow by reverse KL
-directly.
+directly. ``--out`` keeps one record per d.
 
-    python benchmarks/ugan_speed.py --steps 5 --threads 1
+    python benchmarks/ugan_speed.py --steps 5 --threads 1 --out benchmarks/results/ugan_speed.json
 """
 import argparse
 import time
@@ -32,7 +32,7 @@ from vagan_tf.flows import MAF
 from vagan_tf.models import ReverseKLFlow, UnnormalizedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
 from vagan_tf.targets import Target
-from common import add_threads_argument, limit_threads  # noqa: E402
+from common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 BATCH = 64
 
@@ -95,8 +95,10 @@ def main():
     parser.add_argument("--dims", nargs="+", type=int, default=[2, 16, 61, 128])
     parser.add_argument("--steps", type=int, default=5)
     add_threads_argument(parser)
+    parser.add_argument("--out", default=None)
     args = parser.parse_args()
     limit_threads(args.threads)
+    records = []
     print("| d | U-GAN s/step | U-GAN, 1 flow step | MAF-RKL s/step | IAF-RKL s/step | "
           "MAF-RKL / U-GAN | IAF-RKL / U-GAN | MADE pass ms | K d passes s (floor) "
           "| flow.sample s | U-GAN, 1 flow step / floor |\n|---|---|---|---|---|---|---|---|---|---|---|")
@@ -110,6 +112,10 @@ def main():
         print(f"| {dim} | {u:.3f} | {u1:.3f} | {maf:.3f} | {iaf:.3f} | {maf / u:.1f} | "
               f"{iaf / u:.2f} | {1e3 * made_pass:.2f} | {floor:.3f} | {flow_sample:.3f} | "
               f"{u1 / floor:.1f} |", flush=True)
+        records.append({"dim": dim, "steps": args.steps, "ugan_s": u, "ugan_1_flow_step_s": u1,
+                        "maf_rkl_s": maf, "iaf_rkl_s": iaf, "made_pass_s": made_pass,
+                        "made_passes_s": floor, "flow_sample_s": flow_sample})
+        save_results(args.out, records)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,17 @@
 """benchmarks/ugan_quality.py: which runs it makes and the budget it gives the baselines."""
-import json
 import sys
 
 import numpy as np
 import pytest
 
 from test_blr_benchmarks import load
+
+
+def written(monkeypatch, path):
+    """The records of a results file the benchmark wrote (stamped, as save_results writes)."""
+    stamp, content = load(monkeypatch, "common").read_results(path)
+    assert stamp["command"] and stamp["versions"]["tensorflow"]
+    return content
 
 
 def with_recorded_runs(monkeypatch):
@@ -45,7 +51,7 @@ def test_the_budget_run_goes_first_and_times_the_baselines(monkeypatch, tmp_path
     assert calls[0][1] is None and all(call[1] == 12.5 for call in calls[1:])
     assert calls[0][2:5] == (30, 3, ["DIM = 10"])
     assert all(call[2:] == (30, 3, ["DIM = 10"], 40) for call in calls[1:])
-    rows = json.loads(out.read_text())
+    rows = written(monkeypatch, out)
     assert [row["method"] for row in rows] == ["exact samples (floor)", *expected]
     assert all(0.0 <= row["mode_mass"] <= 0.5 for row in rows)
     assert all(len(row["mode_fit_kl"]) == 2 and np.isclose(sum(row["mode_fit_masses"]), 1.0)
@@ -61,7 +67,7 @@ def test_a_given_budget_replaces_the_budget_run(monkeypatch, tmp_path):
         "--flow_decay_steps", "40", "--out", str(out)])
     ugan_quality.main()
     assert [(call[0], call[1], call[5]) for call in calls] == [("iaf_rkl", 33.5, 40)]
-    assert [row["method"] for row in json.loads(out.read_text())] == [
+    assert [row["method"] for row in written(monkeypatch, out)] == [
         "exact samples (floor)", "iaf_rkl"]
 
 
@@ -82,7 +88,7 @@ def test_the_mode_trajectory_records_lambda_masses_and_fits_every_k_steps(monkey
         "--gin_param", "maf.hidden_units = (8, 8)", "--gin_param", "WIDTH = 8",
         "--gin_param", "GANExperiment.steps_per_execution = 2"])
     trajectory.main()
-    result = json.loads(out.read_text())
+    result = written(monkeypatch, out)
     records = result["records"]
     assert [r["step"] for r in records] == [2, 4]
     # lambda of each epoch's last step, t = 1 and 3, on tempered.gin's 4 (1 - t / (0.5 T))

@@ -1,0 +1,1 @@
+"""Benchmarks of vagan_tf: scripts, their results files and the results pages."""
