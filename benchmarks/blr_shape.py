@@ -10,7 +10,8 @@ CPU time (clock paused while evaluating). ``--table A.json ...`` prints one row 
 dataset and variant: the last evaluation, mean and range over the splits.
 
     python benchmarks/blr_shape.py --datasets cancer sonar --seeds 0 --threads 1 \\
-        --variant tempered --gin_file ugan/tempered.gin --out benchmarks/results/blr_shape_tempered.json
+        --variant tempered --gin_file ugan/tempered.gin --out
+        benchmarks/results/blr_shape_tempered.json
     python benchmarks/blr_shape.py --table benchmarks/results/blr_shape_*.json
 """
 import argparse
@@ -83,7 +84,8 @@ def main():
         print(table(load_results(args.table)))
         return
     limit_threads(args.threads)
-    from vagan_tf import targets, uci
+    from vagan_tf import targets
+    from vagan_tf.targets import uci
 
     records = []
     for seed in args.seeds:

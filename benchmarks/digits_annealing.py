@@ -31,24 +31,25 @@ HEADER = ("| objective | annealing | classifier-FID | classifier-KID | IS | s / 
 
 
 def run_one(objective, annealing, seed, steps, workdir, params):
-    from vagan_tf import runs
+    from vagan_tf.run import assemble
 
     gin.clear_config()
-    runs.parse_gin(["digits/base.gin", f"images/{objective}.gin", f"images/{annealing}.gin"],
-                  [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
-                   f"AnnealedGAN.seed = {seed}", f"offline_digits.seed = {seed}",
-                   "GANExperiment.verbose = 0", *params])
+    assemble.parse_gin(["digits/base.gin", f"images/{objective}.gin", f"images/{annealing}.gin"],
+                      [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
+                       f"AnnealedGAN.seed = {seed}", f"offline_digits.seed = {seed}",
+                       "GANExperiment.verbose = 0", *params])
     model_dir = os.path.join(workdir, f"digits_{objective}_{annealing}_{seed}")
     start = time.time()
-    record = runs.experiment(model_dir=model_dir).train()
+    record = assemble.experiment(model_dir=model_dir).train()
     return {"objective": objective, "annealing": annealing, "seed": seed, "steps": steps,
             "seconds": time.time() - start, **record}
 
 
 def real_floor():
     """Classifier-FID / KID / IS of 2 500 real digits against the other 2 500."""
-    from vagan_tf import data, metrics
-    from vagan_tf.extractors import digit_classifier, extract
+    from vagan_tf import data
+    from vagan_tf.evaluation import metrics
+    from vagan_tf.evaluation.extractors import digit_classifier, extract
 
     images = data.fit_to_resolution(data.to_unit_range(data.load_digits()[0]), 32).numpy()
     order = np.random.default_rng(0).permutation(len(images))

@@ -42,14 +42,16 @@ def residual_statistics(h, denoised, sigma):
 def run_one(lam, steps, denoiser_rate, workdir):
     import tensorflow as tf
 
-    from vagan_tf import metrics, runs, targets
+    from vagan_tf import targets
+    from vagan_tf.evaluation import metrics
+    from vagan_tf.run import assemble
 
     gin.clear_config()
-    runs.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/constant.gin", "toy/entropy.gin"],
-                   [f"TOTAL_STEPS = {steps}", f"GANExperiment.steps_per_epoch = {steps}",
-                    "GANExperiment.verbose = 0", f"constant_schedule.initial = {lam}",
-                    f"denoiser/Adam.learning_rate = {denoiser_rate}"])
-    run = runs.experiment(model_dir=os.path.join(workdir, f"lam{lam}_{steps}_{denoiser_rate}"))
+    assemble.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/constant.gin", "toy/entropy.gin"],
+                       [f"TOTAL_STEPS = {steps}", f"GANExperiment.steps_per_epoch = {steps}",
+                        "GANExperiment.verbose = 0", f"constant_schedule.initial = {lam}",
+                        f"denoiser/Adam.learning_rate = {denoiser_rate}"])
+    run = assemble.experiment(model_dir=os.path.join(workdir, f"lam{lam}_{steps}_{denoiser_rate}"))
     run.train()
     model = run.model
     h = model.generator(model.latent.sample((POINTS, model.latent_dim), seed=None)).numpy()

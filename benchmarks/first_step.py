@@ -44,11 +44,11 @@ class BlockClock(keras.callbacks.Callback):
 
 
 def measure(config, params, workdir):
-    from vagan_tf import runs
+    from vagan_tf.run import assemble
 
     gin.clear_config()
-    runs.parse_gin([config], ["GANExperiment.verbose = 0", *params])
-    run = runs.experiment(model_dir=os.path.join(workdir, config.replace("/", "_")))
+    assemble.parse_gin([config], ["GANExperiment.verbose = 0", *params])
+    run = assemble.experiment(model_dir=os.path.join(workdir, config.replace("/", "_")))
     clock = BlockClock()
     fit = run.model.fit
 

@@ -19,14 +19,14 @@ import gin
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import runs
+from vagan_tf.run import assemble
 
 
 def build(steps_per_execution):
     gin.clear_config()
-    runs.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"],
-                  [f"GANExperiment.steps_per_execution = {steps_per_execution}"])
-    run = runs.experiment(model_dir="/tmp/unused_fit_overhead")
+    assemble.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"],
+                      [f"GANExperiment.steps_per_execution = {steps_per_execution}"])
+    run = assemble.experiment(model_dir="/tmp/unused_fit_overhead")
     return run.model, run.dataset_fn(batch_size=run.batch_size, start=0)
 
 

@@ -29,7 +29,8 @@ import gin  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow_datasets as tfds  # noqa: E402
 
-from vagan_tf import data, runs  # noqa: E402
+from vagan_tf import data  # noqa: E402
+from vagan_tf.run import assemble  # noqa: E402
 from common import add_threads_argument, limit_threads  # noqa: E402
 
 BATCH = 64
@@ -37,9 +38,9 @@ BATCH = 64
 
 def build(params):
     gin.clear_config()
-    runs.parse_gin(["cifar10/base.gin", "images/jsd.gin", "images/dfm.gin"],
-                  ["GANExperiment.evaluator = None", "GANExperiment.callbacks = []", *params])
-    return runs.experiment(model_dir="/tmp/unused_image_speed").model
+    assemble.parse_gin(["cifar10/base.gin", "images/jsd.gin", "images/dfm.gin"],
+                      ["GANExperiment.evaluator = None", "GANExperiment.callbacks = []", *params])
+    return assemble.experiment(model_dir="/tmp/unused_image_speed").model
 
 
 def bare_loop(steps, params=()):

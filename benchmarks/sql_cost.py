@@ -23,8 +23,8 @@ import time
 import gin
 import tensorflow as tf
 
-from vagan_tf import runs
 from vagan_tf.rl.agent import EnvironmentLoop
+from vagan_tf.run import assemble
 from common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 SVGD, UGAN = ["rl/swimmer_svgd.gin"], ["rl/swimmer.gin"]
@@ -87,8 +87,9 @@ def part_functions(agent, loop):
 
 def measure(files, params, steps):
     gin.clear_config()
-    runs.parse_gin(files, ["RLExperiment.verbose = 0", "RLExperiment.eval_episodes = 0", *params])
-    run = runs.experiment(model_dir="/tmp/unused_sql_cost")
+    assemble.parse_gin(files,
+                       ["RLExperiment.verbose = 0", "RLExperiment.eval_episodes = 0", *params])
+    run = assemble.experiment(model_dir="/tmp/unused_sql_cost")
     loop = EnvironmentLoop(run.env, run.agent)
     loop.reset(seed=0)
     for _ in range(300):

@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from vagan_tf.run_directory import read_records
+from vagan_tf.run.directory import read_records
 from common import save_results  # noqa: E402
 
 GIN_FILES = {"ugan": "rl/swimmer.gin", "svgd": "rl/swimmer_svgd.gin"}

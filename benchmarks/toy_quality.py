@@ -61,20 +61,20 @@ def gin_files(data, objective, schedule):
 
 def run_one(data, objective, schedule, seed, steps, workdir, params, eval_every, eval_samples,
             last, variant):
-    from vagan_tf import runs
+    from vagan_tf.run import assemble
 
     gin.clear_config()
-    runs.parse_gin(gin_files(data, objective, schedule),
-                  [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
-                   f"AnnealedGAN.seed = {seed}", f"sampler_dataset.seed = {seed}",
-                   f"GANExperiment.steps_per_epoch = {eval_every}",
-                   f"GANExperiment.eval_samples = {eval_samples}",
-                   "GANExperiment.verbose = 0", *params])
+    assemble.parse_gin(gin_files(data, objective, schedule),
+                      [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
+                       f"AnnealedGAN.seed = {seed}", f"sampler_dataset.seed = {seed}",
+                       f"GANExperiment.steps_per_epoch = {eval_every}",
+                       f"GANExperiment.eval_samples = {eval_samples}",
+                       "GANExperiment.verbose = 0", *params])
     model_dir = os.path.join(workdir, "_".join(filter(None, [data, objective,
                                                               schedule.replace("+", "-"), variant,
                                                               str(seed)])))
     start = time.time()
-    runs.experiment(model_dir=model_dir).train()
+    assemble.experiment(model_dir=model_dir).train()
     seconds = time.time() - start
     with open(os.path.join(model_dir, "metrics.json"), encoding="utf-8") as f:
         records = json.load(f)
@@ -107,7 +107,8 @@ def table_row(runs):
 
 def floor_row(data, eval_samples, last):
     """The row of ``last`` independent sets of exact samples, scored like a run's evaluations."""
-    from vagan_tf import metrics, targets
+    from vagan_tf import targets
+    from vagan_tf.evaluation import metrics
 
     mixture = getattr(targets, data)()
     records = [metrics.mixture_report(mixture.sample(eval_samples, seed=(7, k)).numpy(), mixture)

@@ -18,7 +18,8 @@ import argparse
 import keras
 import numpy as np
 
-from vagan_tf import data, metrics, targets
+from vagan_tf import data, targets
+from vagan_tf.evaluation import metrics
 from common import add_threads_argument, limit_threads, save_results  # noqa: E402
 from ugan_quality import BATCH, build_ugan
 

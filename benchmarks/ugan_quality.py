@@ -40,10 +40,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import data, metrics, runs, targets
-from vagan_tf.flows import MAF
+from vagan_tf import data, targets
+from vagan_tf.evaluation import metrics
 from vagan_tf.models import ReverseKLFlow
-from vagan_tf.svgd import svgd
+from vagan_tf.nets.flows import MAF
+from vagan_tf.run import assemble
+from vagan_tf.samplers.svgd import svgd
 from common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 TARGETS = {"banana": targets.Banana, "kidney": targets.Kidney,
@@ -61,8 +63,8 @@ def parse(target, params=(), tempered=False):
     if target.startswith("mixture"):
         files, params = ["ugan/mixture.gin"], [f"DIM = {target[len('mixture'):]}", *params]
     gin.clear_config()
-    runs.parse_gin(files + (["ugan/tempered.gin"] if tempered else []),
-                   ["GANExperiment.verbose = 0", *params])
+    assemble.parse_gin(files + (["ugan/tempered.gin"] if tempered else []),
+                       ["GANExperiment.verbose = 0", *params])
 
 
 def train_for(model, seconds, chunk=100):
@@ -82,7 +84,7 @@ def build_ugan(target_name, steps, critic=True, tempered=False, seed=0, params=(
               f"experiment.seed = {seed}", f"UnnormalizedGAN.seed = {seed}", *params]
     parse(target_name, params + ([] if critic else ["UnnormalizedGAN.critic = None"]),
           tempered=tempered)
-    return runs.experiment(model_dir="/tmp/unused_ugan_quality", seed=seed).model
+    return assemble.experiment(model_dir="/tmp/unused_ugan_quality", seed=seed).model
 
 
 def train_ugan(target_name, steps, critic, tempered=False, seed=0, params=()):

@@ -9,7 +9,8 @@ import gin
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import cli, runs, targets
+from vagan_tf import cli, targets
+from vagan_tf.run import assemble
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["TOTAL_STEPS = 20", "WIDTH = 8", "GANExperiment.steps_per_epoch = 10",
@@ -37,8 +38,8 @@ def vagan(args):
 def build_run(model_dir, files=RING_RKL_LINEAR, params=TINY):
     """The experiment ``vagan train`` would build, without training it."""
     gin.clear_config()
-    runs.parse_gin(files, params)
-    return runs.experiment(model_dir=str(model_dir))
+    assemble.parse_gin(files, params)
+    return assemble.experiment(model_dir=str(model_dir))
 
 
 def generator_weights(run):

@@ -8,12 +8,12 @@ import pytest
 import tensorflow as tf
 
 from vagan_tf import data, targets
-from vagan_tf.checks import ConfigurationError
-from vagan_tf.experiment import GANExperiment
-from vagan_tf.models.protocol import missing_members
-from vagan_tf.flows import MAF
+from vagan_tf.config.checks import ConfigurationError
 from vagan_tf.models import ReverseKLFlow
-from vagan_tf.svgd import rbf_kernel, svgd, svgd_direction
+from vagan_tf.models.contract import missing_members
+from vagan_tf.nets.flows import MAF
+from vagan_tf.run.model_run import GANExperiment
+from vagan_tf.samplers.svgd import rbf_kernel, svgd, svgd_direction
 
 from helpers import (StandardNormalEnergy, build_run, load_and_sample_without_vagan_tf,
                      train_args, vagan)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf.export import export_generator, write_atomically
 from vagan_tf.models import AnnealedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
+from vagan_tf.run.export import export_generator, write_atomically
 
 from helpers import load_and_sample_without_vagan_tf
 

@@ -48,11 +48,11 @@ def test_a_run_with_too_few_evaluations_is_refused(toy_quality):
 def test_a_schedule_of_several_files_composes_them_in_order(toy_quality):
     import gin
 
-    from vagan_tf import runs
+    from vagan_tf.run import assemble
 
     files = toy_quality.gin_files("ring", "rkl", "linear+entropy")
     assert files == ["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin", "toy/entropy.gin"]
-    runs.parse_gin(files, [])
+    assemble.parse_gin(files, [])
     assert gin.query_parameter("AnnealedGAN.annealing").scoped_selector == "entropy"
     assert gin.query_parameter("%SCHEDULE").scoped_selector == "linear"  # from linear.gin
 

@@ -2,13 +2,11 @@
 
 Importing the package registers every gin configurable.
 """
-from vagan_tf import (annealing, callbacks, data, evaluation, experiment, export, extractors,
-                      flows, langevin, latents, mcmc, metrics, nets, objectives, regularizers,
-                      score, svgd, targets, uci)
+from vagan_tf import (config, training, annealing, nets, data, targets, samplers, evaluation,
+                      models, run)
 from vagan_tf.models import AnnealedGAN, ReverseKLFlow, UnnormalizedGAN
 
 __version__ = "0.1.0"
 
-__all__ = ["AnnealedGAN", "ReverseKLFlow", "UnnormalizedGAN", "annealing", "callbacks", "data",
-           "evaluation", "experiment", "export", "extractors", "flows", "langevin", "latents",
-           "mcmc", "metrics", "nets", "objectives", "regularizers", "score", "svgd", "targets", "uci"]
+__all__ = ["AnnealedGAN", "ReverseKLFlow", "UnnormalizedGAN", "annealing", "config", "data",
+           "evaluation", "models", "nets", "run", "samplers", "targets", "training"]

@@ -14,7 +14,7 @@ i, i + n_critic, i + 2 n_critic, ...):
 3. t <- t + 1.
 
 Under a ``tf.distribute`` strategy each replica runs this step on its share of the
-global batch (see ``vagan_tf.distribute``): every loss is a mean over the global batch
+global batch (see ``vagan_tf.training.distribute``): every loss is a mean over the global batch
 (``distribute.descend``) and every noise draw the replica's rows of the global draw
 (``distribute.replica_rows``). Critic batch i takes every n_critic-th example so that it
 is the same set of examples whether the global batch is split into replicas' shares
@@ -24,13 +24,13 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import distribute
-from vagan_tf.checks import NON_FINITE_REAL
-from vagan_tf.configurable import keras_configurable
-from vagan_tf.ema import WeightAverage
-from vagan_tf.latents import NormalLatent
-from vagan_tf.objectives import JensenShannon
-from vagan_tf.regularizers import NoAnnealing
+from vagan_tf.annealing.terms import NoAnnealing
+from vagan_tf.config.checks import NON_FINITE_REAL
+from vagan_tf.config.configurable import keras_configurable
+from vagan_tf.training import distribute
+from vagan_tf.training.ema import WeightAverage
+from vagan_tf.training.latents import NormalLatent
+from vagan_tf.training.objectives import JensenShannon
 
 
 @keras_configurable()

@@ -11,9 +11,9 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import distribute
-from vagan_tf.configurable import keras_configurable
-from vagan_tf.latents import NormalLatent
+from vagan_tf.config.configurable import keras_configurable
+from vagan_tf.training import distribute
+from vagan_tf.training.latents import NormalLatent
 
 
 class FlowGenerator(keras.layers.Layer):

@@ -22,7 +22,7 @@ maximum likelihood on generated points, so it follows q and keeps w small. One
    with gradients to the generator only. Both are KL(q || u) up to log Z once
    lambda reaches 0 (beta = 1 + lambda_t, or 1 / (1 + lambda_t), as for AnnealedGAN).
 
-The losses and steps are those of ``vagan_tf.ugan_updates`` (docs/design.md §4.2-4.3),
+The losses and steps are those of ``vagan_tf.models.ugan_updates`` (docs/design.md §4.2-4.3),
 which soft Q-learning's policy update shares. ``critic=None`` is the critic-free
 ablation (w = 0: the flow stands in for q).
 The logged ``kl_up_to_log_z`` is mean[w + log nu - log u] over the generator batch,
@@ -31,15 +31,18 @@ an estimate of KL(q || u / Z) - log Z.
 Points x = G(eps) are cast to float32 before the flow, the critic's loss and log u
 see them (mixed precision computes only the networks in 16 bits). Under a
 ``tf.distribute`` strategy each replica draws its rows of the global batch's noise
-and every loss is a global-batch mean (see ``vagan_tf.distribute``).
+and every loss is a global-batch mean (see ``vagan_tf.training.distribute``).
 """
 import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import annealing, checks, distribute, ugan_updates
-from vagan_tf.configurable import keras_configurable
-from vagan_tf.latents import NormalLatent
+from vagan_tf.annealing import schedules
+from vagan_tf.config import checks
+from vagan_tf.config.configurable import keras_configurable
+from vagan_tf.models import ugan_updates
+from vagan_tf.training import distribute
+from vagan_tf.training.latents import NormalLatent
 
 
 @keras_configurable()
@@ -69,7 +72,7 @@ class UnnormalizedGAN(keras.Model):
                  flow_steps=1, critic_steps=1, flow_pool_size=None, flow_pool_every=1,
                  latent=None, seed=None, name="unnormalized_gan"):
         super().__init__(name=name)
-        annealing.check_form(form, "UnnormalizedGAN")
+        schedules.check_form(form, "UnnormalizedGAN")
         if flow_steps < 1 or (critic is not None and critic_steps < 1):
             raise ValueError("UnnormalizedGAN.flow_steps and critic_steps must be >= 1")
         self.generator = generator
@@ -169,7 +172,7 @@ class UnnormalizedGAN(keras.Model):
         return self.schedule(self.step) if self.schedule is not None else tf.constant(0.0)
 
     def beta(self, lam):
-        return annealing.beta(self.form, lam)
+        return schedules.beta(self.form, lam)
 
     # ------------------------------------------------------------------ steps
     def _generate(self, batch, training=True):

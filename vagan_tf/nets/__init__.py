@@ -1,4 +1,5 @@
 """Network builders; every builder is gin-configurable."""
+from vagan_tf.nets import flows
 from vagan_tf.nets.dcgan import dcgan_discriminator, dcgan_generator
 from vagan_tf.nets.mlp import MLPDenoiser, mlp_critic, mlp_generator
 

@@ -24,11 +24,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import checks
-from vagan_tf.distribute import descend
+from vagan_tf.config import checks
 from vagan_tf.rl import soft_q
 from vagan_tf.rl.networks import PolicySampler, q_network
 from vagan_tf.rl.replay import ReplayBuffer
+from vagan_tf.training.distribute import descend
 
 
 @gin.configurable

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from vagan_tf.uci import Split, load_uci
+from vagan_tf.targets.uci import Split, load_uci
 
 
 class Target:

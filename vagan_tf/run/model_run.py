@@ -26,11 +26,11 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import callbacks as cb
-from vagan_tf import checks
-from vagan_tf.export import export_generator
-from vagan_tf.models.protocol import missing_members
-from vagan_tf.run_directory import RunDirectory
+from vagan_tf.config import checks
+from vagan_tf.models.contract import missing_members
+from vagan_tf.run import callbacks as cb
+from vagan_tf.run.directory import RunDirectory
+from vagan_tf.run.export import export_generator
 
 gin.external_configurable(keras.optimizers.Adam, "Adam", module="keras.optimizers")
 gin.external_configurable(keras.optimizers.SGD, "SGD", module="keras.optimizers")
@@ -97,7 +97,7 @@ class GANExperiment(RunDirectory):
         if missing:
             raise checks.ConfigurationError(
                 f"GANExperiment.model: {type(model).__name__} lacks {', '.join(missing)} of "
-                "vagan_tf.models.protocol.TrainableSampler")
+                "vagan_tf.models.contract.TrainableSampler")
         replicas = model.distribute_strategy.num_replicas_in_sync
         if batch_size % replicas:
             raise checks.ConfigurationError(
@@ -137,7 +137,8 @@ class GANExperiment(RunDirectory):
         return int(self.model.step.numpy())
 
     def train(self, extend=False):
-        """Trains to ``total_steps`` (resuming if possible), then exports; returns the last evaluation.
+        """Trains to ``total_steps`` (resuming if possible), then exports; returns the last
+        evaluation.
 
         Holds the run directory's lock throughout; ``extend`` lets a resumed run change its
         length (see ``RunDirectory.begin``).

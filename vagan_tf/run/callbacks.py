@@ -7,9 +7,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf.checks import NON_FINITE_REAL, NonFiniteLossError
-from vagan_tf.plots import image_grid, save_samples_png
-from vagan_tf.run_directory import append_record
+from vagan_tf.config.checks import NON_FINITE_REAL, NonFiniteLossError
+from vagan_tf.evaluation.plots import image_grid, save_samples_png
+from vagan_tf.run.directory import append_record
 
 
 def _non_finite_logs(logs):

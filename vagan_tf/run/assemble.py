@@ -14,14 +14,15 @@ import tokenize
 
 import gin
 
-from vagan_tf.checks import ConfigurationError
+from vagan_tf.config.checks import ConfigurationError
 
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
 
 
 @gin.configurable
 def experiment(model_dir, factory=gin.REQUIRED, seed=0):
-    """The run in ``model_dir``: ``factory(model_dir=...)``, e.g. ``experiment.factory = @GANExperiment``.
+    """The run in ``model_dir``: ``factory(model_dir=...)``, e.g. ``experiment.factory =
+    @GANExperiment``.
 
     ``seed`` seeds Python, NumPy and Keras before anything is built, so the
     initial weights of a run are a function of its config.

@@ -18,8 +18,8 @@ states or the squashed actions as well.
 """
 import tensorflow as tf
 
-from vagan_tf.distribute import descend
-from vagan_tf.objectives import logistic_critic_loss
+from vagan_tf.training.distribute import descend
+from vagan_tf.training.objectives import logistic_critic_loss
 
 def flow_loss(log_nu):
     """L_nu = -mean log nu(x) over the generated points' flow log densities [B]."""

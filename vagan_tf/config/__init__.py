@@ -1,0 +1,3 @@
+"""gin plumbing: Keras classes made configurable, binding checks, configuration errors."""
+
+__all__ = []
