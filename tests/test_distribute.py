@@ -85,9 +85,10 @@ def check_replica_helpers(out):
     import keras
     import tensorflow as tf
 
+    from vagan_tf.run import strategies
     from vagan_tf.training import distribute
 
-    strategy = distribute.mirrored(["/cpu:0", "/cpu:1"])
+    strategy = strategies.mirrored(["/cpu:0", "/cpu:1"])
     with strategy.scope():
         seed = keras.random.SeedGenerator(7)
 

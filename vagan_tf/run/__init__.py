@@ -1,4 +1,4 @@
-"""A run in a model directory: assembled from gin, callbacks, export, scoring."""
-from vagan_tf.run import assemble, callbacks, model_run
+"""A run in a model directory: assembled from gin, callbacks, export, strategies, scoring."""
+from vagan_tf.run import assemble, callbacks, directory, export, model_run, scoring, strategies
 
-__all__ = ["assemble", "callbacks", "model_run"]
+__all__ = ["assemble", "callbacks", "directory", "export", "model_run", "scoring", "strategies"]

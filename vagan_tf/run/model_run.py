@@ -17,7 +17,7 @@
 Running ``train()`` again in the same directory resumes from the last checkpoint, with
 the checks of ``run_directory.RunDirectory`` (one writer, one configuration).
 
-Built by ``distribute.distributed_experiment`` under a ``tf.distribute`` strategy, the
+Built by ``strategies.distributed_experiment`` under a ``tf.distribute`` strategy, the
 run trains on several devices or workers: ``batch_size`` is then the global batch,
 split evenly between the replicas, and checkpoints are interchangeable with those of
 a one-device run of the same config.
