@@ -41,12 +41,13 @@ from vagan_tf.annealing import schedules
 from vagan_tf.config import checks
 from vagan_tf.config.configurable import keras_configurable
 from vagan_tf.models import ugan_updates
+from vagan_tf.models.contract import TrainableSampler
 from vagan_tf.training import distribute
 from vagan_tf.training.latents import NormalLatent
 
 
 @keras_configurable()
-class UnnormalizedGAN(keras.Model):
+class UnnormalizedGAN(TrainableSampler):
     """Generator G(eps) paired with a flow nu (and a critic w) to sample exp(log u).
 
     Args:
@@ -106,7 +107,7 @@ class UnnormalizedGAN(keras.Model):
                                             name="flow_pool")
         names = ["flow_loss"] + (["critic_loss"] if critic is not None else [])
         names += ["generator_loss", "kl_up_to_log_z", "target_log_prob"]
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+        self.track(names)
 
     def _check_dimensions(self):
         dims = {"generator output": self.data_shape, "flow": (self.flow.event_dim,),
@@ -119,35 +120,18 @@ class UnnormalizedGAN(keras.Model):
 
     # ------------------------------------------------------------------ set-up
     def compile(self, generator_optimizer, flow_optimizer, critic_optimizer=None, **kwargs):
-        """One optimizer per network; ``critic_optimizer`` is needed iff there is a critic.
+        """One optimizer per network; ``critic_optimizer`` is needed iff there is a critic
+        (``TrainableSampler.compile_optimizers``)."""
+        self.compile_optimizers({"generator_optimizer": generator_optimizer,
+                                 "flow_optimizer": flow_optimizer,
+                                 "critic_optimizer": critic_optimizer}, **kwargs)
 
-        Under the 'mixed_float16' dtype policy each is wrapped in a LossScaleOptimizer.
-        """
-        super().compile(**kwargs)
-        if self.critic is not None and critic_optimizer is None:
-            raise ValueError("UnnormalizedGAN has a critic: pass critic_optimizer to compile()")
-        policy = self.dtype_policy
-        self.generator_optimizer = distribute.loss_scaled(generator_optimizer, policy)
-        self.flow_optimizer = distribute.loss_scaled(flow_optimizer, policy)
-        self.critic_optimizer = (distribute.loss_scaled(critic_optimizer, policy)
-                                 if self.critic is not None else None)
-
-    @property
-    def optimizers_by_name(self):
-        """The optimizers in use, by their ``compile`` argument names."""
-        optimizers = {"generator_optimizer": self.generator_optimizer,
-                      "flow_optimizer": self.flow_optimizer}
-        if self.critic_optimizer is not None:
-            optimizers["critic_optimizer"] = self.critic_optimizer
-        return optimizers
-
-    def examples_per_step(self, batch_size):
-        """Elements of the (step-count) pipeline one ``train_step`` consumes: B."""
-        return batch_size
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
+    def optimizer_needs(self):
+        needs = {"generator_optimizer": "UnnormalizedGAN trains a generator",
+                 "flow_optimizer": "UnnormalizedGAN trains a flow"}
+        if self.critic is not None:
+            needs["critic_optimizer"] = "UnnormalizedGAN has a critic"
+        return needs
 
     def build_all(self):
         """Create every variable (networks, optimizer slots) without training."""
@@ -159,14 +143,6 @@ class UnnormalizedGAN(keras.Model):
         self.generator_optimizer.build(self.generator.trainable_variables)
         self.flow_optimizer.build(self.flow.trainable_variables)
         self.built = True  # or fit under a strategy would build it by calling it on data
-
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
-
-    def sample(self, n, seed=None):
-        """n generated points x = G(eps), in float32."""
-        z = self.latent.sample((n, self.latent_dim), seed=seed)
-        return tf.cast(self.generator(z, training=False), tf.float32)
 
     def lam(self):
         return self.schedule(self.step) if self.schedule is not None else tf.constant(0.0)

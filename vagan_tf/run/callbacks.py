@@ -166,7 +166,7 @@ class SampleGrid(keras.callbacks.Callback):
         if self._latents is None:
             self._latents = self.model.latent.sample((self.num_images, self.model.latent_dim),
                                                      seed=self.seed)
-        generator = getattr(self.model, "sampling_generator", self.model.generator)
+        generator = self.model.sampling_generator
         images = generator(self._latents, training=False).numpy()  # what the export draws
         grid = image_grid(images)
         if self.directory:

@@ -80,16 +80,16 @@ def _remove_stale(versions, keep, parent, name):
 def export_generator(model, path):
     """Writes the model's generator as a SavedModel with ``serve(z)`` and ``sample(n)`` endpoints.
 
-    The generator is ``model.sampling_generator`` where the model has one (an
-    ``AnnealedGAN``'s moving-average weights when its ``generator_ema`` is on), else
-    ``model.generator``. A model with a ``flow`` (``UnnormalizedGAN``) also gets
-    ``log_prob(x)``, the flow's log density at points x [n, d].
+    ``model`` is a ``TrainableSampler`` (``vagan_tf/models/contract.py``). The generator is
+    its ``sampling_generator`` (an ``AnnealedGAN``'s moving-average weights when its
+    ``generator_ema`` is on). A model with a ``flow`` (``UnnormalizedGAN``, ``ReverseKLFlow``)
+    also gets ``log_prob(x)``, the flow's log density at points x [n, d].
     """
-    generator = getattr(model, "sampling_generator", model.generator)
+    generator = model.sampling_generator
     latent, latent_dim = model.latent, model.latent_dim
     archive = keras.export.ExportArchive()
     archive.track(generator)
-    flow = getattr(model, "flow", None)
+    flow = model.flow
     if flow is not None:
         archive.track(flow)
         archive.add_endpoint(
