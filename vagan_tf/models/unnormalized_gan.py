@@ -16,11 +16,10 @@ maximum likelihood on generated points, so it follows q and keeps w small. One
    passes per MAF block, most of a step from d ~ 30 on, and the pool pays that once per
    ``flow_pool_every`` steps, at the price of a critic fitted against the nu of the last
    redraw);
-3. one generator update on, with lambda_t from ``schedule``,
-       likelihood form: L_G = mean[ w(G) + log nu(G) - (1 + lambda_t) log u(G) ]
-       entropy form:    L_G = mean[ (1 + lambda_t) (w(G) + log nu(G)) - log u(G) ]
-   with gradients to the generator only. Both are KL(q || u) up to log Z once
-   lambda reaches 0 (beta = 1 + lambda_t, or 1 / (1 + lambda_t), as for AnnealedGAN).
+3. one generator update on L_G of ``form`` at lambda_t from ``schedule``
+   (``ugan_updates.generator_loss``), with gradients to the generator only. Both forms are
+   KL(q || u) up to log Z once lambda reaches 0 (beta = 1 + lambda_t, or 1 / (1 + lambda_t),
+   as for AnnealedGAN).
 
 The losses and steps are those of ``vagan_tf.models.ugan_updates`` (docs/design.md §4.2-4.3),
 which soft Q-learning's policy update shares. ``critic=None`` is the critic-free

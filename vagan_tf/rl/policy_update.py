@@ -63,8 +63,9 @@ class UGANPolicyUpdate(PolicyUpdate):
     1. a flow step:    L_nu = -mean log nu(sg[x_q] | s);
     2. a critic step:  L_w = mean softplus(-w(s, tanh sg[x_q])) + mean softplus(w(s, tanh x_nu)),
        so w(s, a) ~ log q(a | s) / nu(a | s);
-    3. a sampler step: L_g = mean[ w(s, tanh x_q) + log nu(x_q | s) - log u(x_q | s) ],
-       an estimate of E_s KL(q(. | s) || pi(. | s)) - E_s log Z(s), gradients to g only.
+    3. a sampler step on ``ugan_updates.generator_loss`` at lambda = 0 of
+       (w(s, tanh x_q), log nu(x_q | s), log u(x_q | s)), an estimate of
+       E_s KL(q(. | s) || pi(. | s)) - E_s log Z(s), gradients to g only.
 
     Args:
       sampler: the ``PolicySampler``.
