@@ -9,18 +9,19 @@ std / std_NUTS, medians over the weights w, and both for log alpha), with the tr
 CPU time (clock paused while evaluating). ``--table A.json ...`` prints one row per
 dataset and variant: the last evaluation, mean and range over the splits.
 
-    python benchmarks/blr_shape.py --datasets cancer sonar --seeds 0 --threads 1 \\
+    python -m benchmarks.blr_shape --datasets cancer sonar --seeds 0 --threads 1 \\
         --variant tempered --gin_file ugan/tempered.gin --out
         benchmarks/results/blr_shape_tempered.json
-    python benchmarks/blr_shape.py --table benchmarks/results/blr_shape_*.json
+    python -m benchmarks.blr_shape --table benchmarks/results/blr_shape_*.json
 """
 import argparse
 import itertools
 
 import numpy as np
 
-import blr_table
-from common import add_threads_argument, limit_threads, load_results, save_results  # noqa: E402
+from benchmarks import blr_table
+from benchmarks.common import (add_threads_argument, limit_threads, load_results,  # noqa: E402
+                               save_results)
 
 TABLE_COLUMNS = {"w_std_ratio_median": "w std ratio (median)",
                  "w_std_ratio_min": "w std ratio (min)",

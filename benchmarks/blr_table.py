@@ -34,7 +34,7 @@ per coordinate, |mean - mean_NUTS| / std_NUTS and std / std_NUTS
 their std rests on rare draws) of its final draws, summarised over the weights w (median;
 the smallest std ratio) and given for log alpha. Writes --out (JSON) and prints markdown.
 
-    python benchmarks/blr_table.py --datasets heart \\
+    python -m benchmarks.blr_table --datasets heart \\
         --seeds 0 1 2 3 4 --threads 1 --out benchmarks/results/blr_heart.json
 """
 import argparse
@@ -50,8 +50,8 @@ from vagan_tf.run import assemble
 from vagan_tf.samplers import mcmc
 from vagan_tf.samplers.svgd import svgd
 from vagan_tf.targets import uci
-from common import (add_threads_argument, limit_threads, number_or_dash,  # noqa: E402
-                    save_results)
+from benchmarks.common import (add_threads_argument, limit_threads, number_or_dash,  # noqa: E402
+                               save_results)
 
 TOLERANCE = 0.01  # test log-likelihood distance to NUTS that counts as "reached"
 SVGD_PARTICLES = 100

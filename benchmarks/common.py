@@ -1,4 +1,5 @@
-"""Shared by the benchmark scripts (run as ``python benchmarks/<script>.py``)."""
+"""Shared by the benchmark scripts (run from the repository root as
+``python -m benchmarks.<script>``)."""
 import json
 import os
 

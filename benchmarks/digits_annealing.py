@@ -9,9 +9,9 @@ samples against the 5 000 digits, by the shipped digit classifier) goes to --out
 ``--table A.json B.json`` prints the markdown table (mean ± std over seeds) with a floor
 row: half of the real digits (2 500) scored against the other half.
 
-    python benchmarks/digits_annealing.py --steps 1500 --threads 1 --shard 0/2 \
+    python -m benchmarks.digits_annealing --steps 1500 --threads 1 --shard 0/2 \
         --out benchmarks/results/digits_0.json
-    python benchmarks/digits_annealing.py --table benchmarks/results/digits_*.json
+    python -m benchmarks.digits_annealing --table benchmarks/results/digits_*.json
 """
 import argparse
 import os
@@ -22,7 +22,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # before TensorFlow is impo
 
 import gin  # noqa: E402
 import numpy as np  # noqa: E402
-from common import add_threads_argument, limit_threads, load_results, save_results  # noqa: E402
+from benchmarks.common import (add_threads_argument, limit_threads, load_results,  # noqa: E402
+                               save_results)
 
 CONFIGS = [("jsd", "none"), ("jsd", "dfm"), ("jsd", "sinusoidal"), ("rkl", "none"),
            ("rkl", "sinusoidal")]

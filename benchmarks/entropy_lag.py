@@ -11,7 +11,7 @@ denoiser of a Gaussian cloud of std c has s = sigma^2 / (c^2 + sigma^2)), the cl
 and the ring's modes and high-quality share (``metrics.mixture_report``). --lam 0 is the
 run without the term (its denoiser still learns q).
 
-    python benchmarks/entropy_lag.py --lam 0 1 --steps 500 2000 --denoiser_rates 1e-3 1e-2 \\
+    python -m benchmarks.entropy_lag --lam 0 1 --steps 500 2000 --denoiser_rates 1e-3 1e-2 \\
         --threads 1 --out benchmarks/results/entropy_lag.json
 """
 import argparse
@@ -22,7 +22,7 @@ import tempfile
 import gin
 import numpy as np
 
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 POINTS = 2500
 

@@ -10,7 +10,7 @@ call (``fit`` builds its iterator and starts the pipeline inside the call; a
 ``GANExperiment`` pays that once per run). CPU time, not wall time, so that other jobs on
 the machine do not move the ratio.
 
-    python benchmarks/fit_overhead.py --steps 2000
+    python -m benchmarks.fit_overhead --steps 2000
 """
 import argparse
 import time

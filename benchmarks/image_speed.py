@@ -14,7 +14,7 @@ A second process repeats the bare loop with TF_ENABLE_ONEDNN_OPTS=0 (TensorFlow'
 default on CPUs without AVX-512) to measure what the ``vagan`` command's oneDNN
 default buys. Prints images/s and ratios.
 
-    python benchmarks/image_speed.py --steps 20 --threads 1
+    python -m benchmarks.image_speed --steps 20 --threads 1
 """
 import argparse
 import json
@@ -31,7 +31,7 @@ import tensorflow_datasets as tfds  # noqa: E402
 
 from vagan_tf import data  # noqa: E402
 from vagan_tf.run import assemble  # noqa: E402
-from common import add_threads_argument, limit_threads  # noqa: E402
+from benchmarks.common import add_threads_argument, limit_threads  # noqa: E402
 
 BATCH = 64
 
@@ -101,9 +101,9 @@ def main():
         }
     rates["offline digits pipeline alone"] = pipeline(data.offline_digits(batch_size=BATCH), 200)
     env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0", TF_CPP_MIN_LOG_LEVEL="3")
-    child = subprocess.run([sys.executable, __file__, "--steps", str(args.steps),
-                            "--threads", str(args.threads), "--onednn_off_child"], env=env, check=True, capture_output=True,
-                           text=True)
+    child = subprocess.run([sys.executable, "-m", "benchmarks.image_speed", "--steps",
+                            str(args.steps), "--threads", str(args.threads), "--onednn_off_child"],
+                           env=env, check=True, capture_output=True, text=True)
     rates["bare loop, oneDNN off (TF default here)"] = json.loads(child.stdout.strip().splitlines()[-1])
 
     bare = rates["bare loop, batch in memory"]

@@ -15,7 +15,7 @@ time (``time.process_time``), each part compiled as the agent compiles its itera
 * ``both``: an environment step and an iteration, which is what a run pays per step,
   also as a ratio to the cheaper of SVGD's two modes.
 
-    python benchmarks/sql_cost.py --threads 1 --steps 300
+    python -m benchmarks.sql_cost --threads 1 --steps 300
 """
 import argparse
 import time
@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from vagan_tf.rl.agent import EnvironmentLoop
 from vagan_tf.run import assemble
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 SVGD, UGAN = ["rl/swimmer_svgd.gin"], ["rl/swimmer.gin"]
 GRAPH, XLA = ["SoftQAgent.jit_compile = False"], ["SoftQAgent.jit_compile = True"]

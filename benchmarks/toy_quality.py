@@ -11,8 +11,8 @@ run's last evaluations to --out; ``--table A.json B.json`` prints the table of f
 runs, with a floor row per dataset (exact samples scored alike). ``--variant NAME``
 labels runs made with extra ``--gin_param`` bindings, so that their rows stay apart.
 
-    python benchmarks/toy_quality.py --data ring --out benchmarks/results/toy_ring.json
-    python benchmarks/toy_quality.py --table benchmarks/results/toy_*.json
+    python -m benchmarks.toy_quality --data ring --out benchmarks/results/toy_ring.json
+    python -m benchmarks.toy_quality --table benchmarks/results/toy_*.json
 """
 import argparse
 import itertools
@@ -24,7 +24,8 @@ import time
 
 import gin
 import numpy as np
-from common import add_threads_argument, limit_threads, load_results, save_results  # noqa: E402
+from benchmarks.common import (add_threads_argument, limit_threads, load_results,  # noqa: E402
+                               save_results)
 
 # metric -> how its worst value over the last evaluations is taken
 WORST = {"modes_covered": min, "high_quality": min, "reverse_kl": max,

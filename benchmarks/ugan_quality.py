@@ -28,7 +28,7 @@ floor row scores a second exact set. --seeds repeats every method with its noise
 each seed (the exact sets stay fixed); --gin_param adds bindings to the U-GAN runs. Writes
 --out (JSON) and prints a markdown table.
 
-    python benchmarks/ugan_quality.py --targets banana --steps 600 --threads 1 \
+    python -m benchmarks.ugan_quality --targets banana --steps 600 --threads 1 \
         --out benchmarks/results/ugan_quality_banana.json
 """
 import argparse
@@ -46,7 +46,7 @@ from vagan_tf.models import ReverseKLFlow
 from vagan_tf.nets.flows import MAF
 from vagan_tf.run import assemble
 from vagan_tf.samplers.svgd import svgd
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 TARGETS = {"banana": targets.Banana, "kidney": targets.Kidney,
            **{f"mixture{d}": (lambda d=d: targets.separated_mixture(dim=d)) for d in (10, 30, 60)}}

@@ -20,7 +20,7 @@ unloaded core, and fair when other jobs share the machine) and the ratio to U-GA
 steps) for each d. The ratio is what pairing buys over training the flow by reverse KL
 directly.
 
-    python benchmarks/ugan_speed.py --steps 5 --threads 1
+    python -m benchmarks.ugan_speed --steps 5 --threads 1
 """
 import argparse
 import time
@@ -33,7 +33,7 @@ from vagan_tf.models import ReverseKLFlow, UnnormalizedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
 from vagan_tf.nets.flows import MAF
 from vagan_tf.targets import Target
-from common import add_threads_argument, limit_threads  # noqa: E402
+from benchmarks.common import add_threads_argument, limit_threads  # noqa: E402
 
 BATCH = 64
 
