@@ -260,6 +260,6 @@ def play_episodes(envs, agent, seed=None):
             for episode in episodes]
 
 
-def evaluate(envs, agent, seed=None):
+def evaluate_policy(envs, agent, seed=None):
     """Returns (reward sums) of ``play_episodes(envs, agent, seed)``."""
     return [float(np.sum(episode["rewards"])) for episode in play_episodes(envs, agent, seed)]

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from vagan_tf.config import checks
-from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env, play_episodes
+from vagan_tf.rl.agent import EnvironmentLoop, evaluate_policy, make_env, play_episodes
 from vagan_tf.run.callbacks import training_stopped
 from vagan_tf.run.directory import RunDirectory, append_record
 from vagan_tf.run.export import write_atomically
@@ -124,7 +124,7 @@ class RLExperiment(RunDirectory):
         return record
 
     def _evaluate(self, step):
-        returns = evaluate(self.eval_envs, self.agent, seed=self.evaluation_seed(step))
+        returns = evaluate_policy(self.eval_envs, self.agent, seed=self.evaluation_seed(step))
         return float(np.mean(returns)) if returns else None
 
     def evaluation_seed(self, step):

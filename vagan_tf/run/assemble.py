@@ -35,7 +35,9 @@ def experiment(model_dir, factory=gin.REQUIRED, seed=0):
 
 def parse_gin(files, params):
     """Parses gin files and bindings; gin's errors become one ``ConfigurationError`` line."""
-    import vagan_tf  # noqa: F401  (registers every configurable)
+    # importing the subpackages registers their configurables (the rl files import vagan_tf.rl)
+    from vagan_tf import annealing, data, evaluation, models, nets, samplers, targets  # noqa: F401
+    from vagan_tf.run import callbacks, model_run, strategies  # noqa: F401
 
     for path in (os.getcwd(), CONFIG_DIR):
         gin.add_config_file_search_path(path)
