@@ -26,6 +26,7 @@ import numpy as np
 from vagan_tf.config.checks import ConfigurationError, RunDirectoryError
 from vagan_tf.run import assemble
 from vagan_tf.run.directory import checkpoints_on_disk, write_json_atomically
+from vagan_tf.run.model_run import GANExperiment
 
 EVALUATION_FILE = "evaluation.json"
 
@@ -64,7 +65,7 @@ def evaluate_run(model_dir, num_samples=None, files=(), params=(), chunk_size=50
     gin.clear_config()  # the run is rebuilt from its own config alone
     assemble.parse_gin([config, *files], list(params))
     run = assemble.experiment(model_dir=model_dir)
-    if not hasattr(run, "evaluator") or not hasattr(getattr(run, "model", None), "sample"):
+    if not isinstance(run, GANExperiment):
         raise RunDirectoryError(f"{model_dir} is a {type(run).__name__} run; vagan evaluate "
                                 "scores the generator of a GANExperiment")
     if run.evaluator is None:
