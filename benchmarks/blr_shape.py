@@ -9,16 +9,18 @@ std / std_NUTS, medians over the weights w, and both for log alpha), with the tr
 CPU time (clock paused while evaluating). ``--table A.json ...`` prints one row per
 dataset and variant: the last evaluation, mean and range over the splits.
 
-    python benchmarks/blr_shape.py --datasets cancer sonar --seeds 0 --threads 1 \\
-        --variant tempered --gin_file ugan/tempered.gin --out benchmarks/results/blr_shape_tempered.json
-    python benchmarks/blr_shape.py --table benchmarks/results/blr_shape_*.json
+    python -m benchmarks.blr_shape --datasets cancer sonar --seeds 0 --threads 1 \\
+        --variant tempered --gin_file ugan/tempered.gin --out
+        benchmarks/results/blr_shape_tempered.json
+    python -m benchmarks.blr_shape --table benchmarks/results/blr_shape_*.json
 """
 import argparse
 import itertools
 
 import numpy as np
 
-from common import add_threads_argument, limit_threads, load_results, save_results  # noqa: E402
+from benchmarks.common import (add_threads_argument, limit_threads, load_results,  # noqa: E402
+                               save_results)
 
 TABLE_COLUMNS = {"w_std_ratio_median": "w std ratio (median)",
                  "w_std_ratio_min": "w std ratio (min)",
@@ -30,7 +32,7 @@ TABLE_COLUMNS = {"w_std_ratio_median": "w std ratio (median)",
 
 def run_configuration(dataset, seed, nuts_draws, nuts_log_likelihood, args):
     """The record of one U-GAN run: its configuration and every evaluation."""
-    import blr_table  # TensorFlow: not needed for --table
+    from benchmarks import blr_table  # TensorFlow: not needed for --table
 
     trace = blr_table.run_gin_sampler(dataset, seed, args.eval_every, steps=args.steps,
                                       sampler_files=args.gin_file, params=args.gin_param,
@@ -84,8 +86,9 @@ def main():
         print(table(load_results(args.table)))
         return
     limit_threads(args.threads)
-    import blr_table
-    from vagan_tf import targets, uci
+    from benchmarks import blr_table
+    from vagan_tf import targets
+    from vagan_tf.targets import uci
 
     records = []
     for seed in args.seeds:

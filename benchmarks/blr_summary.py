@@ -1,8 +1,8 @@
 """The BLR tables from blr_table.py results files: mean ± std over split seeds, and
 with --per_split what the benchmark's aims ask, split by split.
 
-    python benchmarks/blr_summary.py benchmarks/results/blr_table_splits_*.json
-    python benchmarks/blr_summary.py --per_split benchmarks/results/blr_table_splits_*.json
+    python -m benchmarks.blr_summary benchmarks/results/blr_table_splits_*.json
+    python -m benchmarks.blr_summary --per_split benchmarks/results/blr_table_splits_*.json
 
 Per dataset and method: test accuracy and test log-likelihood (mean ± std over the seeds
 present; a (dataset, seed, method) found in several files counts once), training time, the
@@ -20,7 +20,7 @@ import argparse
 
 import numpy as np
 
-from common import load_results, number_or_dash
+from benchmarks.common import load_results, number_or_dash
 
 METHODS = ("ugan", "maf_rkl", "iaf_rkl", "svgd", "nuts")
 NAMES = {"ugan": "U-GAN", "maf_rkl": "MAF-RKL", "iaf_rkl": "IAF-RKL", "svgd": "SVGD",

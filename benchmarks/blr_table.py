@@ -12,7 +12,7 @@ rows (test accuracy, mean test log-likelihood):
   same flow, or its IAF view, fitted by reverse KL at Adam 1e-3, batch 64), 1 000 draws;
 * ``svgd``: 100 particles from N(0, I), RBF kernel with the median heuristic, the SVGD
   paper's AdaGrad step 0.05, full-batch scores, --svgd_steps steps;
-* ``nuts``: the reference, ``vagan_tf.mcmc.nuts`` with 8 chains x 2 000 draws after 2 000
+* ``nuts``: the reference, ``vagan_tf.samplers.mcmc.nuts`` with 8 chains x 2 000 draws after 2 000
   burn-in steps, run twice: on theta and on the non-centred coordinates
   (``BayesianLogisticRegression.non_centred``); the run with the larger effective sample
   size is kept and both runs' diagnostics are recorded. Cancer's and Sonar's training rows
@@ -34,7 +34,7 @@ per coordinate, |mean - mean_NUTS| / std_NUTS and std / std_NUTS
 their std rests on rare draws) of its final draws, summarised over the weights w (median;
 the smallest std ratio) and given for log alpha. Writes --out (JSON) and prints markdown.
 
-    python benchmarks/blr_table.py --datasets heart \\
+    python -m benchmarks.blr_table --datasets heart \\
         --seeds 0 1 2 3 4 --threads 1 --out benchmarks/results/blr_heart.json
 """
 import argparse
@@ -44,10 +44,14 @@ import gin
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import mcmc, metrics, runs, targets, uci
-from vagan_tf.svgd import svgd
-from common import (add_threads_argument, limit_threads, number_or_dash,  # noqa: E402
-                    save_results)
+from vagan_tf import targets
+from vagan_tf.evaluation import metrics
+from vagan_tf.run import assemble
+from vagan_tf.samplers import mcmc
+from vagan_tf.samplers.svgd import svgd
+from vagan_tf.targets import uci
+from benchmarks.common import (add_threads_argument, limit_threads, number_or_dash,  # noqa: E402
+                               save_results)
 
 TOLERANCE = 0.01  # test log-likelihood distance to NUTS that counts as "reached"
 SVGD_PARTICLES = 100
@@ -115,12 +119,12 @@ def run_gin_sampler(dataset, seed, eval_every, steps=None, seconds=None, sampler
     the chunks that fit in the gin files' TOTAL_STEPS.
     """
     gin.clear_config()
-    runs.parse_gin([f"blr/{dataset}.gin", *sampler_files], [
-        f"load_uci.split_seed = {seed}", "GANExperiment.verbose = 0",
-        *([f"TOTAL_STEPS = {steps}"] if steps is not None else []),
-        f"GANExperiment.steps_per_epoch = {eval_every}",
-        f"GANExperiment.steps_per_execution = {eval_every}", *params])
-    run = runs.experiment(model_dir="/tmp/unused_blr_table")
+    assemble.parse_gin([f"blr/{dataset}.gin", *sampler_files], [
+            f"load_uci.split_seed = {seed}", "GANExperiment.verbose = 0",
+            *([f"TOTAL_STEPS = {steps}"] if steps is not None else []),
+            f"GANExperiment.steps_per_epoch = {eval_every}",
+            f"GANExperiment.steps_per_execution = {eval_every}", *params])
+    run = assemble.experiment(model_dir="/tmp/unused_blr_table")
     if steps is None and seconds is None:
         steps = run.total_steps
     model = run.model

@@ -1,4 +1,5 @@
-"""Shared by the benchmark scripts (run as ``python benchmarks/<script>.py``).
+"""Shared by the benchmark scripts (run from the repository root as
+``python -m benchmarks.<script>``).
 
 A results file is ``{"stamp": {...}, "records": ...}``: the records a script measured and the
 stamp of where they were measured (``provenance``). Files written before stamping are a bare
@@ -95,12 +96,20 @@ def provenance():
        "versions": {package: version} for vagan_tf, TensorFlow, Keras and TFP, "python",
        "cpu": the model name, "cpu_count", "threads": TensorFlow's pool sizes (None when the
        process did not import it), "onednn": TF_ENABLE_ONEDNN_OPTS as set, "command": the
-       interpreter's name and the script's full command line, shell-quoted, "date": UTC,
+       command line as typed (``python -m benchmarks.<script> ...``), shell-quoted, "date": UTC,
        ISO 8601}.
     """
     return {**_process_stamp(), "threads": _tensorflow_threads(),
-            "command": shlex.join([os.path.basename(sys.executable), *sys.argv]),
+            "command": _command_line(),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def _command_line():
+    """This process's command line, with a module run by ``-m`` named as the module."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    script = ["-m", spec.name] if spec is not None and spec.name else sys.argv[:1]
+    return shlex.join([os.path.basename(sys.executable), *script, *sys.argv[1:]])
 
 
 def read_results(path):

@@ -10,10 +10,10 @@ samples against the 5 000 digits, by the shipped digit classifier) goes to --out
 row: half of the real digits (2 500) scored against the other half (``--floor --out F``
 writes it; ``--table`` reads it from F when given).
 
-    python benchmarks/digits_annealing.py --steps 1500 --threads 1 --shard 0/2 \
+    python -m benchmarks.digits_annealing --steps 1500 --threads 1 --shard 0/2 \
         --out benchmarks/results/digits_0.json
-    python benchmarks/digits_annealing.py --floor --threads 1 --out benchmarks/results/digits_floor.json
-    python benchmarks/digits_annealing.py --table benchmarks/results/digits_*.json
+    python -m benchmarks.digits_annealing --floor --threads 1 --out benchmarks/results/digits_floor.json
+    python -m benchmarks.digits_annealing --table benchmarks/results/digits_*.json
 """
 import argparse
 import os
@@ -24,7 +24,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # before TensorFlow is impo
 
 import gin  # noqa: E402
 import numpy as np  # noqa: E402
-from common import add_threads_argument, limit_threads, load_results, save_results  # noqa: E402
+from benchmarks.common import (add_threads_argument, limit_threads, load_results,  # noqa: E402
+                               save_results)
 
 CONFIGS = [("jsd", "none"), ("jsd", "dfm"), ("jsd", "sinusoidal"), ("rkl", "none"),
            ("rkl", "sinusoidal")]
@@ -33,16 +34,16 @@ HEADER = ("| objective | annealing | classifier-FID | classifier-KID | IS | s / 
 
 
 def run_one(objective, annealing, seed, steps, workdir, params):
-    from vagan_tf import runs
+    from vagan_tf.run import assemble
 
     gin.clear_config()
-    runs.parse_gin(["digits/base.gin", f"images/{objective}.gin", f"images/{annealing}.gin"],
-                  [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
-                   f"AnnealedGAN.seed = {seed}", f"offline_digits.seed = {seed}",
-                   "GANExperiment.verbose = 0", *params])
+    assemble.parse_gin(["digits/base.gin", f"images/{objective}.gin", f"images/{annealing}.gin"],
+                      [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
+                       f"AnnealedGAN.seed = {seed}", f"offline_digits.seed = {seed}",
+                       "GANExperiment.verbose = 0", *params])
     model_dir = os.path.join(workdir, f"digits_{objective}_{annealing}_{seed}")
     start = time.time()
-    record = runs.experiment(model_dir=model_dir).train()
+    record = assemble.experiment(model_dir=model_dir).train()
     return {"objective": objective, "annealing": annealing, "seed": seed, "steps": steps,
             "seconds": time.time() - start, **record}
 
@@ -50,8 +51,9 @@ def run_one(objective, annealing, seed, steps, workdir, params):
 def real_floor():
     """Classifier-FID / KID / IS of 2 500 real digits against the other 2 500:
     {"floor": True, "fid", "kid", "inception_score"}."""
-    from vagan_tf import data, metrics
-    from vagan_tf.extractors import digit_classifier, extract
+    from vagan_tf import data
+    from vagan_tf.evaluation import metrics
+    from vagan_tf.evaluation.extractors import digit_classifier, extract
 
     images = data.fit_to_resolution(data.to_unit_range(data.load_digits()[0]), 32).numpy()
     order = np.random.default_rng(0).permutation(len(images))

@@ -11,7 +11,7 @@ denoiser of a Gaussian cloud of std c has s = sigma^2 / (c^2 + sigma^2)), the cl
 and the ring's modes and high-quality share (``metrics.mixture_report``). --lam 0 is the
 run without the term (its denoiser still learns q).
 
-    python benchmarks/entropy_lag.py --lam 0 1 --steps 500 2000 --denoiser_rates 1e-3 1e-2 \\
+    python -m benchmarks.entropy_lag --lam 0 1 --steps 500 2000 --denoiser_rates 1e-3 1e-2 \\
         --threads 1 --out benchmarks/results/entropy_lag.json
 """
 import argparse
@@ -22,7 +22,7 @@ import tempfile
 import gin
 import numpy as np
 
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 POINTS = 2500
 
@@ -42,14 +42,16 @@ def residual_statistics(h, denoised, sigma):
 def run_one(lam, steps, denoiser_rate, workdir):
     import tensorflow as tf
 
-    from vagan_tf import metrics, runs, targets
+    from vagan_tf import targets
+    from vagan_tf.evaluation import metrics
+    from vagan_tf.run import assemble
 
     gin.clear_config()
-    runs.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/constant.gin", "toy/entropy.gin"],
-                   [f"TOTAL_STEPS = {steps}", f"GANExperiment.steps_per_epoch = {steps}",
-                    "GANExperiment.verbose = 0", f"constant_schedule.initial = {lam}",
-                    f"denoiser/Adam.learning_rate = {denoiser_rate}"])
-    run = runs.experiment(model_dir=os.path.join(workdir, f"lam{lam}_{steps}_{denoiser_rate}"))
+    assemble.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/constant.gin", "toy/entropy.gin"],
+                       [f"TOTAL_STEPS = {steps}", f"GANExperiment.steps_per_epoch = {steps}",
+                        "GANExperiment.verbose = 0", f"constant_schedule.initial = {lam}",
+                        f"denoiser/Adam.learning_rate = {denoiser_rate}"])
+    run = assemble.experiment(model_dir=os.path.join(workdir, f"lam{lam}_{steps}_{denoiser_rate}"))
     run.train()
     model = run.model
     h = model.generator(model.latent.sample((POINTS, model.latent_dim), seed=None)).numpy()

@@ -8,7 +8,7 @@ and optimising its graph; the overhead is the first block's time less the median
 others, and its share is that overhead over the whole run's CPU time. The first epoch's
 evaluation is timed against the later ones to show whether evaluation retraces.
 
-    python benchmarks/first_step.py --configs blr/heart.gin blr/german.gin --threads 1
+    python -m benchmarks.first_step --configs blr/heart.gin blr/german.gin --threads 1
 """
 import argparse
 import os
@@ -18,7 +18,7 @@ import time
 import gin
 import keras
 import numpy as np
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 
 class BlockClock(keras.callbacks.Callback):
@@ -44,11 +44,11 @@ class BlockClock(keras.callbacks.Callback):
 
 
 def measure(config, params, workdir):
-    from vagan_tf import runs
+    from vagan_tf.run import assemble
 
     gin.clear_config()
-    runs.parse_gin([config], ["GANExperiment.verbose = 0", *params])
-    run = runs.experiment(model_dir=os.path.join(workdir, config.replace("/", "_")))
+    assemble.parse_gin([config], ["GANExperiment.verbose = 0", *params])
+    run = assemble.experiment(model_dir=os.path.join(workdir, config.replace("/", "_")))
     clock = BlockClock()
     fit = run.model.fit
 

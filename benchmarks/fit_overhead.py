@@ -11,7 +11,7 @@ call (``fit`` builds its iterator and starts the pipeline inside the call; a
 the machine do not move the ratio. ``--out`` keeps one record per loop (oneDNN as the
 environment sets it: run once with TF_ENABLE_ONEDNN_OPTS=1 and once with 0).
 
-    TF_ENABLE_ONEDNN_OPTS=1 python benchmarks/fit_overhead.py --steps 1000 --repeats 3 \
+    TF_ENABLE_ONEDNN_OPTS=1 python -m benchmarks.fit_overhead --steps 1000 --repeats 3 \
         --threads 1 --out benchmarks/results/fit_overhead_onednn_on.json
 """
 import argparse
@@ -21,15 +21,15 @@ import gin
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import runs
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from vagan_tf.run import assemble
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 
 def build(steps_per_execution):
     gin.clear_config()
-    runs.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"],
-                  [f"GANExperiment.steps_per_execution = {steps_per_execution}"])
-    run = runs.experiment(model_dir="/tmp/unused_fit_overhead")
+    assemble.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"],
+                      [f"GANExperiment.steps_per_execution = {steps_per_execution}"])
+    run = assemble.experiment(model_dir="/tmp/unused_fit_overhead")
     return run.model, run.dataset_fn(batch_size=run.batch_size, start=0)
 
 

@@ -14,7 +14,7 @@ A second process repeats the bare loop with TF_ENABLE_ONEDNN_OPTS=0 (TensorFlow'
 default on CPUs without AVX-512) to measure what the ``vagan`` command's oneDNN
 default buys. Prints images/s and ratios; ``--out`` keeps one record per row.
 
-    python benchmarks/image_speed.py --steps 10 --threads 1 --out benchmarks/results/image_speed.json
+    python -m benchmarks.image_speed --steps 10 --threads 1 --out benchmarks/results/image_speed.json
 """
 import argparse
 import json
@@ -29,17 +29,18 @@ import gin  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow_datasets as tfds  # noqa: E402
 
-from vagan_tf import data, runs  # noqa: E402
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from vagan_tf import data  # noqa: E402
+from vagan_tf.run import assemble  # noqa: E402
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 BATCH = 64
 
 
 def build(params):
     gin.clear_config()
-    runs.parse_gin(["cifar10/base.gin", "images/jsd.gin", "images/dfm.gin"],
-                  ["GANExperiment.evaluator = None", "GANExperiment.callbacks = []", *params])
-    return runs.experiment(model_dir="/tmp/unused_image_speed").model
+    assemble.parse_gin(["cifar10/base.gin", "images/jsd.gin", "images/dfm.gin"],
+                      ["GANExperiment.evaluator = None", "GANExperiment.callbacks = []", *params])
+    return assemble.experiment(model_dir="/tmp/unused_image_speed").model
 
 
 def bare_loop(steps, params=()):
@@ -101,9 +102,9 @@ def main():
         }
     rates["offline digits pipeline alone"] = pipeline(data.offline_digits(batch_size=BATCH), 200)
     env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0", TF_CPP_MIN_LOG_LEVEL="3")
-    child = subprocess.run([sys.executable, __file__, "--steps", str(args.steps),
-                            "--threads", str(args.threads), "--onednn_off_child"], env=env, check=True, capture_output=True,
-                           text=True)
+    child = subprocess.run([sys.executable, "-m", "benchmarks.image_speed", "--steps",
+                            str(args.steps), "--threads", str(args.threads), "--onednn_off_child"],
+                           env=env, check=True, capture_output=True, text=True)
     rates["bare loop, oneDNN off (TF default here)"] = json.loads(child.stdout.strip().splitlines()[-1])
 
     bare = rates["bare loop, batch in memory"]

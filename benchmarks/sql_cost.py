@@ -15,7 +15,7 @@ time (``time.process_time``), each part compiled as the agent compiles its itera
 * ``both``: an environment step and an iteration, which is what a run pays per step,
   also as a ratio to the cheaper of SVGD's two modes.
 
-    python benchmarks/sql_cost.py --threads 1 --steps 300
+    python -m benchmarks.sql_cost --threads 1 --steps 300
 """
 import argparse
 import time
@@ -23,9 +23,9 @@ import time
 import gin
 import tensorflow as tf
 
-from vagan_tf import runs
 from vagan_tf.rl.agent import EnvironmentLoop
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from vagan_tf.run import assemble
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 SVGD, UGAN = ["rl/swimmer_svgd.gin"], ["rl/swimmer.gin"]
 GRAPH, XLA = ["SoftQAgent.jit_compile = False"], ["SoftQAgent.jit_compile = True"]
@@ -87,8 +87,9 @@ def part_functions(agent, loop):
 
 def measure(files, params, steps):
     gin.clear_config()
-    runs.parse_gin(files, ["RLExperiment.verbose = 0", "RLExperiment.eval_episodes = 0", *params])
-    run = runs.experiment(model_dir="/tmp/unused_sql_cost")
+    assemble.parse_gin(files,
+                       ["RLExperiment.verbose = 0", "RLExperiment.eval_episodes = 0", *params])
+    run = assemble.experiment(model_dir="/tmp/unused_sql_cost")
     loop = EnvironmentLoop(run.env, run.agent)
     loop.reset(seed=0)
     for _ in range(300):

@@ -8,7 +8,7 @@ the worst of them, and the mean Q(s, a) of the last epoch (the soft values' scal
 return of 35 per 1000 steps is worth about 3.5 at gamma = 0.99, plus alpha times the
 policy's entropy over 1 - gamma, at most 4.6).
 
-    python benchmarks/sql_study.py --env_steps 50000 --seeds 0 1
+    python -m benchmarks.sql_study --env_steps 50000 --seeds 0 1
 """
 import argparse
 import os
@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from common import load_results  # noqa: E402
+from benchmarks.common import load_results  # noqa: E402
 
 VARIANTS = {
     "base": [],
@@ -36,7 +36,7 @@ def summary_path(out_dir, variant):
 
 
 def run_variant(variant, args):
-    command = [sys.executable, os.path.join(os.path.dirname(__file__), "sql_swimmer.py"),
+    command = [sys.executable, "-m", "benchmarks.sql_swimmer",
                "--env_steps", str(args.env_steps), "--seeds", *map(str, args.seeds),
                "--threads", "1", "--parallel", str(args.parallel),
                "--samplers", *SAMPLERS.get(variant, ["ugan", "svgd"]),

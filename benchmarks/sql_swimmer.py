@@ -23,7 +23,7 @@ seed, the mean over seeds thick. Prints and writes to ``--out``, per run:
 Re-running with a larger ``--env_steps`` extends the runs.
 
     pip install -e ".[rl]"
-    python benchmarks/sql_swimmer.py --env_steps 20000 --seeds 0 1 --threads 1 --parallel 2
+    python -m benchmarks.sql_swimmer --env_steps 20000 --seeds 0 1 --threads 1 --parallel 2
 """
 import argparse
 import os
@@ -33,8 +33,8 @@ import time
 
 import numpy as np
 
-from vagan_tf.run_directory import read_records
-from common import save_results  # noqa: E402
+from vagan_tf.run.directory import read_records
+from benchmarks.common import save_results  # noqa: E402
 
 GIN_FILES = {"ugan": "rl/swimmer.gin", "svgd": "rl/swimmer_svgd.gin"}
 LABELS = {"ugan": "U-GAN sampler + conditional MAF", "svgd": "amortised SVGD"}

@@ -12,9 +12,9 @@ runs, with a floor row per dataset (exact samples scored alike; ``--floor`` writ
 rows' records, which ``--table`` then reads instead of scoring them again). ``--variant NAME``
 labels runs made with extra ``--gin_param`` bindings, so that their rows stay apart.
 
-    python benchmarks/toy_quality.py --data ring --out benchmarks/results/toy_ring.json
-    python benchmarks/toy_quality.py --floor --data ring grid --out benchmarks/results/toy_floor.json
-    python benchmarks/toy_quality.py --table benchmarks/results/toy_floor.json benchmarks/results/toy_ring.json
+    python -m benchmarks.toy_quality --data ring --out benchmarks/results/toy_ring.json
+    python -m benchmarks.toy_quality --floor --data ring grid --out benchmarks/results/toy_floor.json
+    python -m benchmarks.toy_quality --table benchmarks/results/toy_floor.json benchmarks/results/toy_ring.json
 """
 import argparse
 import itertools
@@ -26,7 +26,8 @@ import time
 
 import gin
 import numpy as np
-from common import add_threads_argument, limit_threads, load_results, save_results  # noqa: E402
+from benchmarks.common import (add_threads_argument, limit_threads, load_results,  # noqa: E402
+                               save_results)
 
 # metric -> how its worst value over the last evaluations is taken
 WORST = {"modes_covered": min, "high_quality": min, "reverse_kl": max,
@@ -63,20 +64,20 @@ def gin_files(data, objective, schedule):
 
 def run_one(data, objective, schedule, seed, steps, workdir, params, eval_every, eval_samples,
             last, variant):
-    from vagan_tf import runs
+    from vagan_tf.run import assemble
 
     gin.clear_config()
-    runs.parse_gin(gin_files(data, objective, schedule),
-                  [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
-                   f"AnnealedGAN.seed = {seed}", f"sampler_dataset.seed = {seed}",
-                   f"GANExperiment.steps_per_epoch = {eval_every}",
-                   f"GANExperiment.eval_samples = {eval_samples}",
-                   "GANExperiment.verbose = 0", *params])
+    assemble.parse_gin(gin_files(data, objective, schedule),
+                      [f"TOTAL_STEPS = {steps}", f"experiment.seed = {seed}",
+                       f"AnnealedGAN.seed = {seed}", f"sampler_dataset.seed = {seed}",
+                       f"GANExperiment.steps_per_epoch = {eval_every}",
+                       f"GANExperiment.eval_samples = {eval_samples}",
+                       "GANExperiment.verbose = 0", *params])
     model_dir = os.path.join(workdir, "_".join(filter(None, [data, objective,
                                                               schedule.replace("+", "-"), variant,
                                                               str(seed)])))
     start = time.time()
-    runs.experiment(model_dir=model_dir).train()
+    assemble.experiment(model_dir=model_dir).train()
     seconds = time.time() - start
     with open(os.path.join(model_dir, "metrics.json"), encoding="utf-8") as f:
         records = json.load(f)
@@ -116,7 +117,8 @@ def seconds_per_run(runs):
 def floor_record(data, eval_samples, last):
     """``last`` independent sets of ``eval_samples`` exact samples, scored like a run's last
     evaluations: {"data", "floor": True, "eval_samples", "last"}."""
-    from vagan_tf import metrics, targets
+    from vagan_tf import targets
+    from vagan_tf.evaluation import metrics
 
     mixture = getattr(targets, data)()
     records = [metrics.mixture_report(mixture.sample(eval_samples, seed=(7, k)).numpy(), mixture)

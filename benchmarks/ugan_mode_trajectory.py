@@ -10,7 +10,7 @@ so while lambda > 0 they are the masses lambda = 0 would settle on), and at the 
 energy distance to exact samples. The records draw with their own seeds, so the run trains
 as ugan_quality.py's run of the same seed and bindings does.
 
-    python benchmarks/ugan_mode_trajectory.py --dim 30 --steps 1000 --seed 2 --tempered \\
+    python -m benchmarks.ugan_mode_trajectory --dim 30 --steps 1000 --seed 2 --tempered \\
         --threads 1 --out benchmarks/results/ugan_mode_trajectory_d30_seed2_width512.json
 """
 import argparse
@@ -18,9 +18,10 @@ import argparse
 import keras
 import numpy as np
 
-from vagan_tf import data, metrics, targets
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
-from ugan_quality import BATCH, build_ugan
+from vagan_tf import data, targets
+from vagan_tf.evaluation import metrics
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from benchmarks.ugan_quality import BATCH, build_ugan
 
 
 class ModeRecorder(keras.callbacks.Callback):

@@ -28,7 +28,7 @@ floor row scores a second exact set. --seeds repeats every method with its noise
 each seed (the exact sets stay fixed); --gin_param adds bindings to the U-GAN runs. Writes
 --out (JSON) and prints a markdown table.
 
-    python benchmarks/ugan_quality.py --targets banana --steps 600 --threads 1 \
+    python -m benchmarks.ugan_quality --targets banana --steps 600 --threads 1 \
         --out benchmarks/results/ugan_quality_banana.json
 """
 import argparse
@@ -40,11 +40,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import data, metrics, runs, targets
-from vagan_tf.flows import MAF
+from vagan_tf import data, targets
+from vagan_tf.evaluation import metrics
 from vagan_tf.models import ReverseKLFlow
-from vagan_tf.svgd import svgd
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from vagan_tf.nets.flows import MAF
+from vagan_tf.run import assemble
+from vagan_tf.samplers.svgd import svgd
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 TARGETS = {"banana": targets.Banana, "kidney": targets.Kidney,
            **{f"mixture{d}": (lambda d=d: targets.separated_mixture(dim=d)) for d in (10, 30, 60)}}
@@ -61,8 +63,8 @@ def parse(target, params=(), tempered=False):
     if target.startswith("mixture"):
         files, params = ["ugan/mixture.gin"], [f"DIM = {target[len('mixture'):]}", *params]
     gin.clear_config()
-    runs.parse_gin(files + (["ugan/tempered.gin"] if tempered else []),
-                   ["GANExperiment.verbose = 0", *params])
+    assemble.parse_gin(files + (["ugan/tempered.gin"] if tempered else []),
+                       ["GANExperiment.verbose = 0", *params])
 
 
 def train_for(model, seconds, chunk=100):
@@ -82,7 +84,7 @@ def build_ugan(target_name, steps, critic=True, tempered=False, seed=0, params=(
               f"experiment.seed = {seed}", f"UnnormalizedGAN.seed = {seed}", *params]
     parse(target_name, params + ([] if critic else ["UnnormalizedGAN.critic = None"]),
           tempered=tempered)
-    return runs.experiment(model_dir="/tmp/unused_ugan_quality", seed=seed).model
+    return assemble.experiment(model_dir="/tmp/unused_ugan_quality", seed=seed).model
 
 
 def train_ugan(target_name, steps, critic, tempered=False, seed=0, params=()):

@@ -1,4 +1,5 @@
-"""Seconds per training step: U-GAN vs a MAF and an IAF trained by reverse KL, d in {2, 16, 61, 128}.
+"""Seconds per training step: U-GAN vs a MAF and an IAF trained by reverse KL, d in {2, 16, 61,
+128}.
 
 All three use the paper's flow (8 MAF blocks, MADE [512, 512]) on a d-dimensional
 Gaussian energy log u = -||x||^2 / 2, batch 64, in one process:
@@ -19,7 +20,7 @@ unloaded core, and fair when other jobs share the machine) and the ratio to U-GA
 steps) for each d. The ratio is what pairing buys over training the flow by reverse KL
 directly. ``--out`` keeps one record per d.
 
-    python benchmarks/ugan_speed.py --steps 5 --threads 1 --out benchmarks/results/ugan_speed.json
+    python -m benchmarks.ugan_speed --steps 5 --threads 1 --out benchmarks/results/ugan_speed.json
 """
 import argparse
 import time
@@ -28,11 +29,11 @@ import keras
 import tensorflow as tf
 
 from vagan_tf import data
-from vagan_tf.flows import MAF
 from vagan_tf.models import ReverseKLFlow, UnnormalizedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
+from vagan_tf.nets.flows import MAF
 from vagan_tf.targets import Target
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 BATCH = 64
 

@@ -12,7 +12,7 @@ import os
 import tensorflow as tf
 
 from vagan_tf import targets
-from vagan_tf.plots import save_density_and_clouds_png
+from vagan_tf.evaluation.plots import save_density_and_clouds_png
 
 TARGETS = {"banana": targets.Banana, "kidney": targets.Kidney}
 

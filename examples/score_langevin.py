@@ -31,10 +31,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import metrics, runs
 from vagan_tf.data import sampler_dataset
-from vagan_tf.langevin import mala, ula
-from vagan_tf.plots import save_density_and_clouds_png
+from vagan_tf.evaluation import metrics
+from vagan_tf.evaluation.plots import save_density_and_clouds_png
+from vagan_tf.run import assemble
+from vagan_tf.samplers.langevin import mala, ula
 
 ESTIMATORS = ("exact_score", "dae_score", "dae_residual", "dae_residual_rescaled")
 TITLES = {"exact_score": "ULA, exact score", "dae_score": "ULA, DAE-score",
@@ -186,7 +187,7 @@ def main():
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    runs.parse_gin(args.gin_file or ["score/banana.gin"], args.gin_param)
+    assemble.parse_gin(args.gin_file or ["score/banana.gin"], args.gin_param)
     record = score_langevin(args.out)
     print(markdown_table(record))
     for name, error in record["scores_on_exact_samples"].items():

@@ -13,13 +13,13 @@ import keras
 
 from vagan_tf import AnnealedGAN, targets
 from vagan_tf.annealing import Linear
+from vagan_tf.annealing.terms import LikelihoodAnnealing
 from vagan_tf.data import sampler_dataset
-from vagan_tf.export import export_generator
-from vagan_tf.metrics import mixture_report
+from vagan_tf.evaluation.metrics import mixture_report
 from vagan_tf.nets import MLPDenoiser, mlp_critic, mlp_generator
-from vagan_tf.objectives import ReverseKL
-from vagan_tf.regularizers import LikelihoodAnnealing
-from vagan_tf.score import DenoisingAutoencoder
+from vagan_tf.run.export import export_generator
+from vagan_tf.samplers.dae_score import DenoisingAutoencoder
+from vagan_tf.training.objectives import ReverseKL
 
 
 def main():

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 
 from vagan_tf import data
-from vagan_tf.extractors import DIGIT_WEIGHTS, build_digit_classifier
+from vagan_tf.evaluation.extractors import DIGIT_WEIGHTS, build_digit_classifier
 
 
 def main():

@@ -1,5 +1,7 @@
 """Helpers shared by the test modules: tiny toy runs, loading an export without vagan_tf,
-a Gaussian energy."""
+a Gaussian energy, the score-Langevin example."""
+import functools
+import importlib.util
 import os
 import subprocess
 import sys
@@ -9,13 +11,25 @@ import gin
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import cli, runs, targets
+from vagan_tf import cli, targets
+from vagan_tf.run import assemble
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["TOTAL_STEPS = 20", "WIDTH = 8", "GANExperiment.steps_per_epoch = 10",
         "GANExperiment.steps_per_execution = 5", "GANExperiment.batch_size = 16",
         "GANExperiment.eval_samples = 200", "GANExperiment.verbose = 0"]
 RING_RKL_LINEAR = ["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"]
+
+
+@functools.cache
+def score_langevin_example():
+    """examples/score_langevin.py as a module, loaded once per process: loading it registers
+    the gin configurable ``score_langevin`` (of ``score/banana.gin``), which gin takes once."""
+    path = os.path.join(REPO, "examples", "score_langevin.py")
+    spec = importlib.util.spec_from_file_location("score_langevin_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def train_args(model_dir, files=RING_RKL_LINEAR, params=TINY):
@@ -37,8 +51,8 @@ def vagan(args):
 def build_run(model_dir, files=RING_RKL_LINEAR, params=TINY):
     """The experiment ``vagan train`` would build, without training it."""
     gin.clear_config()
-    runs.parse_gin(files, params)
-    return runs.experiment(model_dir=str(model_dir))
+    assemble.parse_gin(files, params)
+    return assemble.experiment(model_dir=str(model_dir))
 
 
 def generator_weights(run):

@@ -6,12 +6,12 @@ import tensorflow as tf
 
 from vagan_tf import targets
 from vagan_tf.annealing import Constant
+from vagan_tf.annealing.terms import EntropyAnnealing, LikelihoodAnnealing
 from vagan_tf.data import sampler_dataset
 from vagan_tf.models import AnnealedGAN
 from vagan_tf.nets import MLPDenoiser, mlp_critic, mlp_generator
-from vagan_tf.objectives import JensenShannon, ReverseKL, WassersteinGP
-from vagan_tf.regularizers import EntropyAnnealing, LikelihoodAnnealing
-from vagan_tf.score import DenoisingAutoencoder
+from vagan_tf.samplers.dae_score import DenoisingAutoencoder
+from vagan_tf.training.objectives import JensenShannon, ReverseKL, WassersteinGP
 
 LATENT = 4
 

@@ -104,7 +104,7 @@ def test_bad_schedule_arguments_fail(make):
 
 
 def test_both_models_take_beta_from_one_map_of_forms():
-    from vagan_tf.regularizers import EntropyAnnealing, LikelihoodAnnealing
+    from vagan_tf.annealing.terms import EntropyAnnealing, LikelihoodAnnealing
 
     lam = tf.constant([0.0, 0.5, 3.0])
     np.testing.assert_allclose(annealing.beta("likelihood", lam), [1.0, 1.5, 4.0])

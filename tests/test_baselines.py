@@ -8,12 +8,13 @@ import pytest
 import tensorflow as tf
 
 from vagan_tf import data, targets
-from vagan_tf.checks import ConfigurationError
-from vagan_tf.experiment import GANExperiment
-from vagan_tf.models.protocol import missing_members
-from vagan_tf.flows import MAF
+from vagan_tf.config.checks import ConfigurationError
 from vagan_tf.models import ReverseKLFlow
-from vagan_tf.svgd import rbf_kernel, svgd, svgd_direction
+from vagan_tf.models.contract import TrainableSampler, missing_members
+from vagan_tf.nets.flows import MAF
+from vagan_tf.run.model_run import GANExperiment
+from vagan_tf.samplers.svgd import rbf_kernel, svgd, svgd_direction
+from vagan_tf.training.latents import NormalLatent
 
 from helpers import (StandardNormalEnergy, build_run, load_and_sample_without_vagan_tf,
                      train_args, vagan)
@@ -93,17 +94,45 @@ def test_vagan_train_of_a_reverse_kl_flow_exports_a_sampler_with_its_density(tmp
     np.testing.assert_allclose(sampler.log_prob(sampler.serve(z)).numpy(), expected, atol=2e-3)
 
 
-class _NoLatent:
-    step = generator = latent_dim = None
+class _NoLatent(TrainableSampler):
+    """Sets step, generator and latent_dim, not latent; defines every required method."""
 
-    def compile(self): ...
+    def __init__(self):
+        super().__init__()
+        self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
+        self.generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+        self.latent_dim = 2
+
+    def optimizer_needs(self):
+        return {"generator_optimizer": "_NoLatent trains a generator"}
+
     def build_all(self): ...
-    def examples_per_step(self, batch_size): ...
-    def sample(self, n): ...
+    def train_step(self, data): ...
 
-    @property
-    def optimizers_by_name(self):
-        raise AttributeError("compile() first")
+
+class _Complete(_NoLatent):
+    """``_NoLatent`` with a latent: every required member, the methods inherited."""
+
+    def __init__(self):
+        super().__init__()
+        self.latent = NormalLatent()
+
+
+class _NoTrainStep(TrainableSampler):
+    def __init__(self):
+        super().__init__()
+        self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
+        self.generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+        self.latent, self.latent_dim = NormalLatent(), 2
+
+
+class _DuckTyped:
+    """Every member by name, but no TrainableSampler."""
+    step = generator = latent = latent_dim = None
+
+    def optimizer_needs(self): ...
+    def build_all(self): ...
+    def train_step(self, data): ...
 
 
 @pytest.mark.parametrize("files", [["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin"],
@@ -111,17 +140,39 @@ class _NoLatent:
 def test_every_model_of_the_package_is_a_trainable_sampler(tmp_path, files):
     run = build_run(tmp_path, files, ["maf.num_blocks = 1", "maf.hidden_units = (8, 8)"]
                     if files == ["ugan/banana.gin"] else [])
-    assert missing_members(run.model) == []
+    assert isinstance(run.model, TrainableSampler) and missing_members(run.model) == []
 
 
-def test_the_runner_protocol_names_what_a_model_lacks():
-    assert missing_members(_NoLatent()) == ["latent"]
-    with pytest.raises(ConfigurationError, match=r"GANExperiment.model: _NoLatent lacks latent of"):
-        GANExperiment("unused", model=_NoLatent(), dataset_fn=data.step_counter, total_steps=10,
+def test_the_model_contract_names_what_a_model_lacks_when_it_is_made():
+    with pytest.raises(TypeError, match=r"^_NoLatent lacks latent of vagan_tf.models.TrainableSampler"):
+        _NoLatent()
+    with pytest.raises(TypeError, match=r"^_NoTrainStep lacks build_all, optimizer_needs, train_step of"):
+        _NoTrainStep()
+    assert missing_members(_Complete()) == []  # a subclass inherits what its base defines
+    assert missing_members(_DuckTyped()) == sorted(
+        ["build_all", "generator", "latent", "latent_dim", "optimizer_needs", "step",
+         "train_step"])
+    with pytest.raises(ConfigurationError,
+                       match=r"GANExperiment.model: _DuckTyped is not a vagan_tf.models.Trainab"):
+        GANExperiment("unused", model=_DuckTyped(), dataset_fn=data.step_counter, total_steps=10,
                       steps_per_epoch=10, generator_optimizer=keras.optimizers.Adam())
-    assert missing_members(object()) == sorted(
-        ["build_all", "compile", "examples_per_step", "generator", "latent", "latent_dim",
-         "optimizers_by_name", "sample", "step"])
+
+
+def test_the_optional_members_have_their_declared_defaults():
+    model = _Complete()
+    assert model.batch_multiple == 1 and model.flow is None
+    assert model.sampling_generator is model.generator
+    assert model.examples_per_step(7) == 7
+    x = model.sample(5, seed=3)
+    assert x.dtype == tf.float32 and tuple(x.shape) == (5, 2)
+    z = model.latent.sample((5, 2), seed=3)
+    np.testing.assert_allclose(x.numpy(), model.generator(z).numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"^_NoLatent trains a generator: pass generator_optimizer"):
+        model.compile_optimizers({"generator_optimizer": None})
+    model.compile_optimizers({"generator_optimizer": keras.optimizers.Adam(),
+                              "critic_optimizer": keras.optimizers.Adam()})
+    assert list(model.optimizers_by_name) == ["generator_optimizer"]
+    assert model.critic_optimizer is None
 
 
 def test_svgd_repulsion_is_the_gradient_of_the_kernel():

@@ -7,9 +7,10 @@ import pytest
 import tensorflow as tf
 from scipy import special, stats
 
-from vagan_tf import cli, mcmc, targets
+from vagan_tf import cli, targets
+from vagan_tf.samplers import mcmc
 from vagan_tf.targets import BayesianLogisticRegression, blr_posterior
-from vagan_tf.uci import Split, load_uci
+from vagan_tf.targets.uci import Split, load_uci
 
 from helpers import load_and_sample_without_vagan_tf
 

@@ -1,21 +1,8 @@
 """benchmarks/blr_table.py's posterior shape and its trace, and blr_shape.py's table."""
-import importlib.util
-import os
-
 import numpy as np
 import pytest
 
-from helpers import REPO
-
-BENCHMARKS = os.path.join(REPO, "benchmarks")
-
-
-def load(monkeypatch, name):
-    monkeypatch.syspath_prepend(BENCHMARKS)
-    spec = importlib.util.spec_from_file_location(name, os.path.join(BENCHMARKS, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmarks import blr_shape, blr_summary, blr_table
 
 
 def reference_and_narrow_draws():
@@ -34,8 +21,7 @@ class FixedMetrics:
         return {"test_accuracy": 0.5, "test_log_likelihood": -float(np.mean(theta))}
 
 
-def test_the_posterior_shape_of_shrunk_weights_and_a_shifted_log_alpha(monkeypatch):
-    blr_table = load(monkeypatch, "blr_table")
+def test_the_posterior_shape_of_shrunk_weights_and_a_shifted_log_alpha():
     reference, draws = reference_and_narrow_draws()
     shape = blr_table.posterior_shape(draws, reference)
     assert shape["w_std_ratio_median"] == pytest.approx(0.5)
@@ -48,8 +34,7 @@ def test_the_posterior_shape_of_shrunk_weights_and_a_shifted_log_alpha(monkeypat
     assert shape["log_alpha_iqr_ratio"] == pytest.approx(1.0)
 
 
-def test_a_trace_with_reference_draws_records_the_shape_at_each_evaluation(monkeypatch):
-    blr_table = load(monkeypatch, "blr_table")
+def test_a_trace_with_reference_draws_records_the_shape_at_each_evaluation():
     reference, draws = reference_and_narrow_draws()
     trace = blr_table.Trace(FixedMetrics(), reference=reference)
     trace.evaluate(50, reference)
@@ -60,7 +45,6 @@ def test_a_trace_with_reference_draws_records_the_shape_at_each_evaluation(monke
 
 
 def test_the_shape_table_gives_mean_and_range_over_splits(monkeypatch):
-    blr_shape = load(monkeypatch, "blr_shape")
     point = lambda ratio, gap: {**{k: 0.5 for k in blr_shape.TABLE_COLUMNS},  # noqa: E731
                                 "w_std_ratio_median": ratio, "ll_gap": gap}
     records = [{"dataset": "cancer", "seed": seed, "variant": "tempered", "steps": 500,
@@ -81,7 +65,6 @@ class TwoParametrisations(FixedMetrics):
 
 
 def test_the_reference_keeps_the_parametrisation_with_the_larger_effective_size(monkeypatch):
-    blr_table = load(monkeypatch, "blr_table")
     reference, draws = reference_and_narrow_draws()
 
     def fake_nuts(target, bijector=None, **settings):
@@ -102,8 +85,7 @@ def test_the_reference_keeps_the_parametrisation_with_the_larger_effective_size(
     assert agreement["log_alpha_mean_error"] == pytest.approx(1.0)
 
 
-def test_the_per_split_table_reads_the_reference_and_u_gans_shape(monkeypatch):
-    blr_summary = load(monkeypatch, "blr_summary")
+def test_the_per_split_table_reads_the_reference_and_u_gans_shape():
     shape = {"w_std_ratio_median": 0.9, "w_std_ratio_min": 0.7, "w_iqr_ratio_median": 1.05,
              "log_alpha_std_ratio": 0.5, "log_alpha_iqr_ratio": 0.6}
     runs = {("sonar", 2, "nuts"): {"test_log_likelihood": -0.5, "seconds_to_nuts": None,

@@ -13,8 +13,8 @@ import pytest
 import tensorflow as tf
 
 from vagan_tf import cli
-from vagan_tf.callbacks import NonFiniteLossError
-from vagan_tf.checks import ConfigurationError
+from vagan_tf.config.checks import ConfigurationError
+from vagan_tf.run.callbacks import NonFiniteLossError
 
 from helpers import (REPO, TINY, build_run, generator_weights, load_and_sample_without_vagan_tf,
                      train_args)

@@ -6,8 +6,9 @@ import pytest
 import tensorflow as tf
 from scipy import stats
 
-from vagan_tf import metrics, targets
+from vagan_tf import targets
 from vagan_tf.data import sampler_dataset
+from vagan_tf.evaluation import metrics
 
 
 def test_ring_and_grid_centres():

@@ -65,13 +65,13 @@ def build_run(model_dir, config, placement):
     (``*.gin``) and bindings added after the config's own."""
     import gin
 
-    from vagan_tf import runs
+    from vagan_tf.run import assemble
 
     files, params = CONFIGS[config]
     gin.clear_config()
-    runs.parse_gin(files + [p for p in placement if p.endswith(".gin")],
-                  params + [p for p in placement if not p.endswith(".gin")])
-    return runs.experiment(model_dir=str(model_dir))
+    assemble.parse_gin(files + [p for p in placement if p.endswith(".gin")],
+                      params + [p for p in placement if not p.endswith(".gin")])
+    return assemble.experiment(model_dir=str(model_dir))
 
 
 def train(model_dir, config, placement, epochs=1):
@@ -85,9 +85,10 @@ def check_replica_helpers(out):
     import keras
     import tensorflow as tf
 
-    from vagan_tf import distribute
+    from vagan_tf.run import strategies
+    from vagan_tf.training import distribute
 
-    strategy = distribute.mirrored(["/cpu:0", "/cpu:1"])
+    strategy = strategies.mirrored(["/cpu:0", "/cpu:1"])
     with strategy.scope():
         seed = keras.random.SeedGenerator(7)
 

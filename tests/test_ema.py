@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import callbacks, targets
-from vagan_tf.ema import WeightAverage
-from vagan_tf.export import export_generator
+from vagan_tf import targets
 from vagan_tf.models import AnnealedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
-from vagan_tf.objectives import WassersteinGP
+from vagan_tf.run import callbacks
+from vagan_tf.run.export import export_generator
+from vagan_tf.training.ema import WeightAverage
+from vagan_tf.training.objectives import WassersteinGP
 
 LATENT = 3
 

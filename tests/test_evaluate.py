@@ -10,9 +10,10 @@ import gin
 import numpy as np
 import pytest
 
-from vagan_tf import cli, runs
-from vagan_tf.callbacks import draw_samples
-from vagan_tf.evaluate import evaluate_run
+from vagan_tf import cli
+from vagan_tf.run import assemble
+from vagan_tf.run.callbacks import draw_samples
+from vagan_tf.run.scoring import evaluate_run
 
 from helpers import REPO, train_args
 from inception_standin import write_standin
@@ -45,8 +46,8 @@ def rescored(model_dir, num_samples, files=(), params=()):
     """The run's own evaluator on its restored generator's samples, computed here, not by
     `vagan evaluate`: what evaluation.json must hold."""
     gin.clear_config()
-    runs.parse_gin([str(model_dir / "config.gin"), *files], list(params))
-    run = runs.experiment(model_dir=str(model_dir))
+    assemble.parse_gin([str(model_dir / "config.gin"), *files], list(params))
+    run = assemble.experiment(model_dir=str(model_dir))
     run.restore()
     scores = run.evaluator(draw_samples(run.model, num_samples))
     gin.clear_config()
@@ -110,8 +111,8 @@ def test_evaluate_a_digits_run_with_its_classifier_and_with_the_standard_graph(d
 
 
 def test_fid_standard_gin_binds_the_papers_protocol():
-    runs.parse_gin(["cifar10/base.gin", "images/rkl.gin", "images/none.gin",
-                   "images/fid_standard.gin"], [])
+    assemble.parse_gin(["cifar10/base.gin", "images/rkl.gin", "images/none.gin",
+                       "images/fid_standard.gin"], [])
     assert gin.query_parameter("ImageQuality.extractor").selector == "standard_inception"
     graph_path = gin.query_parameter("standard_inception.graph_path")
     assert graph_path.scoped_selector.split("/")[0] == "INCEPTION_GRAPH"

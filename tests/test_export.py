@@ -2,16 +2,19 @@
 import os
 import stat
 import threading
+import time
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf.export import export_generator, write_atomically
 from vagan_tf.models import AnnealedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
+from vagan_tf.run.export import export_generator, write_atomically
 
 from helpers import load_and_sample_without_vagan_tf
+
+REWRITES = 30
 
 
 def small_gan():
@@ -59,8 +62,8 @@ def test_rewrite_replaces_the_old_directory_whole(tmp_path):
 
 def test_export_modes_are_those_of_the_run_and_leftovers_are_removed(tmp_path):
     target = tmp_path / "export"
-    os.mkdir(tmp_path / ".export.tmp-abc")  # leftovers of the older two-rename layout
-    os.mkdir(tmp_path / ".export.old-def")
+    os.makedirs(tmp_path / "exports" / "unfinished")  # a version whose writer died
+    os.symlink("unfinished", tmp_path / "exports" / ".link-abc")  # a link never renamed
     old_umask = os.umask(0o022)
     try:
         write_atomically(lambda tmp: os.makedirs(os.path.join(tmp, "variables")), str(target))
@@ -69,19 +72,13 @@ def test_export_modes_are_those_of_the_run_and_leftovers_are_removed(tmp_path):
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o755
     assert stat.S_IMODE(os.stat(target / "variables").st_mode) == 0o755
     assert sorted(os.listdir(tmp_path)) == ["export", "exports"]
-
-
-def test_an_export_of_the_older_layout_is_replaced(tmp_path):
-    target = tmp_path / "export"
-    os.mkdir(target)
-    open(target / "old", "w").close()
-    write_atomically(lambda tmp: open(os.path.join(tmp, "new"), "w").close(), str(target))
-    assert os.listdir(target) == ["new"] and os.path.islink(target)
+    assert os.listdir(tmp_path / "exports") == [os.path.basename(os.readlink(target))]
 
 
 def test_a_reader_always_finds_a_complete_export_while_it_is_rewritten(tmp_path):
-    """Each version holds two files; during 30 rewrites a reader that resolves the path once
-    always finds a version there, and reads both files of one version from it."""
+    """Each version holds two files; during 30 rewrites (each followed by at least one read, so
+    at least 30 reads) a reader that resolves the path once always finds a version there, and
+    reads both files of one version from it."""
     target = tmp_path / "export"
 
     def write(version):
@@ -96,7 +93,7 @@ def test_a_reader_always_finds_a_complete_export_while_it_is_rewritten(tmp_path)
 
     def read():
         while not done.is_set():
-            if not os.path.isdir(target):  # what the older two-rename swap let a reader see
+            if not os.path.isdir(target):  # no export at the path: the swap was not atomic
                 seen.append(False)
                 continue
             version = os.path.realpath(target)
@@ -109,8 +106,11 @@ def test_a_reader_always_finds_a_complete_export_while_it_is_rewritten(tmp_path)
 
     reader = threading.Thread(target=read)
     reader.start()
-    for version in range(1, 31):
+    for version in range(1, REWRITES + 1):
         write_atomically(write(version), str(target))
+        reads, deadline = len(seen), time.monotonic() + 30
+        while len(seen) == reads and time.monotonic() < deadline:  # a read before the next one
+            time.sleep(1e-4)
     done.set()
     reader.join()
-    assert seen and all(s is True for s in seen)
+    assert len(seen) >= REWRITES and all(s is True for s in seen)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf.flows import IAF, MADE, MAF, made_degrees
+from vagan_tf.nets.flows import IAF, MADE, MAF, made_degrees
 
 LOG_2PI = np.log(2.0 * np.pi)
 

@@ -7,9 +7,11 @@ import pytest
 import scipy.linalg
 import tensorflow as tf
 
-from vagan_tf import data, metrics
+from vagan_tf import data
+from vagan_tf.evaluation import metrics
 from vagan_tf.evaluation import ImageQuality, real_images
-from vagan_tf.extractors import digit_classifier, extract, inception_v3, standard_inception
+from vagan_tf.evaluation.extractors import (digit_classifier, extract, inception_v3,
+                                            standard_inception)
 
 from inception_standin import build_standin_graph_def, run_in_session, write_standin
 

@@ -10,10 +10,11 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from vagan_tf import cli, evaluation, runs
-from vagan_tf.callbacks import SampleGrid
-from vagan_tf.objectives import JensenShannon, ReverseKL, WassersteinGP
-from vagan_tf.regularizers import LikelihoodAnnealing, NoAnnealing
+from vagan_tf import cli, evaluation
+from vagan_tf.annealing.terms import LikelihoodAnnealing, NoAnnealing
+from vagan_tf.run import assemble
+from vagan_tf.run.callbacks import SampleGrid
+from vagan_tf.training.objectives import JensenShannon, ReverseKL, WassersteinGP
 
 DATASETS = {"cifar10": (32, 3), "celeba64": (64, 3), "celeba128": (128, 3), "digits": (32, 1)}
 OBJECTIVES = {"jsd": JensenShannon, "rkl": ReverseKL, "wgan_gp": WassersteinGP}
@@ -33,8 +34,9 @@ def macro(binding):
 @pytest.mark.parametrize("dataset, objective, annealing",
                          itertools.product(DATASETS, OBJECTIVES, ANNEALING))
 def test_every_image_composition_binds_the_papers_hyperparameters(dataset, objective, annealing):
-    runs.parse_gin([f"{dataset}/base.gin", f"images/{objective}.gin", f"images/{annealing}.gin"],
-                  [])
+    assemble.parse_gin([f"{dataset}/base.gin", f"images/{objective}.gin",
+                        f"images/{annealing}.gin"],
+                      [])
     assert gin.query_parameter("%RESOLUTION") == DATASETS[dataset][0]
     assert gin.query_parameter("%CHANNELS") == DATASETS[dataset][1]
     assert macro("dcgan_generator.resolution") == "RESOLUTION"
@@ -75,11 +77,12 @@ def run_dir_files(model_dir):
 @pytest.mark.slow
 def test_two_step_mock_data_run_at_each_resolution(tmp_path, dataset, objective, annealing):
     resolution, channels = DATASETS[dataset]
-    runs.parse_gin([f"{dataset}/base.gin", f"images/{objective}.gin", f"images/{annealing}.gin"],
-                  TINY)
+    assemble.parse_gin([f"{dataset}/base.gin", f"images/{objective}.gin",
+                        f"images/{annealing}.gin"],
+                      TINY)
     model_dir = tmp_path / "run"
     with tfds.testing.mock_data(num_examples=24):
-        run = runs.experiment(model_dir=str(model_dir))
+        run = assemble.experiment(model_dir=str(model_dir))
         expected_term = NoAnnealing if annealing == "none" else LikelihoodAnnealing
         assert isinstance(run.model.annealing, expected_term)
         assert isinstance(run.model.objective, OBJECTIVES[objective])
@@ -121,8 +124,8 @@ def test_digits_run_evaluates_with_the_classifier_and_samples_a_grid(tmp_path):
 
 
 def test_sample_grid_callback_writes_png_and_tensorboard_image(tmp_path):
-    runs.parse_gin(["digits/base.gin", "images/jsd.gin", "images/none.gin"], TINY)
-    run = runs.experiment(model_dir=str(tmp_path / "run"))
+    assemble.parse_gin(["digits/base.gin", "images/jsd.gin", "images/none.gin"], TINY)
+    run = assemble.experiment(model_dir=str(tmp_path / "run"))
     grid = SampleGrid(every_steps=1, num_images=6, directory=str(tmp_path / "grids"),
                       log_dir=str(tmp_path / "logs"))
     grid.set_model(run.model)

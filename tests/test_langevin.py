@@ -1,18 +1,15 @@
 """ULA and MALA: stationary laws on Gaussians against closed forms, step accounting, errors;
 the banana experiment of examples/score_langevin.py end to end on tiny settings."""
-import importlib.util
 import json
-import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import runs
-from vagan_tf.langevin import mala, ula
+from vagan_tf.run import assemble
+from vagan_tf.samplers.langevin import mala, ula
 
-EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                       "examples", "score_langevin.py")
+from helpers import score_langevin_example
 
 MEAN = np.array([1.0, -2.0], np.float32)
 VARIANCE = np.array([0.5, 1.0], np.float32)
@@ -108,17 +105,14 @@ def test_diverging_ula_chains_raise():
 
 @pytest.fixture(scope="module")
 def example():
-    spec = importlib.util.spec_from_file_location("score_langevin_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # registers the score_langevin configurable
-    return module
+    return score_langevin_example()  # registers the score_langevin configurable
 
 
 def test_banana_experiment_writes_every_sample_set_and_the_table(example, tmp_path):
-    runs.parse_gin(["score/banana.gin"], [
-        "score_langevin.train_steps = 3", "score_langevin.batch_size = 32",
-        "score_langevin.num_chains = 8", "score_langevin.floor_repeats = 2",
-        "mlp_denoiser.width = 8", "NUM_STEPS = 4", "BURN_IN = 2", "THIN = 1"])
+    assemble.parse_gin(["score/banana.gin"], [
+            "score_langevin.train_steps = 3", "score_langevin.batch_size = 32",
+            "score_langevin.num_chains = 8", "score_langevin.floor_repeats = 2",
+            "mlp_denoiser.width = 8", "NUM_STEPS = 4", "BURN_IN = 2", "THIN = 1"])
     record = example.score_langevin(str(tmp_path))
     assert record["n"] == 16 and record["denoiser_sigma"] == 0.2
     for name in (*example.ESTIMATORS, "mala"):

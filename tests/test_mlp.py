@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import checks, runs, targets
+from vagan_tf import targets
+from vagan_tf.config import checks
 from vagan_tf.models import AnnealedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
-from vagan_tf.objectives import JensenShannon
+from vagan_tf.run import assemble
+from vagan_tf.training.objectives import JensenShannon
 
 
 def test_a_packed_critic_is_the_plain_critic_on_concatenated_rows():
@@ -41,11 +43,11 @@ def test_an_annealed_gan_trains_with_a_packed_critic():
 
 
 def test_a_batch_the_packed_critic_cannot_split_is_refused_before_the_run_starts(tmp_path):
-    runs.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/none.gin", "toy/packing.gin"],
-                   ["GANExperiment.batch_size = 511"])
+    assemble.parse_gin(["toy/ring.gin", "toy/rkl.gin", "toy/none.gin", "toy/packing.gin"],
+                       ["GANExperiment.batch_size = 511"])
     with pytest.raises(checks.ConfigurationError, match=r"batch_size \(511\).*multiple of 2.*"
                                                         r"mlp_critic.packing"):
-        runs.experiment(model_dir=str(tmp_path / "run"))
+        assemble.experiment(model_dir=str(tmp_path / "run"))
     assert not (tmp_path / "run").exists()
 
 

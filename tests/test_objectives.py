@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 from scipy import stats
 
-from vagan_tf.objectives import JensenShannon, ReverseKL, WassersteinGP, safe_norm
+from vagan_tf.training.objectives import JensenShannon, ReverseKL, WassersteinGP, safe_norm
 
 MU = 1.5  # p = N(0, 1) (data), q = N(MU, 1) (generator)
 N = 200_000

@@ -14,15 +14,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import cli, runs
-from vagan_tf.flows import MAF
+from vagan_tf import cli
+from vagan_tf.nets.flows import MAF
 from vagan_tf.rl import soft_q
 from vagan_tf.rl.agent import SoftQAgent, to_env_action
-from vagan_tf.rl.experiment import export_policy_sampler
+from vagan_tf.rl.agent_run import export_policy_sampler
 from vagan_tf.rl.networks import PolicySampler, pair_critic
 from vagan_tf.rl.policy_update import (AmortizedSVGDUpdate, UGANPolicyUpdate,
                                        fixed_to_updated_kernel, log_abs_det_tanh)
 from vagan_tf.rl.replay import ReplayBuffer
+from vagan_tf.run import assemble
 
 from helpers import train_args
 
@@ -369,10 +370,10 @@ def test_actions_in_the_unit_box_map_affinely_onto_the_environments_bounds():
 @needs_mujoco
 @pytest.mark.parametrize("update", ["UGANPolicyUpdate", "AmortizedSVGDUpdate"])
 def test_one_full_training_iteration_on_swimmer(update):
-    from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env
+    from vagan_tf.rl.agent import EnvironmentLoop, evaluate_policy, make_env
 
-    runs.parse_gin(["rl/swimmer.gin"], [f"SoftQAgent.policy_update = @{update}",
-                                       "SoftQAgent.replay_capacity = 1000"])
+    assemble.parse_gin(["rl/swimmer.gin"], [f"SoftQAgent.policy_update = @{update}",
+                                           "SoftQAgent.replay_capacity = 1000"])
     env = make_env("Swimmer-v5", max_episode_steps=20)
     agent = SoftQAgent(observation_dim=env.observation_space.shape[0],
                        action_dim=env.action_space.shape[0])
@@ -402,7 +403,7 @@ def test_one_full_training_iteration_on_swimmer(update):
             return observation, reward, terminated, truncated, info
 
     # the evaluation plays one whole episode (the 20-step limit) and returns its reward sum
-    [episode_return] = evaluate([RewardRecorder(env)], agent, seed=0)
+    [episode_return] = evaluate_policy([RewardRecorder(env)], agent, seed=0)
     assert len(rewards) == 20 and len(set(rewards)) > 1
     assert episode_return == pytest.approx(sum(rewards), rel=1e-12)
 
@@ -410,19 +411,19 @@ def test_one_full_training_iteration_on_swimmer(update):
 @pytest.mark.slow
 @needs_mujoco
 def test_evaluation_replays_its_episodes_from_a_seed_and_leaves_training_noise_alone():
-    from vagan_tf.rl.agent import evaluate, make_env
+    from vagan_tf.rl.agent import evaluate_policy, make_env
 
-    runs.parse_gin(["rl/swimmer.gin"], ["SoftQAgent.replay_capacity = 10", "WIDTH = 16"])
+    assemble.parse_gin(["rl/swimmer.gin"], ["SoftQAgent.replay_capacity = 10", "WIDTH = 16"])
     envs = [make_env("Swimmer-v5", max_episode_steps=15 + 5 * i) for i in range(3)]
     agent = SoftQAgent(observation_dim=8, action_dim=2)
     state = agent.rng.state.numpy().copy()
-    first = evaluate(envs, agent, seed=11)
+    first = evaluate_policy(envs, agent, seed=11)
     np.testing.assert_array_equal(agent.rng.state.numpy(), state)
     # episodes of different lengths in one lockstep batch, each its own one-env evaluation's
     # environment start; the same seed plays the same episodes again
     assert len(first) == 3 and len(set(first)) == 3
-    assert evaluate(envs, agent, seed=11) == first
-    assert evaluate(envs, agent, seed=12) != first
+    assert evaluate_policy(envs, agent, seed=11) == first
+    assert evaluate_policy(envs, agent, seed=12) != first
 
 
 def run_args(model_dir, params=TINY):
@@ -544,8 +545,8 @@ def sample_export_without_vagan_tf(export_dir, observations):
 def test_an_interrupted_swimmer_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path):
     def build(model_dir, params):
         gin.clear_config()
-        runs.parse_gin(["rl/swimmer_svgd.gin"], TINY + params)
-        return runs.experiment(model_dir=str(model_dir))
+        assemble.parse_gin(["rl/swimmer_svgd.gin"], TINY + params)
+        return assemble.experiment(model_dir=str(model_dir))
 
     straight = build(tmp_path / "straight", [])
     straight.train()

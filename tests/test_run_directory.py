@@ -10,8 +10,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from vagan_tf.checks import RunDirectoryError
-from vagan_tf.run_directory import config_bindings, config_changes
+from vagan_tf.config.checks import RunDirectoryError
+from vagan_tf.run.directory import config_bindings, config_changes
 
 from helpers import REPO, TINY, build_run, generator_weights, train_args, vagan
 
@@ -170,12 +170,13 @@ KILLED_RUN = """
 import os, signal, sys
 sys.path.insert(0, {tests!r})
 from helpers import TINY, build_run
-from vagan_tf import callbacks
+from vagan_tf.run import callbacks
 
 save = callbacks.CheckpointEachEpoch.on_epoch_end
 def on_epoch_end(self, epoch, logs=None):
     if {before_checkpoint} and epoch == 1:
-        os.kill(os.getpid(), signal.SIGKILL)   # the record of step 20 is written, its checkpoint not
+        os.kill(os.getpid(), signal.SIGKILL)   # the record of step 20 is written, its checkpoint
+        not
     save(self, epoch, logs)
     if not {before_checkpoint} and epoch == 1:
         os.kill(os.getpid(), signal.SIGKILL)   # both are written, the process dies before step 21
@@ -209,7 +210,7 @@ import sys
 sys.path.insert(0, {tests!r})
 import tensorflow as tf
 from helpers import TINY, build_run
-from vagan_tf.checks import NonFiniteLossError
+from vagan_tf.config.checks import NonFiniteLossError
 
 run = build_run({model_dir!r}, params=TINY)
 clean = run.dataset_fn

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf.score import DenoisingAutoencoder
+from vagan_tf.samplers.dae_score import DenoisingAutoencoder
 
 MEAN = np.array([1.0, -2.0], np.float32)
 STD = np.array([0.5, 2.0], np.float32)

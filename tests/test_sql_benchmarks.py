@@ -1,27 +1,14 @@
 """benchmarks/sql_swimmer.py's plateau statistics and a run's summary from its metrics.json."""
-import importlib.util
 import json
 import os
 
 import numpy as np
 import pytest
 
-from helpers import REPO
-
-BENCHMARKS = os.path.join(REPO, "benchmarks")
+from benchmarks import sql_swimmer
 
 
-@pytest.fixture
-def sql_swimmer(monkeypatch):
-    monkeypatch.syspath_prepend(BENCHMARKS)
-    spec = importlib.util.spec_from_file_location(
-        "sql_swimmer", os.path.join(BENCHMARKS, "sql_swimmer.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_a_run_that_drops_off_its_plateau_keeps_a_fraction_of_its_best_rolling_mean(sql_swimmer):
+def test_a_run_that_drops_off_its_plateau_keeps_a_fraction_of_its_best_rolling_mean():
     returns = [-20, 30, 40, 40, 40, 40, 40, 10, 10, 10]
     best, last, holds = sql_swimmer.plateau_statistics(returns, window=3)
     assert best == 40.0  # the best mean of 3 consecutive evaluations
@@ -32,7 +19,7 @@ def test_a_run_that_drops_off_its_plateau_keeps_a_fraction_of_its_best_rolling_m
         np.mean([8, 9]) / 8.5)
 
 
-def test_the_summary_reads_returns_costs_and_the_last_q_from_metrics(sql_swimmer, tmp_path):
+def test_the_summary_reads_returns_costs_and_the_last_q_from_metrics(tmp_path):
     records = [{"step": 1000 * (i + 1), "eval_return": r, "train_iterations": 1000 * (i > 0),
                 "seconds_per_env_step": 0.004 + 0.001 * i, "cpu_seconds_per_env_step": 0.003,
                 "q_mean": 0.5 * i} for i, r in enumerate([-5.0, 20.0, 30.0, 30.0, 6.0])]
@@ -47,7 +34,7 @@ def test_the_summary_reads_returns_costs_and_the_last_q_from_metrics(sql_swimmer
     assert summary["cpu_ms_per_env_step"] == pytest.approx(3.0)
 
 
-def test_the_table_pairs_the_samplers_by_seed(sql_swimmer):
+def test_the_table_pairs_the_samplers_by_seed():
     def run(sampler, seed, last):
         return {"sampler": sampler, "seed": seed, "first_mean": 25.0, "best_rolling": 40.0,
                 "last_mean": last,

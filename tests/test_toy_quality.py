@@ -1,23 +1,9 @@
 """benchmarks/toy_quality.py scores a run by its last evaluations: their mean and their worst."""
-import importlib.util
 import math
-import os
 
 import pytest
 
-from helpers import REPO
-
-BENCHMARKS = os.path.join(REPO, "benchmarks")
-
-
-@pytest.fixture
-def toy_quality(monkeypatch):
-    monkeypatch.syspath_prepend(BENCHMARKS)  # for its `from common import ...`
-    spec = importlib.util.spec_from_file_location(
-        "toy_quality", os.path.join(BENCHMARKS, "toy_quality.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmarks import entropy_lag, toy_quality
 
 
 def record(step, modes, high_quality, reverse_kl):
@@ -25,7 +11,7 @@ def record(step, modes, high_quality, reverse_kl):
             "reverse_kl": reverse_kl, "symmetric_kl": 1.0 + step, "energy_distance": 0.1 * step}
 
 
-def test_the_last_three_evaluations_give_the_mean_and_the_worst(toy_quality):
+def test_the_last_three_evaluations_give_the_mean_and_the_worst():
     records = [record(1, 0, 0.0, 2.0), record(2, 8, 0.9, 0.01), record(3, 6, 0.5, 0.3),
                record(4, 7, 0.7, 0.05)]
     last = toy_quality.summarize(records, 3)
@@ -35,24 +21,24 @@ def test_the_last_three_evaluations_give_the_mean_and_the_worst(toy_quality):
     assert last["energy_distance"]["worst"] == pytest.approx(0.4)  # the first record is left out
 
 
-def test_no_high_quality_sample_is_the_worst_reverse_kl(toy_quality):
+def test_no_high_quality_sample_is_the_worst_reverse_kl():
     last = toy_quality.summarize([record(1, 8, 0.9, 0.01), record(2, 0, 0.0, float("nan"))], 2)
     assert math.isnan(last["reverse_kl"]["worst"])
 
 
-def test_a_run_with_too_few_evaluations_is_refused(toy_quality):
+def test_a_run_with_too_few_evaluations_is_refused():
     with pytest.raises(ValueError, match="2 evaluations"):
         toy_quality.summarize([record(1, 8, 0.9, 0.01), record(2, 8, 0.9, 0.01)], 3)
 
 
-def test_a_schedule_of_several_files_composes_them_in_order(toy_quality):
+def test_a_schedule_of_several_files_composes_them_in_order():
     import gin
 
-    from vagan_tf import runs
+    from vagan_tf.run import assemble
 
     files = toy_quality.gin_files("ring", "rkl", "linear+entropy")
     assert files == ["toy/ring.gin", "toy/rkl.gin", "toy/linear.gin", "toy/entropy.gin"]
-    runs.parse_gin(files, [])
+    assemble.parse_gin(files, [])
     assert gin.query_parameter("AnnealedGAN.annealing").scoped_selector == "entropy"
     assert gin.query_parameter("%SCHEDULE").scoped_selector == "linear"  # from linear.gin
 
@@ -68,7 +54,7 @@ def toy_quality_summary(modes, high_quality, reverse_kl):
             "reverse_kl": {"worst": reverse_kl}}
 
 
-def test_annealed_runs_are_paired_seed_by_seed_with_their_plain_counterparts(toy_quality):
+def test_annealed_runs_are_paired_seed_by_seed_with_their_plain_counterparts():
     groups = {}
     for r in [run("none+packing", 0, 6, 0.90, 0.3), run("none+packing", 1, 8, 0.95, 0.01),
               run("linear+packing", 0, 8, 0.94, 0.02), run("linear+packing", 1, 7, 0.93, 0.2),
@@ -80,17 +66,12 @@ def test_annealed_runs_are_paired_seed_by_seed_with_their_plain_counterparts(toy
     assert toy_quality.split_schedule("linear+packing+lr_decay") == ("linear", "packing+lr_decay")
 
 
-def test_the_lag_statistics_of_an_exact_and_of_a_lagging_denoiser(monkeypatch):
+def test_the_lag_statistics_of_an_exact_and_of_a_lagging_denoiser():
     """An exact denoiser of the cloud N(m, c^2 I): e = -s (h - m), s = sigma^2 / (c^2 +
     sigma^2), so its batch mean is ~0 and the shrinkage is s; one that still denoises
     N(m - 1, c^2 I) adds the offset -s (1, 1) to every point."""
     import numpy as np
 
-    monkeypatch.syspath_prepend(BENCHMARKS)
-    spec = importlib.util.spec_from_file_location(
-        "entropy_lag", os.path.join(BENCHMARKS, "entropy_lag.py"))
-    entropy_lag = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(entropy_lag)
     c, sigma = 0.5, 0.5
     s = sigma**2 / (c**2 + sigma**2)
     h = np.random.default_rng(0).normal(size=(20000, 2)) * c + 3.0

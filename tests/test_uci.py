@@ -10,7 +10,7 @@ import gin
 import numpy as np
 import pytest
 
-from vagan_tf import uci
+from vagan_tf.targets import uci
 
 UCI_DIR = uci.SHIPPED_DIR
 

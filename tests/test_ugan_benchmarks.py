@@ -4,7 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-from test_blr_benchmarks import load
+from benchmarks import ugan_mode_trajectory, ugan_quality
 
 
 def written(monkeypatch, path):
@@ -18,7 +18,6 @@ def with_recorded_runs(monkeypatch):
     """ugan_quality with run_method replaced by one that records its calls (method, seconds,
     steps, seed, params, flow_decay_steps) and returns 50 normal draws: a timed run (no
     seconds) takes 12.5 s, a budgeted one its budget."""
-    ugan_quality = load(monkeypatch, "ugan_quality")
     calls = []
 
     def fake_run_method(method, target_name, seconds, steps, seed=0, params=(),
@@ -72,7 +71,6 @@ def test_a_given_budget_replaces_the_budget_run(monkeypatch, tmp_path):
 
 
 def test_an_unknown_method_is_refused_by_name(monkeypatch, capsys):
-    ugan_quality = load(monkeypatch, "ugan_quality")
     monkeypatch.setattr(sys, "argv", ["ugan_quality.py", "--baselines", "nuts"])
     with pytest.raises(SystemExit):
         ugan_quality.main()
@@ -80,7 +78,7 @@ def test_an_unknown_method_is_refused_by_name(monkeypatch, capsys):
 
 
 def test_the_mode_trajectory_records_lambda_masses_and_fits_every_k_steps(monkeypatch, tmp_path):
-    trajectory = load(monkeypatch, "ugan_mode_trajectory")
+    trajectory = ugan_mode_trajectory
     out = tmp_path / "trajectory.json"
     monkeypatch.setattr(sys, "argv", [
         "ugan_mode_trajectory.py", "--dim", "10", "--steps", "4", "--every", "2", "--samples",
@@ -103,7 +101,7 @@ def test_the_mode_trajectory_records_lambda_masses_and_fits_every_k_steps(monkey
 
 def test_the_mode_trajectory_refuses_a_record_interval_that_does_not_divide_the_run(
         monkeypatch, capsys):
-    trajectory = load(monkeypatch, "ugan_mode_trajectory")
+    trajectory = ugan_mode_trajectory
     monkeypatch.setattr(sys, "argv", ["ugan_mode_trajectory.py", "--steps", "100", "--every", "30"])
     with pytest.raises(SystemExit):
         trajectory.main()

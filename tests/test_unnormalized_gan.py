@@ -8,12 +8,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import cli, data, distribute, metrics, runs, targets, ugan_updates
+from vagan_tf import cli, data, targets
 from vagan_tf.annealing import Constant
-from vagan_tf.callbacks import NonFiniteLossError, StopOnNonFinite
-from vagan_tf.flows import MAF
+from vagan_tf.evaluation import metrics
+from vagan_tf.models import ugan_updates
 from vagan_tf.models import UnnormalizedGAN
 from vagan_tf.nets import mlp_critic, mlp_generator
+from vagan_tf.nets.flows import MAF
+from vagan_tf.run import assemble
+from vagan_tf.run.callbacks import NonFiniteLossError, StopOnNonFinite
+from vagan_tf.training import distribute
 
 from helpers import StandardNormalEnergy, load_and_sample_without_vagan_tf
 
@@ -241,9 +245,9 @@ def test_banana_run_exports_sample_and_log_prob(tmp_path):
 
 def test_kidney_run_tempers_then_ends_on_u_and_the_generator_rate_decays_to_zero(tmp_path):
     gin.clear_config()
-    runs.parse_gin(["ugan/kidney.gin"], ["TOTAL_STEPS = 1000", "maf.num_blocks = 1",
-                                        "maf.hidden_units = (8, 8)"])
-    run = runs.experiment(model_dir=str(tmp_path))
+    assemble.parse_gin(["ugan/kidney.gin"], ["TOTAL_STEPS = 1000", "maf.num_blocks = 1",
+                                            "maf.hidden_units = (8, 8)"])
+    run = assemble.experiment(model_dir=str(tmp_path))
     gan = run.model
     assert gan.form == "entropy" and gan.flow_steps == 3
     gan.step.assign(0)

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from vagan_tf import distribute, runs, targets
+from vagan_tf import targets
+from vagan_tf.run import assemble
+from vagan_tf.training import distribute
 
 STEPS = 3000
 BATCH = 256
@@ -21,8 +23,8 @@ BATCH = 256
 def resolved_fraction(tmp_path, bindings):
     """Trains the toy config's critic alone for STEPS steps; returns the fraction of modes c
     with D(c) above D at all four diagonal midpoints c + (+-1, +-1) between modes."""
-    runs.parse_gin(["toy/grid.gin", "toy/wgan_gp.gin", "toy/none.gin"], bindings)
-    model = runs.experiment(model_dir=str(tmp_path)).model
+    assemble.parse_gin(["toy/grid.gin", "toy/wgan_gp.gin", "toy/none.gin"], bindings)
+    model = assemble.experiment(model_dir=str(tmp_path)).model
     critic, objective = model.discriminator, model.objective
     grid = targets.grid()
 

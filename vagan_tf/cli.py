@@ -12,7 +12,7 @@ misspelt binding fails at once and names itself; rerunning it on the same D
 resumes (with the same bindings; ``--extend`` may change the run's length).
 ``export`` rebuilds the run from ``D/config.gin`` and its latest checkpoint;
 ``sample`` needs only ``D/export``; ``evaluate`` scores the latest checkpoint into
-``D/evaluation.json`` (``vagan_tf.evaluate``); ``rollout`` plays seeded episodes of a soft
+``D/evaluation.json`` (``vagan_tf.run.scoring``); ``rollout`` plays seeded episodes of a soft
 Q-learning run's latest checkpoint into T.npz. A user error is one line naming the binding,
 file or directory; ``--debug`` shows its traceback.
 """
@@ -26,7 +26,7 @@ PNG_MAX_POINTS = 20_000  # a scatter plot of more points shows nothing more
 
 
 def _train(args):
-    from vagan_tf.runs import experiment, parse_gin
+    from vagan_tf.run.assemble import experiment, parse_gin
 
     if not args.gin_file:
         raise SystemExit("vagan train: give at least one --gin_file")
@@ -37,7 +37,7 @@ def _train(args):
 
 
 def _export(args):
-    from vagan_tf.runs import experiment, parse_gin
+    from vagan_tf.run.assemble import experiment, parse_gin
 
     config = os.path.join(args.model_dir, "config.gin")
     if not os.path.exists(config):
@@ -95,7 +95,7 @@ def _sample(args):
     import numpy as np
     import tensorflow as tf
 
-    from vagan_tf.plots import save_samples_png
+    from vagan_tf.evaluation.plots import save_samples_png
 
     out = args.out
     if not out.endswith((".npy", ".png")):
@@ -138,7 +138,7 @@ def _sample(args):
 
 
 def _evaluate(args):
-    from vagan_tf.evaluate import evaluate_run, summary_line
+    from vagan_tf.run.scoring import evaluate_run, summary_line
 
     record = evaluate_run(args.model_dir, args.num_samples, args.gin_file, args.gin_param)
     print(summary_line(record, args.model_dir))
@@ -147,7 +147,7 @@ def _evaluate(args):
 def _rollout(args):
     import numpy as np
 
-    from vagan_tf.runs import experiment, parse_gin
+    from vagan_tf.run.assemble import experiment, parse_gin
 
     if not args.out.endswith(".npz"):
         raise SystemExit(f"vagan rollout: --out must be a .npz file; got {args.out}")
@@ -232,7 +232,7 @@ def main(argv=None):
     # oneDNN kernels: 4x faster DCGAN steps on CPUs where TensorFlow leaves them off
     # (benchmarks/image_speed.py); must be set before TensorFlow is imported.
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
-    from vagan_tf.checks import NonFiniteLossError, RunDirectoryError
+    from vagan_tf.config.checks import NonFiniteLossError, RunDirectoryError
 
     try:
         args.run(args)

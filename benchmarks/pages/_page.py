@@ -6,7 +6,6 @@ Rendering imports no TensorFlow: the tables come from the records alone.
 import importlib
 import json
 import os
-import sys
 
 from benchmarks import common
 
@@ -39,9 +38,7 @@ def results(*names):
 def script(name):
     """The benchmark script benchmarks/<name>.py as a module (for its table functions; the
     scripts import TensorFlow only to measure)."""
-    if BENCHMARKS_DIR not in sys.path:
-        sys.path.insert(0, BENCHMARKS_DIR)
-    return importlib.import_module(name)
+    return importlib.import_module(f"benchmarks.{name}")
 
 
 def describe(stamp):

@@ -6,7 +6,7 @@ SPLITS = ["blr_table_splits_0_1.json", "blr_table_splits_2_3.json", "blr_table_s
           "blr_table_splits_1_3_sonar.json"]
 THETA_GENERATOR = ("--gin_param 'mlp_generator.output_bijector = None' "
                    "--gin_param 'UnnormalizedGAN.flow_steps = 3'")
-SHAPE = "python benchmarks/blr_shape.py"
+SHAPE = "python -m benchmarks.blr_shape"
 
 
 def out(name):
@@ -48,13 +48,13 @@ cores; "to NUTS" is the first evaluation (every 50 steps) whose test log-likelih
 0.01 of NUTS's on that split. The splits ran in four processes; Sonar's splits 1 and 3 ran
 later, with more jobs on the cores, so their CPU times read about 1.5× the others' and
 compare within a split.""",
-        [f"python benchmarks/blr_table.py --seeds 0 1 --threads 1 {out(SPLITS[0])}",
-         f"python benchmarks/blr_table.py --seeds 2 3 --threads 1 {out(SPLITS[1])}",
-         f"python benchmarks/blr_table.py --seeds 4 --threads 1 {out(SPLITS[2])}",
-         f"python benchmarks/blr_table.py --datasets sonar --seeds 1 3 --threads 1 "
+        [f"python -m benchmarks.blr_table --seeds 0 1 --threads 1 {out(SPLITS[0])}",
+         f"python -m benchmarks.blr_table --seeds 2 3 --threads 1 {out(SPLITS[1])}",
+         f"python -m benchmarks.blr_table --seeds 4 --threads 1 {out(SPLITS[2])}",
+         f"python -m benchmarks.blr_table --datasets sonar --seeds 1 3 --threads 1 "
          f"{out(SPLITS[3])}",
-         f"python benchmarks/blr_summary.py {paths}",
-         f"python benchmarks/blr_summary.py --per_split {paths}"],
+         f"python -m benchmarks.blr_summary {paths}",
+         f"python -m benchmarks.blr_summary --per_split {paths}"],
         ["\n".join(summary.summary_table(runs)),
          "Per split, what the aims ask (NUTS-level test log-likelihood in less CPU time than "
          "MAF-RKL; marginal std of w and of log α within 25 % of NUTS's):",
@@ -98,7 +98,7 @@ def reference_section():
         "cross the funnel between log α and the scale of w, in the non-centred coordinates "
         "they need not. The kept run is the one with the larger effective size; the dropped "
         "run's shape is measured against the kept run's draws.",
-        [f"python benchmarks/blr_table.py --nuts_only --datasets cancer sonar --threads 1 "
+        [f"python -m benchmarks.blr_table --nuts_only --datasets cancer sonar --threads 1 "
          f"{out(name)}"],
         [_page.table(["dataset", "split", "kept", "min ESS, kept / dropped",
                       "divergences, kept / dropped", "max R̂, kept / dropped",
@@ -118,10 +118,10 @@ def theta_generator_section():
         "The generator in θ",
         "U-GAN with its generator's output in θ itself, 3 flow steps and a generator rate of "
         "3e-3, against the same reference, splits 0 and 3.",
-        [f"python benchmarks/blr_table.py --datasets cancer sonar --seeds 0 3 --threads 1 "
+        [f"python -m benchmarks.blr_table --datasets cancer sonar --seeds 0 3 --threads 1 "
          f"{THETA_GENERATOR} --gin_param 'generator/CosineDecay.initial_learning_rate = 3e-3' "
          f"{out(name)}",
-         f"python benchmarks/blr_summary.py --per_split benchmarks/results/{name}"],
+         f"python -m benchmarks.blr_summary --per_split benchmarks/results/{name}"],
         ["\n".join(summary.per_split_table(summary.unique_runs(_page.results(name))))], [name],
         anchor="the non-centred generator's rows of the per-split table above.",
         after="In θ the generator has to fit the funnel between log α and the scale of w with "

@@ -1,7 +1,7 @@
 """docs/results/image_gans.md: annealed against plain image GANs on the offline digits."""
 from benchmarks.pages import _page
 
-DIGITS = "python benchmarks/digits_annealing.py"
+DIGITS = "python -m benchmarks.digits_annealing"
 FILES = ["digits_0.json", "digits_1.json", "digits_floor.json"]
 
 

@@ -39,7 +39,7 @@ def fit_section():
         "(medians of 3). The first table is the measurement of `fit_overhead.json`; the "
         "second ran beside four other jobs on the 2 cores, at about three times its CPU time "
         "per step.",
-        [f"TF_ENABLE_ONEDNN_OPTS={1 if s == 'on' else 0} python benchmarks/fit_overhead.py "
+        [f"TF_ENABLE_ONEDNN_OPTS={1 if s == 'on' else 0} python -m benchmarks.fit_overhead "
          f"--steps 1000 --repeats 3 --threads 1 --out benchmarks/results/{name}"
          for s, name in FIT.items()],
         [fit_table(quiet), reruns],
@@ -64,7 +64,7 @@ def image_section():
         "paper's Table 1 networks at full width, the 2048-wide DFM denoiser, batch 64) on one "
         "CPU thread, one process (the oneDNN-off row in a child process; tfds mock data with "
         "its cache filled first).",
-        ["python benchmarks/image_speed.py --steps 10 --threads 1 "
+        ["python -m benchmarks.image_speed --steps 10 --threads 1 "
          "--out benchmarks/results/image_speed.json"],
         [_page.table(["32×32 DCGAN + DFM, batch 64", "images/s", "bare loop / this"], cells)],
         ["image_speed.json"], anchor="the bare loop on a batch in memory (1.00).",
@@ -94,7 +94,7 @@ def ugan_section():
         "to them, measured in the same run, the sampling floor: one MADE pass on the batch "
         "times K d (the passes that drawing one flow batch takes) and one compiled "
         "`flow.sample` of the batch without gradient.",
-        ["python benchmarks/ugan_speed.py --steps 5 --threads 1 "
+        ["python -m benchmarks.ugan_speed --steps 5 --threads 1 "
          "--out benchmarks/results/ugan_speed.json"],
         [_page.table(["d", "U-GAN s/step", "U-GAN, 1 flow step", "MAF-RKL s/step",
                       "IAF-RKL s/step", "MAF-RKL / U-GAN", "IAF-RKL / U-GAN", "MADE pass ms",
@@ -126,7 +126,7 @@ def first_call_section():
         "tracing `train_step` and optimising its graph; the overhead is the first block less "
         "the median of the later ones. The flow steps and the critic step are each traced "
         "once, in a graph loop (`distribute.repeat`).",
-        ["python benchmarks/first_step.py --configs blr/heart.gin blr/german.gin blr/cancer.gin "
+        ["python -m benchmarks.first_step --configs blr/heart.gin blr/german.gin blr/cancer.gin "
          f"blr/sonar.gin {OLD_BLR} --threads 1 --out benchmarks/results/first_step.json"],
         [_page.table(["run (500 steps)", "first block CPU s", "later blocks", "overhead",
                       "share of run", "run CPU s", "epoch-end work s, each epoch"], rows)],

@@ -1,7 +1,7 @@
 """docs/results/toy_gans.md: the ring and the 25-grid, from toy_quality.py and entropy_lag.py."""
 from benchmarks.pages import _page
 
-TOY = "python benchmarks/toy_quality.py"
+TOY = "python -m benchmarks.toy_quality"
 FLOOR = "toy_floor.json"
 
 
@@ -119,7 +119,7 @@ def entropy_sections():
         "‖mean e‖ the norm of its batch mean, 0 for an up-to-date denoiser (E_q ∇ log q = 0); "
         "the shrinkage −mean (h − h̄)·e / mean ‖h − h̄‖² is compared with the exact denoiser's "
         "σ²/(c² + σ²) for a Gaussian cloud of the same width c.",
-        ["python benchmarks/entropy_lag.py --threads 1 --out benchmarks/results/entropy_lag.json"],
+        ["python -m benchmarks.entropy_lag --threads 1 --out benchmarks/results/entropy_lag.json"],
         [entropy_lag_table()], ["entropy_lag.json"],
         anchor="an up-to-date denoiser: ‖mean e‖ = 0 and the exact shrinkage in brackets.",
         after="Without the term the denoiser keeps up (its residual has almost no common part). "

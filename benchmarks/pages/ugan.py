@@ -2,7 +2,7 @@
 ugan_mode_trajectory.py and `vagan train` runs."""
 from benchmarks.pages import _page
 
-QUALITY = "python benchmarks/ugan_quality.py"
+QUALITY = "python -m benchmarks.ugan_quality"
 NAMES = {"ugan": "U-GAN", "ugan_tempered": "U-GAN, tempered", "ugan_no_critic": "U-GAN, no critic",
          "maf_rkl": "MAF-RKL", "iaf_rkl": "IAF-RKL", "svgd": "SVGD (2,000 particles)"}
 FLOOR = "exact samples (floor)"
@@ -267,7 +267,7 @@ time, one thread, two to eight jobs on the 2 cores.""",
             "How the masses settle: seed 2 at d = 30, 1,000 steps",
             "Tempered U-GAN evaluated every 50 steps on 2,000 samples (every 100 shown): λ, the "
             "modes' masses, their fits and the masses the fits call for.",
-            [f"python benchmarks/ugan_mode_trajectory.py --dim 30 --steps 1000 --seed 2 "
+            [f"python -m benchmarks.ugan_mode_trajectory --dim 30 --steps 1000 --seed 2 "
              f"--tempered --threads 1 --gin_param 'mlp_generator.width = {width}' "
              f"--out benchmarks/results/ugan_mode_trajectory_d30_seed2_width{width}.json"
              for width in (128, 512)],

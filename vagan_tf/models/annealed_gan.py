@@ -14,7 +14,7 @@ i, i + n_critic, i + 2 n_critic, ...):
 3. t <- t + 1.
 
 Under a ``tf.distribute`` strategy each replica runs this step on its share of the
-global batch (see ``vagan_tf.distribute``): every loss is a mean over the global batch
+global batch (see ``vagan_tf.training.distribute``): every loss is a mean over the global batch
 (``distribute.descend``) and every noise draw the replica's rows of the global draw
 (``distribute.replica_rows``). Critic batch i takes every n_critic-th example so that it
 is the same set of examples whether the global batch is split into replicas' shares
@@ -24,17 +24,18 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import distribute
-from vagan_tf.checks import NON_FINITE_REAL
-from vagan_tf.configurable import keras_configurable
-from vagan_tf.ema import WeightAverage
-from vagan_tf.latents import NormalLatent
-from vagan_tf.objectives import JensenShannon
-from vagan_tf.regularizers import NoAnnealing
+from vagan_tf.annealing.terms import NoAnnealing
+from vagan_tf.config.checks import NON_FINITE_REAL
+from vagan_tf.config.configurable import keras_configurable
+from vagan_tf.models.contract import TrainableSampler
+from vagan_tf.training import distribute
+from vagan_tf.training.ema import WeightAverage
+from vagan_tf.training.latents import NormalLatent
+from vagan_tf.training.objectives import JensenShannon
 
 
 @keras_configurable()
-class AnnealedGAN(keras.Model):
+class AnnealedGAN(TrainableSampler):
     """Generator G(z), discriminator D(x) -> (logit, features), objective, annealing term.
 
     Args:
@@ -73,36 +74,25 @@ class AnnealedGAN(keras.Model):
         if critic_shape != self.data_shape:
             raise ValueError(f"AnnealedGAN: the generator makes samples of shape {self.data_shape} "
                              f"but the discriminator expects inputs of shape {critic_shape}")
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in self._loss_names() + [NON_FINITE_REAL]}
+        self.track(self._loss_names() + [NON_FINITE_REAL])
         # made last, so that without it the variables (and checkpoints) are as before
         self.generator_average = (WeightAverage(generator, generator_ema, name="generator_ema")
                                   if generator_ema is not None else None)
 
     # ------------------------------------------------------------------ set-up
     def compile(self, generator_optimizer, critic_optimizer, denoiser_optimizer=None, **kwargs):
-        """One optimizer per network; ``denoiser_optimizer`` is needed iff the term has a denoiser.
+        """One optimizer per network; ``denoiser_optimizer`` is needed iff the term has a denoiser
+        (``TrainableSampler.compile_optimizers``)."""
+        self.compile_optimizers({"generator_optimizer": generator_optimizer,
+                                 "critic_optimizer": critic_optimizer,
+                                 "denoiser_optimizer": denoiser_optimizer}, **kwargs)
 
-        Under the 'mixed_float16' dtype policy each is wrapped in a LossScaleOptimizer.
-        """
-        super().compile(**kwargs)
-        if self.denoiser is not None and denoiser_optimizer is None:
-            raise ValueError(f"{type(self.annealing).__name__} trains a denoiser: "
-                             "pass denoiser_optimizer to compile()")
-        policy = self.dtype_policy
-        self.generator_optimizer = distribute.loss_scaled(generator_optimizer, policy)
-        self.critic_optimizer = distribute.loss_scaled(critic_optimizer, policy)
-        self.denoiser_optimizer = (distribute.loss_scaled(denoiser_optimizer, policy)
-                                   if self.denoiser is not None else None)
-
-    @property
-    def optimizers_by_name(self):
-        """The optimizers in use, by their ``compile`` argument names."""
-        optimizers = {"generator_optimizer": self.generator_optimizer,
-                      "critic_optimizer": self.critic_optimizer}
-        if self.denoiser_optimizer is not None:
-            optimizers["denoiser_optimizer"] = self.denoiser_optimizer
-        return optimizers
+    def optimizer_needs(self):
+        needs = {"generator_optimizer": "AnnealedGAN trains a generator",
+                 "critic_optimizer": "AnnealedGAN trains a critic"}
+        if self.denoiser is not None:
+            needs["denoiser_optimizer"] = f"{type(self.annealing).__name__} trains a denoiser"
+        return needs
 
     @property
     def packing(self):
@@ -130,10 +120,6 @@ class AnnealedGAN(keras.Model):
             names.append("denoiser_loss")
         return names + ["generator_loss"]
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
     def build_all(self):
         """Create every variable (networks, denoiser, optimizer slots) without training.
 
@@ -151,19 +137,11 @@ class AnnealedGAN(keras.Model):
             self.denoiser_optimizer.build(self.denoiser.trainable_variables)
         self.built = True  # or fit under a strategy would build it by calling it on real data
 
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
-
     @property
     def sampling_generator(self):
         """The network that samples and is exported: G with its moving-average weights when
         ``generator_ema`` is on, else G itself."""
         return self.generator_average if self.generator_average is not None else self.generator
-
-    def sample(self, n, seed=None):
-        """n generated points, x = G(z) in inference mode (``sampling_generator``), in float32."""
-        z = self.latent.sample((n, self.latent_dim), seed=seed)
-        return tf.cast(self.sampling_generator(z, training=False), tf.float32)
 
     # ------------------------------------------------------------------ checks
     def _real_batch(self, data):

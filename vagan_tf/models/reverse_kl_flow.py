@@ -11,9 +11,10 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import distribute
-from vagan_tf.configurable import keras_configurable
-from vagan_tf.latents import NormalLatent
+from vagan_tf.config.configurable import keras_configurable
+from vagan_tf.models.contract import TrainableSampler
+from vagan_tf.training import distribute
+from vagan_tf.training.latents import NormalLatent
 
 
 class FlowGenerator(keras.layers.Layer):
@@ -36,10 +37,10 @@ class FlowGenerator(keras.layers.Layer):
 
 
 @keras_configurable()
-class ReverseKLFlow(keras.Model):
+class ReverseKLFlow(TrainableSampler):
     """A flow q trained to minimise KL(q || u / Z) from log u alone (docs/design.md §4.4).
 
-    It is a ``models.protocol.TrainableSampler``, so ``vagan train`` runs it from gin
+    It is a ``TrainableSampler`` (``models/contract.py``), so ``vagan train`` runs it from gin
     (``configs/ugan/maf_rkl.gin``, ``iaf_rkl.gin``): its generator is the flow's map of
     z ~ N(0, I_d) (``FlowGenerator``), so the export samples the flow and its
     ``log_prob(x)`` is the sampler's own density.
@@ -64,34 +65,20 @@ class ReverseKLFlow(keras.Model):
         self.latent_dim = self.flow.event_dim
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("kl_up_to_log_z",
-                                                                   "target_log_prob")}
+        self.track(["kl_up_to_log_z", "target_log_prob"])
 
     def compile(self, generator_optimizer, **kwargs):
-        """The flow's optimizer (the flow is the generator); loss-scaled under 'mixed_float16'."""
-        super().compile(**kwargs)
-        self.generator_optimizer = distribute.loss_scaled(generator_optimizer, self.dtype_policy)
+        """The flow's optimizer (the flow is the generator; ``compile_optimizers``)."""
+        self.compile_optimizers({"generator_optimizer": generator_optimizer}, **kwargs)
 
-    @property
-    def optimizers_by_name(self):
-        return {"generator_optimizer": self.generator_optimizer}
-
-    def examples_per_step(self, batch_size):
-        """Elements of the (step-count) pipeline one ``train_step`` consumes: B."""
-        return batch_size
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
+    def optimizer_needs(self):
+        return {"generator_optimizer": "ReverseKLFlow trains its flow"}
 
     def build_all(self):
         """Create every variable (the flow, the optimizer's slots) without training."""
         self.generator(tf.zeros((1, self.latent_dim)))
         self.generator_optimizer.build(self.flow.trainable_variables)
         self.built = True
-
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
 
     def sample(self, n, seed=None):
         """n samples [n, d] of the flow."""

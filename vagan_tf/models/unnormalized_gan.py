@@ -16,13 +16,12 @@ maximum likelihood on generated points, so it follows q and keeps w small. One
    passes per MAF block, most of a step from d ~ 30 on, and the pool pays that once per
    ``flow_pool_every`` steps, at the price of a critic fitted against the nu of the last
    redraw);
-3. one generator update on, with lambda_t from ``schedule``,
-       likelihood form: L_G = mean[ w(G) + log nu(G) - (1 + lambda_t) log u(G) ]
-       entropy form:    L_G = mean[ (1 + lambda_t) (w(G) + log nu(G)) - log u(G) ]
-   with gradients to the generator only. Both are KL(q || u) up to log Z once
-   lambda reaches 0 (beta = 1 + lambda_t, or 1 / (1 + lambda_t), as for AnnealedGAN).
+3. one generator update on L_G of ``form`` at lambda_t from ``schedule``
+   (``ugan_updates.generator_loss``), with gradients to the generator only. Both forms are
+   KL(q || u) up to log Z once lambda reaches 0 (beta = 1 + lambda_t, or 1 / (1 + lambda_t),
+   as for AnnealedGAN).
 
-The losses and steps are those of ``vagan_tf.ugan_updates`` (docs/design.md §4.2-4.3),
+The losses and steps are those of ``vagan_tf.models.ugan_updates`` (docs/design.md §4.2-4.3),
 which soft Q-learning's policy update shares. ``critic=None`` is the critic-free
 ablation (w = 0: the flow stands in for q).
 The logged ``kl_up_to_log_z`` is mean[w + log nu - log u] over the generator batch,
@@ -31,19 +30,23 @@ an estimate of KL(q || u / Z) - log Z.
 Points x = G(eps) are cast to float32 before the flow, the critic's loss and log u
 see them (mixed precision computes only the networks in 16 bits). Under a
 ``tf.distribute`` strategy each replica draws its rows of the global batch's noise
-and every loss is a global-batch mean (see ``vagan_tf.distribute``).
+and every loss is a global-batch mean (see ``vagan_tf.training.distribute``).
 """
 import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import annealing, checks, distribute, ugan_updates
-from vagan_tf.configurable import keras_configurable
-from vagan_tf.latents import NormalLatent
+from vagan_tf.annealing import schedules
+from vagan_tf.config import checks
+from vagan_tf.config.configurable import keras_configurable
+from vagan_tf.models import ugan_updates
+from vagan_tf.models.contract import TrainableSampler
+from vagan_tf.training import distribute
+from vagan_tf.training.latents import NormalLatent
 
 
 @keras_configurable()
-class UnnormalizedGAN(keras.Model):
+class UnnormalizedGAN(TrainableSampler):
     """Generator G(eps) paired with a flow nu (and a critic w) to sample exp(log u).
 
     Args:
@@ -69,7 +72,7 @@ class UnnormalizedGAN(keras.Model):
                  flow_steps=1, critic_steps=1, flow_pool_size=None, flow_pool_every=1,
                  latent=None, seed=None, name="unnormalized_gan"):
         super().__init__(name=name)
-        annealing.check_form(form, "UnnormalizedGAN")
+        schedules.check_form(form, "UnnormalizedGAN")
         if flow_steps < 1 or (critic is not None and critic_steps < 1):
             raise ValueError("UnnormalizedGAN.flow_steps and critic_steps must be >= 1")
         self.generator = generator
@@ -103,7 +106,7 @@ class UnnormalizedGAN(keras.Model):
                                             name="flow_pool")
         names = ["flow_loss"] + (["critic_loss"] if critic is not None else [])
         names += ["generator_loss", "kl_up_to_log_z", "target_log_prob"]
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+        self.track(names)
 
     def _check_dimensions(self):
         dims = {"generator output": self.data_shape, "flow": (self.flow.event_dim,),
@@ -116,35 +119,18 @@ class UnnormalizedGAN(keras.Model):
 
     # ------------------------------------------------------------------ set-up
     def compile(self, generator_optimizer, flow_optimizer, critic_optimizer=None, **kwargs):
-        """One optimizer per network; ``critic_optimizer`` is needed iff there is a critic.
+        """One optimizer per network; ``critic_optimizer`` is needed iff there is a critic
+        (``TrainableSampler.compile_optimizers``)."""
+        self.compile_optimizers({"generator_optimizer": generator_optimizer,
+                                 "flow_optimizer": flow_optimizer,
+                                 "critic_optimizer": critic_optimizer}, **kwargs)
 
-        Under the 'mixed_float16' dtype policy each is wrapped in a LossScaleOptimizer.
-        """
-        super().compile(**kwargs)
-        if self.critic is not None and critic_optimizer is None:
-            raise ValueError("UnnormalizedGAN has a critic: pass critic_optimizer to compile()")
-        policy = self.dtype_policy
-        self.generator_optimizer = distribute.loss_scaled(generator_optimizer, policy)
-        self.flow_optimizer = distribute.loss_scaled(flow_optimizer, policy)
-        self.critic_optimizer = (distribute.loss_scaled(critic_optimizer, policy)
-                                 if self.critic is not None else None)
-
-    @property
-    def optimizers_by_name(self):
-        """The optimizers in use, by their ``compile`` argument names."""
-        optimizers = {"generator_optimizer": self.generator_optimizer,
-                      "flow_optimizer": self.flow_optimizer}
-        if self.critic_optimizer is not None:
-            optimizers["critic_optimizer"] = self.critic_optimizer
-        return optimizers
-
-    def examples_per_step(self, batch_size):
-        """Elements of the (step-count) pipeline one ``train_step`` consumes: B."""
-        return batch_size
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
+    def optimizer_needs(self):
+        needs = {"generator_optimizer": "UnnormalizedGAN trains a generator",
+                 "flow_optimizer": "UnnormalizedGAN trains a flow"}
+        if self.critic is not None:
+            needs["critic_optimizer"] = "UnnormalizedGAN has a critic"
+        return needs
 
     def build_all(self):
         """Create every variable (networks, optimizer slots) without training."""
@@ -157,19 +143,11 @@ class UnnormalizedGAN(keras.Model):
         self.flow_optimizer.build(self.flow.trainable_variables)
         self.built = True  # or fit under a strategy would build it by calling it on data
 
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
-
-    def sample(self, n, seed=None):
-        """n generated points x = G(eps), in float32."""
-        z = self.latent.sample((n, self.latent_dim), seed=seed)
-        return tf.cast(self.generator(z, training=False), tf.float32)
-
     def lam(self):
         return self.schedule(self.step) if self.schedule is not None else tf.constant(0.0)
 
     def beta(self, lam):
-        return annealing.beta(self.form, lam)
+        return schedules.beta(self.form, lam)
 
     # ------------------------------------------------------------------ steps
     def _generate(self, batch, training=True):

@@ -3,8 +3,8 @@ import gin
 import keras
 import numpy as np
 
-from vagan_tf import checks
-from vagan_tf.configurable import keras_configurable
+from vagan_tf.config import checks
+from vagan_tf.config.configurable import keras_configurable
 
 
 def _hidden_stack(x, width, depth, activation, prefix):

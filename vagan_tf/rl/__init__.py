@@ -6,9 +6,9 @@ Q-learning's amortised SVGD (``policy_update.AmortizedSVGDUpdate``) is the basel
 the same harness. Importing this package registers its gin configurables; gymnasium
 (the ``rl`` extra) is imported only when an environment is made.
 """
-from vagan_tf.rl import agent, experiment, networks, policy_update, replay, soft_q
-from vagan_tf.rl.agent import EnvironmentLoop, SoftQAgent, evaluate, make_env
-from vagan_tf.rl.experiment import RLExperiment
+from vagan_tf.rl import agent, agent_run, networks, policy_update, replay, soft_q
+from vagan_tf.rl.agent import EnvironmentLoop, SoftQAgent, evaluate_policy, make_env
+from vagan_tf.rl.agent_run import RLExperiment
 from vagan_tf.rl.networks import PolicySampler, pair_critic, q_network
 from vagan_tf.rl.policy_update import AmortizedSVGDUpdate, PolicyUpdate, UGANPolicyUpdate
 from vagan_tf.rl.replay import ReplayBuffer
@@ -16,6 +16,6 @@ from vagan_tf.rl.soft_q import TargetNetworkUpdate, soft_bellman_target, soft_va
 
 __all__ = ["AmortizedSVGDUpdate", "EnvironmentLoop", "PolicySampler", "PolicyUpdate",
            "RLExperiment", "ReplayBuffer", "SoftQAgent", "TargetNetworkUpdate",
-           "UGANPolicyUpdate", "agent", "evaluate", "experiment", "make_env", "networks",
+           "UGANPolicyUpdate", "agent", "agent_run", "evaluate_policy", "make_env", "networks",
            "pair_critic", "policy_update", "q_network", "replay", "soft_bellman_target",
            "soft_q", "soft_value"]

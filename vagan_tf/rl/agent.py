@@ -24,11 +24,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import checks
-from vagan_tf.distribute import descend
+from vagan_tf.config import checks
 from vagan_tf.rl import soft_q
 from vagan_tf.rl.networks import PolicySampler, q_network
 from vagan_tf.rl.replay import ReplayBuffer
+from vagan_tf.training.distribute import descend
 
 
 @gin.configurable
@@ -260,6 +260,6 @@ def play_episodes(envs, agent, seed=None):
             for episode in episodes]
 
 
-def evaluate(envs, agent, seed=None):
+def evaluate_policy(envs, agent, seed=None):
     """Returns (reward sums) of ``play_episodes(envs, agent, seed)``."""
     return [float(np.sum(episode["rewards"])) for episode in play_episodes(envs, agent, seed)]

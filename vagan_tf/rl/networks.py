@@ -15,7 +15,7 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf.configurable import keras_configurable
+from vagan_tf.config.configurable import keras_configurable
 from vagan_tf.nets.mlp import mlp
 
 

@@ -14,11 +14,11 @@ Both are built by the agent as ``factory(sampler=..., observation_dim=..., actio
 import gin
 import tensorflow as tf
 
-from vagan_tf import ugan_updates
-from vagan_tf.distribute import descend
+from vagan_tf.models import ugan_updates
 from vagan_tf.rl import soft_q
 from vagan_tf.rl.networks import pair_critic
-from vagan_tf.svgd import svgd_bandwidth
+from vagan_tf.samplers.svgd import svgd_bandwidth
+from vagan_tf.training.distribute import descend
 
 
 def log_abs_det_tanh(x):
@@ -57,14 +57,15 @@ class UGANPolicyUpdate(PolicyUpdate):
     nu(x | s) is a conditional MAF (the action proposal nu(a | s) is its tanh image).
     KL(q || u / Z) is the same in x- and a-space, and so is the density ratio q / nu, so
     the critic reads the squashed actions. With x_q = g_pre(s, eps), x_nu ~ nu(. | s),
-    one call makes, on the same batch of states s, the updates of ``vagan_tf.ugan_updates``
+    one call makes, on the same batch of states s, the updates of ``vagan_tf.models.ugan_updates``
     (docs/design.md §4.5) at beta = 1:
 
     1. a flow step:    L_nu = -mean log nu(sg[x_q] | s);
     2. a critic step:  L_w = mean softplus(-w(s, tanh sg[x_q])) + mean softplus(w(s, tanh x_nu)),
        so w(s, a) ~ log q(a | s) / nu(a | s);
-    3. a sampler step: L_g = mean[ w(s, tanh x_q) + log nu(x_q | s) - log u(x_q | s) ],
-       an estimate of E_s KL(q(. | s) || pi(. | s)) - E_s log Z(s), gradients to g only.
+    3. a sampler step on ``ugan_updates.generator_loss`` at lambda = 0 of
+       (w(s, tanh x_q), log nu(x_q | s), log u(x_q | s)), an estimate of
+       E_s KL(q(. | s) || pi(. | s)) - E_s log Z(s), gradients to g only.
 
     Args:
       sampler: the ``PolicySampler``.
@@ -156,7 +157,8 @@ def fixed_to_updated_kernel(fixed, updated):
     and its gradient in a_j, -2 / h (a_j - a_i) k(a_j, a_i) [B, J, I, m].
 
     k(a_j, a_i) = exp(-||a_j - a_i||^2 / h), with a bandwidth per state by the median
-    heuristic of ``vagan_tf.svgd.svgd_bandwidth``: h = median_ji ||a_j - a_i||^2 / log(J + 1).
+    heuristic of ``vagan_tf.samplers.svgd.svgd_bandwidth``:
+    h = median_ji ||a_j - a_i||^2 / log(J + 1).
     """
     differences = fixed[:, :, None, :] - updated[:, None, :, :]
     squared = tf.reduce_sum(tf.square(differences), axis=-1)

@@ -25,8 +25,8 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import annealing
-from vagan_tf.configurable import keras_configurable
+from vagan_tf.annealing import schedules
+from vagan_tf.config.configurable import keras_configurable
 
 SPACES = ("features", "data")
 
@@ -51,7 +51,7 @@ class AnnealingTerm(keras.layers.Layer):
 
     def beta(self, lam):
         """The inverse temperature this term anneals to for weight lambda."""
-        return annealing.beta(self.form, lam)
+        return schedules.beta(self.form, lam)
 
     def select(self, x, features):
         """The points h the denoiser works on: features f or data x."""

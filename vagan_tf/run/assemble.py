@@ -14,14 +14,15 @@ import tokenize
 
 import gin
 
-from vagan_tf.checks import ConfigurationError
+from vagan_tf.config.checks import ConfigurationError
 
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
 
 
 @gin.configurable
 def experiment(model_dir, factory=gin.REQUIRED, seed=0):
-    """The run in ``model_dir``: ``factory(model_dir=...)``, e.g. ``experiment.factory = @GANExperiment``.
+    """The run in ``model_dir``: ``factory(model_dir=...)``, e.g. ``experiment.factory =
+    @GANExperiment``.
 
     ``seed`` seeds Python, NumPy and Keras before anything is built, so the
     initial weights of a run are a function of its config.
@@ -34,7 +35,12 @@ def experiment(model_dir, factory=gin.REQUIRED, seed=0):
 
 def parse_gin(files, params):
     """Parses gin files and bindings; gin's errors become one ``ConfigurationError`` line."""
-    import vagan_tf  # noqa: F401  (registers every configurable)
+    # importing the subpackages registers their configurables (the rl files import vagan_tf.rl)
+    from vagan_tf import models, nets, samplers, targets  # noqa: F401
+    from vagan_tf.annealing import schedules  # noqa: F401
+    from vagan_tf.data import pipelines  # noqa: F401
+    from vagan_tf.evaluation import image_quality  # noqa: F401
+    from vagan_tf.run import callbacks, model_run, strategies  # noqa: F401
 
     for path in (os.getcwd(), CONFIG_DIR):
         gin.add_config_file_search_path(path)

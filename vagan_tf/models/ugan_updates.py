@@ -6,8 +6,7 @@ loss of tensors and one step that differentiates it:
     flow:       L_nu = -mean log nu(sg[x])                       (maximum likelihood on q)
     critic:     L_w  = mean softplus(-w(sg[x])) + mean softplus(w(x_nu)),  x_nu ~ nu
                        (so w* = log q / nu; ``objectives.logistic_critic_loss``)
-    generator:  likelihood form  L_G = mean[ (w + log nu)(x) - (1 + lambda) log u(x) ]
-                entropy form     L_G = mean[ (1 + lambda) (w + log nu)(x) - log u(x) ]
+    generator:  L_G of the likelihood or entropy form (``generator_loss``; design.md §4.3)
 
 with w + log nu standing for log q. Both forms are KL(q || u / Z) - log Z at lambda = 0;
 they anneal to beta = 1 + lambda and beta = 1 / (1 + lambda) (``annealing``). The steps
@@ -18,8 +17,8 @@ states or the squashed actions as well.
 """
 import tensorflow as tf
 
-from vagan_tf.distribute import descend
-from vagan_tf.objectives import logistic_critic_loss
+from vagan_tf.training.distribute import descend
+from vagan_tf.training.objectives import logistic_critic_loss
 
 def flow_loss(log_nu):
     """L_nu = -mean log nu(x) over the generated points' flow log densities [B]."""

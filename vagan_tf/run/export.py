@@ -7,7 +7,6 @@ The SavedModel needs TensorFlow only (no ``vagan_tf``, no Keras):
     x = sampler.serve(z)                # z [n, latent_dim] -> x; also "serving_default"
     log_q = sampler.log_prob(x)         # U-GAN exports: the flow's log density [n]
 """
-import glob
 import os
 import shutil
 import time
@@ -26,7 +25,6 @@ def write_atomically(write, path):
     A failure inside ``write`` leaves ``path`` as it was. The version just replaced is
     kept (a reader may still be loading it); older versions and leftovers are removed.
     Directories and files get the modes of the rest of the run (0777 / 0666 less the umask).
-    A plain directory at ``path`` (an export of an older layout) becomes a version first.
     """
     path = os.path.abspath(path)
     versions = path + "s"
@@ -42,14 +40,10 @@ def write_atomically(write, path):
     previous = None
     if os.path.islink(path):
         previous = os.path.join(versions, os.path.basename(os.readlink(path)))
-    elif os.path.isdir(path):
-        previous = os.path.join(versions, "previous-layout-" + uuid.uuid4().hex[:8])
-        os.rename(path, previous)
     link = os.path.join(versions, f".link-{uuid.uuid4().hex[:8]}")
     os.symlink(os.path.relpath(version, os.path.dirname(path)), link)
     os.replace(link, path)
-    _remove_stale(versions, keep={version, previous}, parent=os.path.dirname(path),
-                  name=os.path.basename(path))
+    _remove_stale(versions, keep={version, previous})
     return path
 
 
@@ -63,12 +57,10 @@ def _make_readable(directory):
             os.chmod(os.path.join(root, name), 0o666 & ~umask)
 
 
-def _remove_stale(versions, keep, parent, name):
-    """Removes the versions not in ``keep`` and the temporary directories of older layouts."""
-    stale = [os.path.join(versions, entry) for entry in os.listdir(versions)]
-    stale += glob.glob(os.path.join(parent, f".{name}.tmp-*"))
-    stale += glob.glob(os.path.join(parent, f".{name}.old-*"))
-    for entry in stale:
+def _remove_stale(versions, keep):
+    """Removes the entries of ``versions`` not in ``keep``: replaced versions, and the versions
+    and links that a writer which died left behind."""
+    for entry in (os.path.join(versions, name) for name in os.listdir(versions)):
         if entry in keep:
             continue
         if os.path.islink(entry) or os.path.isfile(entry):
@@ -80,16 +72,16 @@ def _remove_stale(versions, keep, parent, name):
 def export_generator(model, path):
     """Writes the model's generator as a SavedModel with ``serve(z)`` and ``sample(n)`` endpoints.
 
-    The generator is ``model.sampling_generator`` where the model has one (an
-    ``AnnealedGAN``'s moving-average weights when its ``generator_ema`` is on), else
-    ``model.generator``. A model with a ``flow`` (``UnnormalizedGAN``) also gets
-    ``log_prob(x)``, the flow's log density at points x [n, d].
+    ``model`` is a ``TrainableSampler`` (``vagan_tf/models/contract.py``). The generator is
+    its ``sampling_generator`` (an ``AnnealedGAN``'s moving-average weights when its
+    ``generator_ema`` is on). A model with a ``flow`` (``UnnormalizedGAN``, ``ReverseKLFlow``)
+    also gets ``log_prob(x)``, the flow's log density at points x [n, d].
     """
-    generator = getattr(model, "sampling_generator", model.generator)
+    generator = model.sampling_generator
     latent, latent_dim = model.latent, model.latent_dim
     archive = keras.export.ExportArchive()
     archive.track(generator)
-    flow = getattr(model, "flow", None)
+    flow = model.flow
     if flow is not None:
         archive.track(flow)
         archive.add_endpoint(

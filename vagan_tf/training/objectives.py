@@ -8,13 +8,13 @@ Every objective is a small object selected in gin, e.g.
 ``AnnealedGAN.objective = @rkl()``. Losses are computed in float32 whatever the
 critic's compute dtype (mixed precision), and are means over the examples at hand:
 one replica's share of the global batch under a ``tf.distribute`` strategy (see
-``vagan_tf.distribute``).
+``vagan_tf.training.distribute``).
 """
 import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import distribute
+from vagan_tf.training import distribute
 
 
 def _mean(x):

@@ -10,7 +10,8 @@ evaluator (``GANExperiment.evaluator``). It writes ``D/evaluation.json`` atomica
      "extractor_file": null, "metrics": {"fid": ..., ...}, "checkpoint": ".../ckpt-t",
      "gin_files": [...], "gin_params": [...], "time": "2026-...Z", "seconds": s}
 
-and returns that record. Failures it can name raise the package's user errors with a one-line message:
+and returns that record. Failures it can name raise the package's user errors with a one-line
+message:
 ``RunDirectoryError`` (no run directory or config, no readable checkpoint, not a GAN
 run) and ``ConfigurationError`` (n <= 0, no evaluator).
 """
@@ -22,9 +23,10 @@ import time
 import gin
 import numpy as np
 
-from vagan_tf import runs
-from vagan_tf.checks import ConfigurationError, RunDirectoryError
-from vagan_tf.run_directory import checkpoints_on_disk, write_json_atomically
+from vagan_tf.config.checks import ConfigurationError, RunDirectoryError
+from vagan_tf.run import assemble
+from vagan_tf.run.directory import checkpoints_on_disk, write_json_atomically
+from vagan_tf.run.model_run import GANExperiment
 
 EVALUATION_FILE = "evaluation.json"
 
@@ -57,13 +59,13 @@ def evaluate_run(model_dir, num_samples=None, files=(), params=(), chunk_size=50
     The process's gin config is cleared and replaced by the run's (then locked, as in
     ``vagan train``).
     """
-    from vagan_tf.callbacks import draw_samples
+    from vagan_tf.run.callbacks import draw_samples
 
     config = check_run(model_dir, num_samples)
     gin.clear_config()  # the run is rebuilt from its own config alone
-    runs.parse_gin([config, *files], list(params))
-    run = runs.experiment(model_dir=model_dir)
-    if not hasattr(run, "evaluator") or not hasattr(getattr(run, "model", None), "sample"):
+    assemble.parse_gin([config, *files], list(params))
+    run = assemble.experiment(model_dir=model_dir)
+    if not isinstance(run, GANExperiment):
         raise RunDirectoryError(f"{model_dir} is a {type(run).__name__} run; vagan evaluate "
                                 "scores the generator of a GANExperiment")
     if run.evaluator is None:

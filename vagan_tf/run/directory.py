@@ -29,11 +29,11 @@ import gin
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf.checks import RunDirectoryError
+from vagan_tf.config.checks import RunDirectoryError
 
 LENGTH_BINDINGS = re.compile(r"(^|\.)(total_steps|total_env_steps|TOTAL_STEPS|TOTAL_ENV_STEPS)$")
 # where and how a run executes and prints, not what it computes: free to change on resume
-# (a one-device run resumes under a strategy and back; see vagan_tf.distribute)
+# (a one-device run resumes under a strategy and back; see vagan_tf.run.strategies)
 PLACEMENT_BINDINGS = re.compile(r"^(experiment\.factory|distributed_experiment\.|mirrored\.|"
                                 r"multi_worker_mirrored\.|tpu\.)|(^|\.)(verbose|steps_per_execution)$")
 

@@ -7,9 +7,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf.checks import NON_FINITE_REAL, NonFiniteLossError
-from vagan_tf.plots import image_grid, save_samples_png
-from vagan_tf.run_directory import append_record
+from vagan_tf.config.checks import NON_FINITE_REAL, NonFiniteLossError
+from vagan_tf.evaluation.plots import image_grid, save_samples_png
+from vagan_tf.run.directory import append_record
 
 
 def _non_finite_logs(logs):
@@ -166,7 +166,7 @@ class SampleGrid(keras.callbacks.Callback):
         if self._latents is None:
             self._latents = self.model.latent.sample((self.num_images, self.model.latent_dim),
                                                      seed=self.seed)
-        generator = getattr(self.model, "sampling_generator", self.model.generator)
+        generator = self.model.sampling_generator
         images = generator(self._latents, training=False).numpy()  # what the export draws
         grid = image_grid(images)
         if self.directory:

@@ -17,7 +17,7 @@
 Running ``train()`` again in the same directory resumes from the last checkpoint, with
 the checks of ``run_directory.RunDirectory`` (one writer, one configuration).
 
-Built by ``distribute.distributed_experiment`` under a ``tf.distribute`` strategy, the
+Built by ``strategies.distributed_experiment`` under a ``tf.distribute`` strategy, the
 run trains on several devices or workers: ``batch_size`` is then the global batch,
 split evenly between the replicas, and checkpoints are interchangeable with those of
 a one-device run of the same config.
@@ -26,11 +26,11 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import callbacks as cb
-from vagan_tf import checks
-from vagan_tf.export import export_generator
-from vagan_tf.models.protocol import missing_members
-from vagan_tf.run_directory import RunDirectory
+from vagan_tf.config import checks
+from vagan_tf.models.contract import TrainableSampler
+from vagan_tf.run import callbacks as cb
+from vagan_tf.run.directory import RunDirectory
+from vagan_tf.run.export import export_generator
 
 gin.external_configurable(keras.optimizers.Adam, "Adam", module="keras.optimizers")
 gin.external_configurable(keras.optimizers.SGD, "SGD", module="keras.optimizers")
@@ -44,7 +44,7 @@ class GANExperiment(RunDirectory):
 
     Args:
       model_dir: the run's directory.
-      model: a ``models.protocol.TrainableSampler`` (``AnnealedGAN``, ``UnnormalizedGAN``,
+      model: a ``TrainableSampler`` (``models/contract.py``) (``AnnealedGAN``, ``UnnormalizedGAN``,
         ``ReverseKLFlow``); one that lacks a member of it is refused, naming the member.
       dataset_fn: ``dataset_fn(batch_size=..., start=...)`` -> endless ``tf.data`` of real
         batches; ``start`` is the step a resumed run continues from.
@@ -93,17 +93,16 @@ class GANExperiment(RunDirectory):
         # Keras runs whole executions: a partial one would overrun the epoch and total_steps
         checks.multiple_of("GANExperiment.steps_per_epoch", steps_per_epoch,
                            "GANExperiment.steps_per_execution", steps_per_execution)
-        missing = missing_members(model)
-        if missing:
+        if not isinstance(model, TrainableSampler):
             raise checks.ConfigurationError(
-                f"GANExperiment.model: {type(model).__name__} lacks {', '.join(missing)} of "
-                "vagan_tf.models.protocol.TrainableSampler")
+                f"GANExperiment.model: {type(model).__name__} is not a "
+                "vagan_tf.models.TrainableSampler (vagan_tf/models/contract.py)")
         replicas = model.distribute_strategy.num_replicas_in_sync
         if batch_size % replicas:
             raise checks.ConfigurationError(
                 f"GANExperiment.batch_size ({batch_size}) must be a multiple of the number of "
                 f"replicas ({replicas})")
-        multiple = getattr(model, "batch_multiple", 1)
+        multiple = model.batch_multiple
         if (batch_size // replicas) % multiple:
             raise checks.ConfigurationError(
                 f"GANExperiment.batch_size ({batch_size}) over {replicas} replica(s) must give "
@@ -137,7 +136,8 @@ class GANExperiment(RunDirectory):
         return int(self.model.step.numpy())
 
     def train(self, extend=False):
-        """Trains to ``total_steps`` (resuming if possible), then exports; returns the last evaluation.
+        """Trains to ``total_steps`` (resuming if possible), then exports; returns the last
+        evaluation.
 
         Holds the run directory's lock throughout; ``extend`` lets a resumed run change its
         length (see ``RunDirectory.begin``).

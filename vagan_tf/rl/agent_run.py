@@ -11,7 +11,7 @@
                               cpu_seconds_per_env_step (the process's CPU time)
     D/metrics.json            one record per epoch [{"step": environment steps, ...}, ...]
     D/export                  SavedModel with sample(observations) -> actions (a link to
-                              the newest of D/exports/, as in ``vagan_tf.experiment``)
+                              the newest of D/exports/, as in ``vagan_tf.run.model_run``)
     D/lock                    held by the process that trains, exports or plays rollouts
 
 An epoch is ``steps_per_epoch`` environment steps, each followed by one
@@ -28,11 +28,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import checks
-from vagan_tf.callbacks import training_stopped
-from vagan_tf.export import write_atomically
-from vagan_tf.rl.agent import EnvironmentLoop, evaluate, make_env, play_episodes
-from vagan_tf.run_directory import RunDirectory, append_record
+from vagan_tf.config import checks
+from vagan_tf.rl.agent import EnvironmentLoop, evaluate_policy, make_env, play_episodes
+from vagan_tf.run.callbacks import training_stopped
+from vagan_tf.run.directory import RunDirectory, append_record
+from vagan_tf.run.export import write_atomically
 
 
 def export_policy_sampler(sampler, action_low, action_high, path):
@@ -124,7 +124,7 @@ class RLExperiment(RunDirectory):
         return record
 
     def _evaluate(self, step):
-        returns = evaluate(self.eval_envs, self.agent, seed=self.evaluation_seed(step))
+        returns = evaluate_policy(self.eval_envs, self.agent, seed=self.evaluation_seed(step))
         return float(np.mean(returns)) if returns else None
 
     def evaluation_seed(self, step):

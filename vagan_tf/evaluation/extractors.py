@@ -25,9 +25,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vagan_tf import frozen_graph
+from vagan_tf.evaluation import frozen_graph
 
-DIGIT_WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets",
+DIGIT_WEIGHTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets",
                              "digit_classifier.weights.h5")
 INCEPTION_WEIGHTS_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/"
                          "inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels.h5")

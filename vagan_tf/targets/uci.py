@@ -18,11 +18,12 @@ from collections.abc import Callable
 import gin
 import numpy as np
 
-from vagan_tf.data import verify_sha256
+from vagan_tf.data.pipelines import verify_sha256
 
 UCI_ARCHIVE = "https://archive.ics.uci.edu/ml/machine-learning-databases/"
 DEFAULT_DATA_HOME = os.path.join("~", ".cache", "vagan_tf", "uci")
-SHIPPED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets", "uci")
+SHIPPED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "assets", "uci")
 DOWNLOAD_TIMEOUT_S = 60
 
 

@@ -2,8 +2,8 @@
 import gin
 import numpy as np
 
-from vagan_tf import metrics
-from vagan_tf.extractors import extract
+from vagan_tf.evaluation import metrics
+from vagan_tf.evaluation.extractors import extract
 
 
 @gin.configurable

@@ -31,7 +31,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from vagan_tf.configurable import keras_configurable
+from vagan_tf.config.configurable import keras_configurable
 
 tfb = tfp.bijectors
 tfd = tfp.distributions

@@ -14,8 +14,8 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import distribute
-from vagan_tf.configurable import keras_configurable
+from vagan_tf.config.configurable import keras_configurable
+from vagan_tf.training import distribute
 
 
 @keras_configurable()
