@@ -2,19 +2,20 @@
 import json
 import subprocess
 import sys
+import types
 
 import pytest
 
 from helpers import REPO
-from test_blr_benchmarks import load
+from benchmarks import common
 
 RECORDS = [{"method": "ugan", "seed": 0, "energy_distance": 0.0123, "trace": [{"step": 50}]},
            {"method": "nuts", "seed": 1, "energy_distance": None, "trace": []}]
 
 
 def test_saved_records_read_back_with_their_stamp(monkeypatch, tmp_path):
-    common = load(monkeypatch, "common")
     monkeypatch.setattr(sys, "argv", ["bench.py", "--seeds", "0 1", "--out", "x.json"])
+    monkeypatch.setattr(sys.modules["__main__"], "__spec__", None)
     path = tmp_path / "deeper" / "results.json"
     common.save_results(str(path), RECORDS)
     stamp, records = common.read_results(str(path))
@@ -34,8 +35,17 @@ def test_saved_records_read_back_with_their_stamp(monkeypatch, tmp_path):
     assert common.load_results([str(path)]) == RECORDS
 
 
+def test_a_script_run_as_a_module_is_stamped_with_its_module_name(monkeypatch, tmp_path):
+    spec = types.SimpleNamespace(name="benchmarks.toy_quality")
+    monkeypatch.setattr(sys.modules["__main__"], "__spec__", spec)
+    monkeypatch.setattr(sys, "argv", ["/repo/benchmarks/toy_quality.py", "--data", "ring"])
+    path = tmp_path / "results.json"
+    common.save_results(str(path), RECORDS)
+    stamp, _ = common.read_results(str(path))
+    assert stamp["command"].split()[1:] == ["-m", "benchmarks.toy_quality", "--data", "ring"]
+
+
 def test_unstamped_lists_and_stamped_files_load_together(monkeypatch, tmp_path):
-    common = load(monkeypatch, "common")
     old = tmp_path / "old.json"
     old.write_text(json.dumps(RECORDS[:1]))
     new = tmp_path / "new.json"
@@ -51,7 +61,6 @@ def test_unstamped_lists_and_stamped_files_load_together(monkeypatch, tmp_path):
 
 
 def test_the_threads_tensorflow_runs_with_are_stamped(monkeypatch):
-    common = load(monkeypatch, "common")
     import tensorflow as tf
 
     stamp = common.provenance()
@@ -60,7 +69,6 @@ def test_the_threads_tensorflow_runs_with_are_stamped(monkeypatch):
 
 
 def test_a_file_that_is_not_results_is_refused_by_name(monkeypatch, tmp_path):
-    common = load(monkeypatch, "common")
     path = tmp_path / "notes.json"
     path.write_text(json.dumps("energy distance 0.01"))
     with pytest.raises(ValueError, match="notes.json: not a results file"):
@@ -68,7 +76,6 @@ def test_a_file_that_is_not_results_is_refused_by_name(monkeypatch, tmp_path):
 
 
 def test_save_results_without_a_path_writes_nothing(monkeypatch, tmp_path):
-    common = load(monkeypatch, "common")
     monkeypatch.chdir(tmp_path)
     common.save_results(None, RECORDS)
     assert list(tmp_path.iterdir()) == []
