@@ -13,10 +13,13 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
-    packages=find_packages(include=["vagan_tf", "vagan_tf.*"]),
-    # what a run needs at run time, so that an installed (not editable) package runs offline:
+    # the top-level gin/ folder ships inside the package as vagan_tf/configs/, where
+    # vagan_tf.runs.config_dir finds it in an installed (not editable) package
+    packages=find_packages(include=["vagan_tf", "vagan_tf.*"]) + ["vagan_tf.configs"],
+    package_dir={"vagan_tf.configs": "gin"},
+    # what a run needs at run time, so that an installed package runs offline:
     # the gin configs, the digit classifier's weights, the UCI tables with their checksums
-    package_data={"vagan_tf": ["configs/*/*.gin", "assets/*.h5", "assets/uci/*"]},
+    package_data={"vagan_tf": ["assets/*.h5", "assets/uci/*"], "vagan_tf.configs": ["*/*.gin"]},
     install_requires=[
         "tensorflow>=2.18,<2.22",
         "keras>=3.6,<4",

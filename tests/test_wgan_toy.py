@@ -1,4 +1,4 @@
-"""The toy W-GAN-GP's critic resolves the 25-grid's modes with configs/toy/wgan_gp.gin's penalty.
+"""The toy W-GAN-GP's critic resolves the 25-grid's modes with gin/toy/wgan_gp.gin's penalty.
 
 Against points spread uniformly over the grid's square, the optimal 1-Lipschitz critic is
 minus the distance to the nearest mode (up to a constant): one peak per mode. With the

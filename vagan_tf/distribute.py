@@ -1,6 +1,6 @@
 """Training on several devices or workers with ``tf.distribute``, and in mixed precision.
 
-A run selects its strategy in gin (``configs/distribute/*.gin``):
+A run selects its strategy in gin (``gin/distribute/*.gin``):
 
     experiment.factory = @distributed_experiment
     distributed_experiment.factory = @GANExperiment

@@ -40,7 +40,7 @@ class ReverseKLFlow(keras.Model):
     """A flow q trained to minimise KL(q || u / Z) from log u alone (docs/design.md §4.4).
 
     It is a ``models.protocol.TrainableSampler``, so ``vagan train`` runs it from gin
-    (``configs/ugan/maf_rkl.gin``, ``iaf_rkl.gin``): its generator is the flow's map of
+    (``gin/ugan/maf_rkl.gin``, ``iaf_rkl.gin``): its generator is the flow's map of
     z ~ N(0, I_d) (``FlowGenerator``), so the export samples the flow and its
     ``log_prob(x)`` is the sampler's own density.
 
