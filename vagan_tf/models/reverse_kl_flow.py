@@ -49,6 +49,10 @@ class ReverseKLFlow(keras.Model):
       target: an object with ``log_prob(x) -> [n]`` and ``dim``.
       inverse: train ``flow.inverse_autoregressive()`` (the IAF view of a MAF) instead.
       seed: seed of the model's samples.
+      name: the model's name.
+
+    Raises:
+      ValueError: the flow's dimension is not the target's.
     """
 
     def __init__(self, flow=gin.REQUIRED, target=gin.REQUIRED, inverse=False, seed=None,

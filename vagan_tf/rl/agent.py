@@ -36,7 +36,8 @@ class SoftQAgent:
     """Q network, its target copy, the policy sampler, the policy update and the replay buffer.
 
     Args:
-      observation_dim, action_dim: sizes of s and a.
+      observation_dim: size of s.
+      action_dim: size of a.
       policy_update: ``policy_update(sampler=, observation_dim=, action_dim=)`` -> a
         ``policy_update.PolicyUpdate`` (``UGANPolicyUpdate`` or ``AmortizedSVGDUpdate``).
       q_optimizer: keras optimizer of the Q network.

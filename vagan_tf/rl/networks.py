@@ -45,9 +45,11 @@ class PolicySampler(keras.Model):
     ``call([s, eps])`` returns the pre-squash x [B, m]; ``sample`` draws eps and squashes.
 
     Args:
-      observation_dim, action_dim: sizes of s and a.
+      observation_dim: size of s.
+      action_dim: size of a.
       noise_dim: size of eps (the action size when None, as in Haarnoja et al. 2017).
-      width, depth: the MLP's hidden layers.
+      width: units of each of the MLP's hidden layers.
+      depth: the number of hidden layers.
     """
 
     def __init__(self, observation_dim, action_dim, noise_dim=None, width=128, depth=2,
