@@ -28,13 +28,35 @@ def _state_action_scalar(observation_dim, action_dim, width, depth, prefix, name
 
 @gin.configurable
 def q_network(observation_dim, action_dim, width=128, depth=2, name="q_network"):
-    """Q(s, a): ([B, obs_dim], [B, m]) -> [B, 1]."""
+    """Q(s, a): ([B, obs_dim], [B, m]) -> [B, 1].
+
+    Args:
+        observation_dim: size of s.
+        action_dim: m, size of a.
+        width: units of each hidden layer.
+        depth: number of hidden layers.
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` taking ``[s, a]``.
+    """
     return _state_action_scalar(observation_dim, action_dim, width, depth, "q", name)
 
 
 @gin.configurable
 def pair_critic(observation_dim, action_dim, width=128, depth=2, name="critic"):
-    """The U-GAN critic w(s, a): ([B, obs_dim], [B, m]) -> logit [B, 1]."""
+    """The U-GAN critic w(s, a): ([B, obs_dim], [B, m]) -> logit [B, 1].
+
+    Args:
+        observation_dim: size of s.
+        action_dim: m, size of a.
+        width: units of each hidden layer.
+        depth: number of hidden layers.
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` taking ``[s, a]``.
+    """
     return _state_action_scalar(observation_dim, action_dim, width, depth, "critic", name)
 
 
