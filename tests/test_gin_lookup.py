@@ -45,6 +45,11 @@ def test_shipped_files_resolve_from_any_directory_and_a_local_file_wins(tmp_path
     (tmp_path / "toy" / "ring.gin").write_text(shipped + "\nTOTAL_STEPS = 7\n")
     parse_gin(["toy/ring.gin", "toy/rkl.gin"], [])
     assert gin.query_parameter("%TOTAL_STEPS") == 7
+    gin.clear_config()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the directory left behind is not searched
+    parse_gin(["toy/ring.gin", "toy/rkl.gin"], [])
+    assert gin.query_parameter("%TOTAL_STEPS") == 10000
 
 
 @pytest.mark.slow

