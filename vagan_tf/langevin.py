@@ -121,12 +121,8 @@ def mala(log_prob_fn, initial, step_size=gin.REQUIRED, num_steps=gin.REQUIRED, b
 
     Args:
         log_prob_fn: states [chains, d] -> log densities [chains] (unnormalised is fine).
-        initial: the chains' first states [chains, d].
-        step_size: the step size (> 0).
-        num_steps: transitions per chain.
-        burn_in: transitions before the first kept state.
-        thin: one state kept every ``thin`` transitions after ``burn_in``.
-        seed: a stateless seed pair.
+        initial: as for ``ula``, like ``step_size``, ``num_steps``, ``burn_in``, ``thin``
+            and ``seed``.
 
     Returns:
         (kept states [(num_steps - burn_in) // thin, chains, d], acceptance rate): the rate
