@@ -1,7 +1,7 @@
 """The shape of U-GAN's BLR posterior against NUTS's over a run, per configuration.
 
 For each dataset and split seed, NUTS (``blr_table.run_nuts``) gives the reference draws;
-then each U-GAN configuration (configs/blr/<dataset>.gin with --gin_file files and
+then each U-GAN configuration (gin/blr/<dataset>.gin with --gin_file files and
 --gin_param bindings, labelled --variant) trains in chunks of --eval_every steps, and after
 each chunk 1,000 draws give the test log-likelihood's gap to NUTS's and the posterior's
 shape (``blr_table.posterior_shape``: per coordinate |mean - mean_NUTS| / std_NUTS and

@@ -5,7 +5,7 @@ For each dataset and split seed the posterior of (w, b, log alpha) (``targets.bl
 is sampled five ways, and each sampler's draws give the posterior predictive on the test
 rows (test accuracy, mean test log-likelihood):
 
-* ``ugan``: the run of configs/blr/<dataset>.gin (the paper's MAF, 8 blocks, MADE [512, 512])
+* ``ugan``: the run of gin/blr/<dataset>.gin (the paper's MAF, 8 blocks, MADE [512, 512])
   for its TOTAL_STEPS generator steps (or --ugan_steps), with the --gin_param bindings,
   1 000 draws;
 * ``maf_rkl`` / ``iaf_rkl``: that file composed with ugan/maf_rkl.gin / ugan/iaf_rkl.gin (the
@@ -108,7 +108,7 @@ class Trace:
 
 def run_gin_sampler(dataset, seed, eval_every, steps=None, seconds=None, sampler_files=(),
                     params=(), reference=None):
-    """The run of configs/blr/<dataset>.gin on split ``seed`` composed with ``sampler_files``
+    """The run of gin/blr/<dataset>.gin on split ``seed`` composed with ``sampler_files``
     (none: U-GAN; ugan/maf_rkl.gin, ugan/iaf_rkl.gin: the reverse-KL flows) and the extra
     gin bindings ``params``, trained in chunks of ``eval_every`` steps, each evaluated on
     FLOW_DRAWS draws with the clock paused (and, given ``reference`` draws, its posterior

@@ -1,6 +1,6 @@
 """Annealed vs plain image GANs on the offline MNIST digits (32x32), several seeds.
 
-Runs (`vagan train` configurations configs/digits/base.gin + images/<objective>.gin +
+Runs (`vagan train` configurations gin/digits/base.gin + images/<objective>.gin +
 images/<annealing>.gin at one step budget, seeded by ``experiment.seed``,
 ``AnnealedGAN.seed`` and ``offline_digits.seed``): jsd, jsd + DFM, jsd + sinusoidal,
 rkl, rkl + sinusoidal. Each run's final evaluation (classifier-FID, KID, IS of 5 000

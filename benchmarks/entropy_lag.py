@@ -1,6 +1,6 @@
 """How far the entropy term's denoiser lags behind the generator, on the ring.
 
-Each configuration trains configs/toy/ring.gin + rkl.gin with a constant entropy term
+Each configuration trains gin/toy/ring.gin + rkl.gin with a constant entropy term
 (toy/constant.gin + toy/entropy.gin: data space, sigma = 0.5, weight --lam) for --steps
 steps, then, on 2,500 points h = G(z) of the raw generator, compares the denoiser's residual
 e(h) = r_q(h) - h with what an up-to-date denoiser would give. The true score has

@@ -1,6 +1,6 @@
 """`AnnealedGAN.fit` overhead: steps/s of fit vs a bare tf.function loop doing the same math.
 
-Both sides run the default toy model (configs/toy/ring.gin + rkl.gin + linear.gin: critic,
+Both sides run the default toy model (gin/toy/ring.gin + rkl.gin + linear.gin: critic,
 denoiser and generator updates) on the same tf.data pipeline, in one process. The bare
 loop calls the model's ``train_step`` inside one ``tf.function`` with a ``tf.range``
 loop, so the difference is what Keras' ``fit`` adds: its iterator, per-execution Python

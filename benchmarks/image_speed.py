@@ -1,6 +1,6 @@
 """Image GAN speed on the 32x32 networks: fit vs a bare loop, real pipeline vs memory, oneDNN.
 
-The model is the paper's CIFAR-10 configuration (configs/cifar10/base.gin + images/jsd.gin +
+The model is the paper's CIFAR-10 configuration (gin/cifar10/base.gin + images/jsd.gin +
 images/dfm.gin: DCGAN at width 64, a 2048-wide denoiser, batch 64). In one process:
 
 * bare loop: ``train_step`` on one in-memory batch inside a ``tf.function`` loop;

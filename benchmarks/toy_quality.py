@@ -1,6 +1,6 @@
 """Toy quality: ring and grid x {jsd, rkl, wgan_gp} x {none, linear, sinusoidal}, several seeds.
 
-Each run is a `vagan train` configuration: configs/toy/<data>.gin + <objective>.gin +
+Each run is a `vagan train` configuration: gin/toy/<data>.gin + <objective>.gin +
 <schedule>.gin at a fixed step budget, seeded by ``experiment.seed``,
 ``AnnealedGAN.seed`` and ``sampler_dataset.seed``, evaluated every ``--eval_every``
 steps on ``--eval_samples`` generated points (``mixture_report``). A run is scored by
@@ -57,7 +57,7 @@ def summarize(records, last):
 
 
 def gin_files(data, objective, schedule):
-    """The run's gin files; ``schedule`` 'a+b' names configs/toy/a.gin then b.gin."""
+    """The run's gin files; ``schedule`` 'a+b' names gin/toy/a.gin then b.gin."""
     return [f"toy/{data}.gin", f"toy/{objective}.gin",
             *(f"toy/{name}.gin" for name in schedule.split("+"))]
 

@@ -1,6 +1,6 @@
 """U-GAN against its baselines at equal CPU time: banana, kidney, two separated modes.
 
-U-GAN runs configs/ugan/<target>.gin (batch 256, the paper's flow: 8 MAF blocks with MADE
+U-GAN runs gin/ugan/<target>.gin (batch 256, the paper's flow: 8 MAF blocks with MADE
 [512, 512]; generator rate cosine-decayed over the run; 3 flow steps per generator step;
 on the kidney, tempering) for --steps steps; its time is the budget of the others (--budget
 names another U-GAN run, e.g. ``ugan_tempered``, to time instead: only it and --baselines

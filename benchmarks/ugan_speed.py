@@ -5,7 +5,7 @@ All three use the paper's flow (8 MAF blocks, MADE [512, 512]) on a d-dimensiona
 Gaussian energy log u = -||x||^2 / 2, batch 64, in one process:
 
 * U-GAN (``UnnormalizedGAN``): flow steps on log nu of generated points (K MADE passes
-  each; 3 per generator step as in configs/ugan/base.gin, and 1), critic step with flow
+  each; 3 per generator step as in gin/ugan/base.gin, and 1), critic step with flow
   samples drawn without gradient (K d passes, no backprop), generator step through
   log nu (K passes);
 * MAF-RKL (``ReverseKLFlow``): backpropagation through the MAF's sampling pass (K d passes);

@@ -17,8 +17,8 @@ from vagan_tf.training.objectives import JensenShannon, ReverseKL, WassersteinGP
 
 from helpers import REPO, score_langevin_example
 
-SHIPPED = sorted(os.path.relpath(path, assemble.CONFIG_DIR)
-                 for path in glob.glob(os.path.join(assemble.CONFIG_DIR, "*", "*.gin")))
+SHIPPED = sorted(os.path.relpath(path, assemble.config_dir())
+                 for path in glob.glob(os.path.join(assemble.config_dir(), "*", "*.gin")))
 DOCS = [os.path.join(REPO, "README.md")] + sorted(glob.glob(os.path.join(REPO, "docs", "*.md")))
 
 
@@ -45,7 +45,7 @@ def test_every_shipped_gin_file_parses(path):
     registered under that name (macros that other files of a run define stay unresolved)."""
     if path.startswith("score/"):
         score_langevin_example()  # examples/score_langevin.py's configurable
-    gin.add_config_file_search_path(assemble.CONFIG_DIR)
+    gin.add_config_file_search_path(assemble.config_dir())
     gin.parse_config_files_and_bindings([path], [], finalize_config=False)
     with pytest.raises(ValueError, match="No configurable matching 'not_a_configurable'"):
         gin.parse_config("not_a_configurable.x = 1")  # the check each file passed

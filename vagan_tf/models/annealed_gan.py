@@ -52,6 +52,13 @@ class AnnealedGAN(TrainableSampler):
         of the generator's weights, e_t = d e_{t-1} + (1 - d) w_t from e_0 = w_0, updated
         after each generator step; ``sample`` (so evaluation) and export then use G with
         weights e (``sampling_generator``), and training uses w.
+      name: the model's name.
+
+    Raises:
+      ValueError: ``n_critic`` < 1, or the generator's output shape is not the
+        discriminator's input shape; in training, a real batch of another shape, of a
+        non-float dtype or of a size that ``n_critic`` does not divide; in ``compile``, an
+        annealing term with a denoiser and no ``denoiser_optimizer``.
     """
 
     def __init__(self, generator=gin.REQUIRED, discriminator=gin.REQUIRED, latent_dim=gin.REQUIRED,

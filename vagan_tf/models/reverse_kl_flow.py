@@ -41,7 +41,7 @@ class ReverseKLFlow(TrainableSampler):
     """A flow q trained to minimise KL(q || u / Z) from log u alone (docs/design.md §4.4).
 
     It is a ``TrainableSampler`` (``models/contract.py``), so ``vagan train`` runs it from gin
-    (``configs/ugan/maf_rkl.gin``, ``iaf_rkl.gin``): its generator is the flow's map of
+    (``gin/ugan/maf_rkl.gin``, ``iaf_rkl.gin``): its generator is the flow's map of
     z ~ N(0, I_d) (``FlowGenerator``), so the export samples the flow and its
     ``log_prob(x)`` is the sampler's own density.
 
@@ -50,6 +50,10 @@ class ReverseKLFlow(TrainableSampler):
       target: an object with ``log_prob(x) -> [n]`` and ``dim``.
       inverse: train ``flow.inverse_autoregressive()`` (the IAF view of a MAF) instead.
       seed: seed of the model's samples.
+      name: the model's name.
+
+    Raises:
+      ValueError: the flow's dimension is not the target's.
     """
 
     def __init__(self, flow=gin.REQUIRED, target=gin.REQUIRED, inverse=False, seed=None,

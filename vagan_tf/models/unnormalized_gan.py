@@ -58,13 +58,23 @@ class UnnormalizedGAN(TrainableSampler):
       critic: keras model x -> logit [B, 1] (or [logit, features]); None for the ablation.
       schedule: an ``annealing`` schedule of lambda_t (None: lambda = 0, beta = 1).
       form: 'likelihood' or 'entropy' (see the module docstring).
-      flow_steps, critic_steps: updates of nu and w per generator update.
-      flow_pool_size, flow_pool_every: None (the default) draws the critic's x_nu afresh at
+      flow_steps: updates of nu per generator update.
+      critic_steps: updates of w per generator update.
+      flow_pool_every: the pool's redraw period in steps (see ``flow_pool_size``).
+      flow_pool_size: None (the default) draws the critic's x_nu afresh at
         each critic step; an int P keeps a pool of P flow samples, redrawn when the step is a
         multiple of ``flow_pool_every`` (and checkpointed with the model, so a resumed run
         goes on as an uninterrupted one), from which each critic step takes B rows at random.
       latent: the latent distribution (``latents.NormalLatent`` by default).
       seed: seed of the model's noise (latents, flow samples).
+      name: the model's name.
+
+    Raises:
+      ValueError: ``flow_steps`` or ``critic_steps`` < 1, an unknown ``form``, or the
+        generator, flow, target and critic disagree on the point's shape; in ``compile``, a
+        critic and no ``critic_optimizer``.
+      ConfigurationError: ``flow_pool_size`` without a critic or under a ``tf.distribute``
+        strategy, or a pool size or period that is not a positive integer.
     """
 
     def __init__(self, generator=gin.REQUIRED, flow=gin.REQUIRED, target=gin.REQUIRED,

@@ -44,6 +44,19 @@ def dcgan_generator(latent_dim=128, resolution=32, channels=3, width=64, name="g
 
     Upsampling widths, last layer first: width, 2 width, 4 width, ... capped at 8 width
     (64, 128, 256 at 32x32); the dense layer has 4 * 4 * 8 width units.
+
+    Args:
+        latent_dim: size of z (128 in the paper's Table 1).
+        resolution: image side, one of 32, 64, 128.
+        channels: 1 (grey) or 3 (colour).
+        width: the base number of filters (64 in the paper's Table 1).
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` z [B, latent_dim] -> x [B, resolution, resolution, channels].
+
+    Raises:
+        ValueError: ``resolution`` is not one of the supported sizes.
     """
     doublings = _doublings(resolution, 4)
     top = 8 * width
@@ -67,6 +80,19 @@ def dcgan_discriminator(resolution=32, channels=3, width=64, name="discriminator
 
     Downsampling widths: width, 2 width, 4 width, ... capped at 8 width (64, 128, 256, 512
     at 32x32), after a first 3x3 stride-1 conv of width / 2 filters.
+
+    Args:
+        resolution: image side, one of 32, 64, 128.
+        channels: 1 (grey) or 3 (colour).
+        width: the base number of filters (64 in the paper's Table 1).
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` x [B, resolution, resolution, channels] -> [logit [B, 1],
+        features [B, 2, 2, 8 width]].
+
+    Raises:
+        ValueError: ``resolution`` is not one of the supported sizes.
     """
     doublings = _doublings(resolution, 2)
     top = 8 * width

@@ -191,6 +191,15 @@ class MAF(_Flow):
     Variables exist right after construction (the MADEs are built for ``event_dim``).
     With ``context_dim`` set the flow is conditional: pass ``context`` [..., context_dim]
     to every method; it must broadcast against the batch of x (or the n samples).
+
+    Args:
+        event_dim: d, the size of x.
+        num_blocks: K, the autoregressive blocks (8 in the paper).
+        hidden_units: the MADE's hidden layers ((512, 512) in the paper).
+        activation: the MADE's hidden activation.
+        context_dim: None, or the size of the context of a conditional flow.
+        log_scale_bound: B, each block's log scale is B tanh(r / B); None: unbounded.
+        name: the layer's name.
     """
 
     def __init__(self, event_dim, num_blocks=8, hidden_units=(512, 512), activation="relu",

@@ -53,6 +53,22 @@ def mlp_generator(latent_dim=gin.REQUIRED, output_dim=gin.REQUIRED, width=256, d
     as the identity and q as the latent law N(0, I) (as a flow starts at its base), not as
     the narrow cloud (std ~0.2 per coordinate at width 128, depth 3) a Glorot-initialised
     ReLU stack maps N(0, I) to. Needs ``latent_dim == output_dim``.
+
+    Args:
+        latent_dim: size of z.
+        output_dim: size of x.
+        width: units of each hidden layer.
+        depth: number of hidden layers.
+        activation: the hidden layers' Keras activation.
+        residual: start as the identity, G(z) = b(z + W h + c) (see above).
+        output_bijector: a tfp bijector applied to the linear output, or None.
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` z [B, latent_dim] -> x [B, output_dim].
+
+    Raises:
+        ConfigurationError: ``residual`` with ``latent_dim != output_dim``.
     """
     if residual and latent_dim != output_dim:
         raise checks.ConfigurationError(
@@ -80,6 +96,21 @@ def mlp_critic(input_dim=gin.REQUIRED, width=256, depth=3, activation="relu", pa
     are concatenated into one input of size m input_dim and judged together, so that the
     critic sees the diversity of m samples at once; B must be a multiple of m. The
     objectives average over the B / m packs.
+
+    Args:
+        input_dim: size of x.
+        width: units of each hidden layer (and of the features).
+        depth: number of hidden layers.
+        activation: the hidden layers' Keras activation.
+        packing: m, the rows judged together (1: an ordinary critic).
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` x [B, input_dim] -> [logit [B / m, 1], features [B / m, width]],
+        with the attribute ``packing`` = m.
+
+    Raises:
+        ValueError: ``packing`` is below 1.
     """
     packing = int(packing)
     if packing < 1:
@@ -102,6 +133,15 @@ class MLPDenoiser(keras.Model):
     Works on any input shape (2-D points or image feature maps); the output layer is
     sized when the input shape is first seen. The image runs use width 2048, BN and
     leaky ReLU on the 2048 discriminator features (DFM's denoiser).
+
+    Args:
+        width: units of each hidden layer.
+        depth: number of hidden layers.
+        activation: the hidden layers' Keras activation.
+        batch_norm: batch normalisation (momentum 0.9) before each activation.
+        name: the model's name.
+
+    Calling it on h [B, ...] returns r(h) of the same shape; it raises nothing of its own.
     """
 
     def __init__(self, width=256, depth=3, activation="relu", batch_norm=False,

@@ -36,7 +36,8 @@ class SoftQAgent:
     """Q network, its target copy, the policy sampler, the policy update and the replay buffer.
 
     Args:
-      observation_dim, action_dim: sizes of s and a.
+      observation_dim: size of s.
+      action_dim: size of a.
       policy_update: ``policy_update(sampler=, observation_dim=, action_dim=)`` -> a
         ``policy_update.PolicyUpdate`` (``UGANPolicyUpdate`` or ``AmortizedSVGDUpdate``).
       q_optimizer: keras optimizer of the Q network.
@@ -176,7 +177,18 @@ class SoftQAgent:
 
 
 def make_env(name, **kwargs):
-    """``gymnasium.make(name)``; tells how to install the ``rl`` extra when gymnasium is missing."""
+    """``gymnasium.make(name)``; tells how to install the ``rl`` extra when gymnasium is missing.
+
+    Args:
+        name: the environment's id, e.g. ``'Swimmer-v5'``.
+        **kwargs: passed to ``gymnasium.make``.
+
+    Returns:
+        The environment.
+
+    Raises:
+        ImportError: gymnasium is not installed (the message names the ``rl`` extra).
+    """
     try:
         import gymnasium
     except ImportError as error:
@@ -196,6 +208,10 @@ class EnvironmentLoop:
 
     A transition is terminal only when the environment terminates; a truncation (the
     time limit) ends the episode but keeps bootstrapping from s'.
+
+    Args:
+        env: a gymnasium environment with a Box action space.
+        agent: the ``SoftQAgent`` whose sampler acts and whose buffer stores.
     """
 
     def __init__(self, env, agent):
@@ -261,5 +277,14 @@ def play_episodes(envs, agent, seed=None):
 
 
 def evaluate_policy(envs, agent, seed=None):
-    """Returns (reward sums) of ``play_episodes(envs, agent, seed)``."""
+    """The reward sum of each episode of ``play_episodes(envs, agent, seed)``.
+
+    Args:
+        envs: one environment per episode.
+        agent: the ``SoftQAgent`` whose policy plays.
+        seed: the episodes' seed (see ``play_episodes``); None: unseeded.
+
+    Returns:
+        A list of floats, one per environment.
+    """
     return [float(np.sum(episode["rewards"])) for episode in play_episodes(envs, agent, seed)]

@@ -28,13 +28,35 @@ def _state_action_scalar(observation_dim, action_dim, width, depth, prefix, name
 
 @gin.configurable
 def q_network(observation_dim, action_dim, width=128, depth=2, name="q_network"):
-    """Q(s, a): ([B, obs_dim], [B, m]) -> [B, 1]."""
+    """Q(s, a): ([B, obs_dim], [B, m]) -> [B, 1].
+
+    Args:
+        observation_dim: size of s.
+        action_dim: m, size of a.
+        width: units of each hidden layer.
+        depth: number of hidden layers.
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` taking ``[s, a]``.
+    """
     return _state_action_scalar(observation_dim, action_dim, width, depth, "q", name)
 
 
 @gin.configurable
 def pair_critic(observation_dim, action_dim, width=128, depth=2, name="critic"):
-    """The U-GAN critic w(s, a): ([B, obs_dim], [B, m]) -> logit [B, 1]."""
+    """The U-GAN critic w(s, a): ([B, obs_dim], [B, m]) -> logit [B, 1].
+
+    Args:
+        observation_dim: size of s.
+        action_dim: m, size of a.
+        width: units of each hidden layer.
+        depth: number of hidden layers.
+        name: the model's name.
+
+    Returns:
+        A ``keras.Model`` taking ``[s, a]``.
+    """
     return _state_action_scalar(observation_dim, action_dim, width, depth, "critic", name)
 
 
@@ -45,9 +67,11 @@ class PolicySampler(keras.Model):
     ``call([s, eps])`` returns the pre-squash x [B, m]; ``sample`` draws eps and squashes.
 
     Args:
-      observation_dim, action_dim: sizes of s and a.
+      observation_dim: size of s.
+      action_dim: size of a.
       noise_dim: size of eps (the action size when None, as in Haarnoja et al. 2017).
-      width, depth: the MLP's hidden layers.
+      width: units of each of the MLP's hidden layers.
+      depth: the number of hidden layers.
     """
 
     def __init__(self, observation_dim, action_dim, noise_dim=None, width=128, depth=2,

@@ -69,10 +69,13 @@ class UGANPolicyUpdate(PolicyUpdate):
 
     Args:
       sampler: the ``PolicySampler``.
-      observation_dim, action_dim: sizes of s and a.
+      observation_dim: size of s.
+      action_dim: size of a.
       flow: ``flow(event_dim=m, context_dim=obs_dim)`` -> a conditional ``flows.MAF``.
       critic: ``critic(observation_dim, action_dim)`` -> keras model (s, a) -> logit [B, 1].
-      sampler_optimizer, flow_optimizer, critic_optimizer: keras optimizers.
+      sampler_optimizer: keras optimizer of the sampler.
+      flow_optimizer: keras optimizer of the flow.
+      critic_optimizer: keras optimizer of the critic.
     """
 
     loss_names = ("flow_loss", "critic_loss", "sampler_loss")
@@ -188,7 +191,9 @@ class AmortizedSVGDUpdate(PolicyUpdate):
     sum log(1 - a^2) in the score is left out: it would change the target density.)
 
     Args:
-      sampler, observation_dim, action_dim: as for every ``PolicyUpdate``.
+      sampler: as for every ``PolicyUpdate``.
+      observation_dim: size of s.
+      action_dim: size of a.
       num_particles: K per state (16 in soft Q-learning).
       fixed_fraction: J / K (0.5 in soft Q-learning).
       sampler_optimizer: keras optimizer.

@@ -21,7 +21,8 @@ class ReplayBuffer:
     """Capacity ``capacity`` ring buffer of float32 transitions.
 
     Args:
-      observation_dim, action_dim: sizes of s and a.
+      observation_dim: size of s.
+      action_dim: size of a.
       capacity: N, the number of transitions kept (10^6 for the MuJoCo runs).
     """
 

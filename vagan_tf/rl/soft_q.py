@@ -32,6 +32,9 @@ def soft_value(q_values, log_proposal, alpha):
       q_values: Q(s, a_k) [..., K].
       log_proposal: log q(a_k) [..., K] (broadcasts against ``q_values``).
       alpha: the temperature.
+
+    Returns:
+      V [...], the importance-sampled soft value.
     """
     log_weights = q_values / alpha - log_proposal
     num_particles = tf.cast(tf.shape(log_weights)[-1], log_weights.dtype)
@@ -54,7 +57,17 @@ def defensive_mixture_log_density(log_density, action_dim):
 
 
 def soft_bellman_target(rewards, terminals, next_values, discount):
-    """y = r + gamma (1 - terminal) V(s'); a terminal s' has value 0 (a time limit is not one)."""
+    """y = r + gamma (1 - terminal) V(s'); a terminal s' has value 0 (a time limit is not one).
+
+    Args:
+      rewards: r [B].
+      terminals: 1.0 where s' is terminal, else 0.0 [B].
+      next_values: V(s') [B].
+      discount: gamma.
+
+    Returns:
+      y [B].
+    """
     return rewards + discount * (1.0 - terminals) * next_values
 
 
@@ -72,6 +85,13 @@ class TargetNetworkUpdate:
 
     tau = 1 with interval 1000 is soft Q-learning's hard copy every 1000 iterations;
     tau = 0.005 with interval 1 is Polyak averaging.
+
+    Args:
+      tau: the weight of the online network, in (0, 1].
+      interval: iterations between updates, >= 1.
+
+    Raises:
+      ValueError: ``tau`` or ``interval`` out of range.
     """
 
     def __init__(self, tau=1.0, interval=1000):

@@ -4,19 +4,50 @@
     run = experiment(model_dir="runs/ring")     # a GANExperiment (or RLExperiment)
     run.train()
 
-A gin file is looked up in the working directory, then in ``CONFIG_DIR``, the
-``configs/`` folder installed with the package (``toy/``, ``images/``, ``blr/``, ...).
+A gin file is looked up in the working directory, then in ``config_dir()``: the
+repository's top-level ``gin/`` folder (``toy/``, ``images/``, ``blr/``, ...), which a
+wheel installs as ``vagan_tf/configs/``.
 """
 import contextlib
 import logging
 import os
+import sys
 import tokenize
 
 import gin
 
 from vagan_tf.config.checks import ConfigurationError
 
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
+_SEARCH_PATHS = set()  # the folders this process has added to gin's search path
+
+
+def config_dir(package_dir=None):
+    """The folder of the shipped gin files for the package at ``package_dir``.
+
+    A wheel holds them inside the package (``vagan_tf/configs/``); a source checkout, on
+    ``PYTHONPATH`` or installed in editable mode, keeps them in ``gin/`` beside the package,
+    next to ``setup.py`` (checked, so that an installed package never takes the ``gin``
+    library's folder beside it in site-packages for its configs).
+
+    Args:
+        package_dir: the directory of the ``vagan_tf`` package; None: the imported one's.
+
+    Returns:
+        The absolute path of the folder holding ``toy/``, ``images/``, ``blr/``, ...
+
+    Raises:
+        ConfigurationError: neither folder exists (a broken install).
+    """
+    if package_dir is None:
+        package_dir = os.path.dirname(os.path.abspath(sys.modules["vagan_tf"].__file__))
+    shipped = os.path.join(package_dir, "configs")
+    checkout = os.path.dirname(package_dir)
+    source = os.path.join(checkout, "gin")
+    if os.path.isdir(shipped):
+        return shipped
+    if os.path.isfile(os.path.join(checkout, "setup.py")) and os.path.isdir(source):
+        return source
+    raise ConfigurationError(f"no gin configs found: neither {shipped} nor {source}")
 
 
 @gin.configurable
@@ -42,8 +73,11 @@ def parse_gin(files, params):
     from vagan_tf.evaluation import image_quality  # noqa: F401
     from vagan_tf.run import callbacks, model_run, strategies  # noqa: F401
 
-    for path in (os.getcwd(), CONFIG_DIR):
-        gin.add_config_file_search_path(path)
+    # gin resolves a relative path against the working directory of the moment first,
+    # then against its search paths: the shipped configs, added once per process
+    if config_dir() not in _SEARCH_PATHS:
+        gin.add_config_file_search_path(config_dir())
+        _SEARCH_PATHS.add(config_dir())
     try:
         with _quiet_root_logger():  # gin logs every search-path miss before it finds a file
             gin.parse_config_files_and_bindings(files, params, finalize_config=True)

@@ -76,6 +76,14 @@ def export_generator(model, path):
     its ``sampling_generator`` (an ``AnnealedGAN``'s moving-average weights when its
     ``generator_ema`` is on). A model with a ``flow`` (``UnnormalizedGAN``, ``ReverseKLFlow``)
     also gets ``log_prob(x)``, the flow's log density at points x [n, d].
+
+    Args:
+        model: a trained model with ``generator``, ``latent`` and ``latent_dim``.
+        path: the SavedModel's directory (written by one rename, so readers never see a
+            partial export).
+
+    Returns:
+        ``path``.
     """
     generator = model.sampling_generator
     latent, latent_dim = model.latent, model.latent_dim

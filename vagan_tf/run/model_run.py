@@ -53,9 +53,12 @@ class GANExperiment(RunDirectory):
         ``model.examples_per_step(B)``: n_critic * B for an AnnealedGAN); under a
         strategy of R replicas, the global batch, B / R per replica.
       steps_per_epoch: steps between checkpoints and evaluations.
-      generator_optimizer, critic_optimizer, denoiser_optimizer, flow_optimizer: keras
-        optimizers, passed to ``model.compile`` when given (an AnnealedGAN takes the first
-        three, an UnnormalizedGAN the generator's, the flow's and the critic's).
+      generator_optimizer: keras optimizer of the generator.
+      critic_optimizer: keras optimizer of the critic.
+      denoiser_optimizer: keras optimizer of the denoiser.
+      flow_optimizer: keras optimizer of the flow. Each is passed to ``model.compile``
+        when given (an AnnealedGAN takes the first three, an UnnormalizedGAN the
+        generator's, the flow's and the critic's).
       evaluator: ``evaluator(samples) -> dict`` for ``metrics.json``, or None.
       eval_samples: number of samples drawn for each evaluation and plot.
       eval_every_epochs: evaluate after every that many epochs (and after the last).

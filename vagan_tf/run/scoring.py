@@ -52,8 +52,9 @@ def evaluate_run(model_dir, num_samples=None, files=(), params=(), chunk_size=50
     Args:
       model_dir: the run's directory (``vagan train --model_dir``).
       num_samples: samples to draw; None: the run's ``GANExperiment.eval_samples``.
-      files, params: gin files and bindings parsed after ``config.gin`` (they override it),
-        e.g. ``images/fid_standard.gin`` and ``INCEPTION_GRAPH = '...'``.
+      files: gin files parsed after ``config.gin`` (they override it).
+      params: gin bindings parsed after ``files``; e.g. ``images/fid_standard.gin`` with
+        ``INCEPTION_GRAPH = '...'``.
       chunk_size: samples drawn per generator call.
 
     The process's gin config is cleared and replaced by the run's (then locked, as in

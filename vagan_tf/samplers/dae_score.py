@@ -24,6 +24,15 @@ class DenoisingAutoencoder(keras.Model):
 
     ``fit`` trains it on a dataset of clean points; inside a GAN step the owner
     calls ``denoising_loss`` under its own tape and optimizer.
+
+    Args:
+        network: a keras model h -> r(h) of the same shape (``nets.MLPDenoiser``).
+        sigma: the corruption's standard deviation.
+        seed: seed of the corruption noise.
+        name: the model's name.
+
+    Raises:
+        ValueError: ``sigma`` <= 0.
     """
 
     def __init__(self, network=gin.REQUIRED, sigma=1.0, seed=None, name="denoiser"):

@@ -84,10 +84,23 @@ def ula(score_fn, initial, step_size=gin.REQUIRED, num_steps=gin.REQUIRED, burn_
         seed=(0, 0)):
     """Unadjusted Langevin x <- x + (step_size / 2) score_fn(x) + sqrt(step_size) xi.
 
-    ``score_fn`` maps states [chains, d] to scores [chains, d] (an exact score, a
-    ``DenoisingAutoencoder.score`` or ``.residual_score``). Returns the kept states
-    [(num_steps - burn_in) // thin, chains, d]; chains that reach NaN or inf raise
-    ``tf.errors.InvalidArgumentError`` (reduce ``step_size``).
+    Args:
+        score_fn: states [chains, d] -> scores [chains, d] (an exact score, a
+            ``DenoisingAutoencoder.score`` or ``.residual_score``).
+        initial: the chains' first states [chains, d].
+        step_size: the step size (> 0).
+        num_steps: transitions per chain.
+        burn_in: transitions before the first kept state.
+        thin: one state kept every ``thin`` transitions after ``burn_in``.
+        seed: a stateless seed pair.
+
+    Returns:
+        The kept states [(num_steps - burn_in) // thin, chains, d].
+
+    Raises:
+        ValueError: ``initial`` is not [chains, d], ``step_size`` <= 0, ``burn_in`` < 0,
+            ``thin`` < 1, or no state would be kept.
+        tf.errors.InvalidArgumentError: a chain reached NaN or inf (reduce ``step_size``).
     """
     initial, num_kept = _checked_run(initial, step_size, num_steps, burn_in, thin, "ula")
     with warnings.catch_warnings():  # sample_chain warns that ULA is not calibrated: it is not
@@ -104,9 +117,20 @@ def mala(log_prob_fn, initial, step_size=gin.REQUIRED, num_steps=gin.REQUIRED, b
     """Metropolis-adjusted Langevin on log_prob_fn (states [chains, d] -> log densities [chains]).
 
     Proposal x' = x + (step_size / 2) grad log p(x) + sqrt(step_size) xi, accepted with
-    probability min(1, p(x') q(x | x') / (p(x) q(x' | x))). Returns (kept states
-    [(num_steps - burn_in) // thin, chains, d], acceptance rate): the rate is the
-    fraction of accepted proposals among the transitions that produced a kept state.
+    probability min(1, p(x') q(x | x') / (p(x) q(x' | x))).
+
+    Args:
+        log_prob_fn: states [chains, d] -> log densities [chains] (unnormalised is fine).
+        initial: as for ``ula``, like ``step_size``, ``num_steps``, ``burn_in``, ``thin``
+            and ``seed``.
+
+    Returns:
+        (kept states [(num_steps - burn_in) // thin, chains, d], acceptance rate): the rate
+        is the fraction of accepted proposals among the transitions that produced a kept
+        state.
+
+    Raises:
+        ValueError: as ``ula``.
     """
     initial, num_kept = _checked_run(initial, step_size, num_steps, burn_in, thin, "mala")
     kernel = tfp.mcmc.MetropolisAdjustedLangevinAlgorithm(log_prob_fn, step_size=step_size)

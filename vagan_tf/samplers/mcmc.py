@@ -47,6 +47,24 @@ def nuts(target, num_results=1000, num_burnin=1000, num_chains=4, step_size=0.1,
     halves count as two chains; needs >= 2 chains), min_ess: min over coordinates of the
     effective sample size of all chains together (needs >= 2 chains)}.
     ``seed`` is an int; every random draw is a stateless function of it.
+
+    Args:
+        target: an object with ``log_prob(theta)`` and ``dim``.
+        num_results: kept draws per chain.
+        num_burnin: warm-up draws per chain (the step size adapts over their first 80 %).
+        num_chains: chains, run as one batch.
+        step_size: the initial step size.
+        target_accept: the acceptance statistic dual averaging steers to.
+        max_tree_depth: NUTS' maximum tree depth.
+        init_scale: the standard deviation of the starting points.
+        bijector: None, or theta = bijector.forward(u) to sample in u.
+        seed: an int.
+
+    Returns:
+        (samples, diagnostics) as above.
+
+    Raises:
+        ValueError: ``num_results`` < 1, ``num_burnin`` < 0 or ``num_chains`` < 1.
     """
     if num_results < 1 or num_burnin < 0 or num_chains < 1:
         raise ValueError(f"nuts needs num_results >= 1, num_burnin >= 0 and num_chains >= 1; "

@@ -47,8 +47,21 @@ def svgd_direction(x, score):
 def svgd(score_fn, initial, num_steps, step_size=1e-2, alpha=0.9, fudge=1e-6, history=None):
     """Runs ``num_steps`` (>= 1) SVGD steps from particles ``initial`` [n, d].
 
-    Returns (particles, history): pass ``history`` back to continue a run in chunks with
-    the same AdaGrad accumulator G (None starts one: G = phi^2 at the first step).
+    Args:
+        score_fn: particles [n, d] -> grad log u [n, d].
+        initial: the particles [n, d].
+        num_steps: steps to run (>= 1).
+        step_size: eta.
+        alpha: the AdaGrad accumulator's decay.
+        fudge: added to sqrt(G) in the step's denominator.
+        history: G from a previous call, to continue a run in chunks; None starts one
+            (G = phi^2 at the first step).
+
+    Returns:
+        (particles [n, d], history G [n, d]).
+
+    Raises:
+        tf.errors.InvalidArgumentError: ``num_steps`` < 1.
     """
     tf.debugging.assert_positive(num_steps, "svgd needs num_steps >= 1")
     x = tf.convert_to_tensor(initial, tf.float32)

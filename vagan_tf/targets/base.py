@@ -1,11 +1,15 @@
-"""The base of the target densities, and exact sampling by rejection on a box.
+"""The base of the target densities, a target given by a function, and exact sampling by
+rejection on a box.
 
 Every target is a ``Target``: ``log_prob(x)`` of points x [n, dim] (a normalised or
 unnormalised log density, as each class states), ``score(x)`` = grad_x log_prob(x),
 and, where one exists, an exact ``sample(n, seed)`` with a stateless seed pair.
 """
+import gin
 import numpy as np
 import tensorflow as tf
+
+from vagan_tf.config.checks import ConfigurationError, positive_int
 
 
 class Target:
@@ -50,6 +54,38 @@ class Target:
 
     def _log_prob(self, x):
         raise NotImplementedError
+
+
+@gin.configurable("log_density")
+class LogDensity(Target):
+    """A target given by a function: log u(x) = ``fn(x)``, known up to its normaliser.
+
+    ``fn`` maps float32 points x [n, dim] to [n] with TensorFlow ops (so that it can be
+    differentiated and traced); the points it gets are checked first (shape, NaN, inf).
+    In gin, ``TARGET = @log_density()`` with ``log_density.fn = @my_log_u`` for a function
+    registered by ``@gin.register`` in a module the gin file imports (``import my_module``).
+
+    Args:
+        fn: the log density, [n, dim] -> [n].
+        dim: d, the points' dimension.
+        name: the name errors give the target.
+
+    Raises:
+        ConfigurationError: ``fn`` is not callable, or ``dim`` is not a positive integer.
+    """
+
+    def __init__(self, fn=gin.REQUIRED, dim=gin.REQUIRED, name="log_density"):
+        if not callable(fn):
+            raise ConfigurationError(f"log_density.fn must be a function; got {fn!r}")
+        self.fn = fn
+        self.dim = positive_int("log_density.dim", dim)
+        self.name = name
+
+    def _log_prob(self, x):
+        return self.fn(x)
+
+    def __repr__(self):
+        return f"LogDensity({getattr(self.fn, '__name__', self.fn)}, dim={self.dim})"
 
 
 def rejection_sample(target, n, low, high, log_bound, seed=(0, 0), batch=10_000):
