@@ -36,7 +36,7 @@ def recorded_configs():
 def test_the_package_ships_a_gin_file_of_every_kind():
     kinds = {os.path.dirname(path) for path in SHIPPED}
     assert {"toy", "images", "ugan", "blr", "rl", "score", "distribute"} <= kinds
-    assert len(SHIPPED) == len(glob.glob(os.path.join(REPO, "vagan_tf", "configs", "*", "*.gin")))
+    assert len(SHIPPED) == len(glob.glob(os.path.join(REPO, "gin", "*", "*.gin")))
 
 
 @pytest.mark.parametrize("path", SHIPPED)

@@ -1,5 +1,4 @@
-"""Target densities: Gaussian mixtures, 2-D densities, BLR posteriors on UCI tables, and any
-log density given as a function."""
+"""Target densities: mixtures, 2-D densities, BLR posteriors, any log density as a function."""
 from vagan_tf.targets import base, blr, mixtures, planar, uci
 from vagan_tf.targets.base import LogDensity, Target, rejection_sample
 from vagan_tf.targets.blr import BayesianLogisticRegression, NonCentredPrecision, blr_posterior
