@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from vagan_tf import cli, runs
-from vagan_tf.callbacks import draw_samples
+from vagan_tf.callbacks import draw_samples, evaluation_seed
 from vagan_tf.evaluate import evaluate_run
 
 from helpers import REPO, train_args
@@ -47,8 +47,9 @@ def rescored(model_dir, num_samples, files=(), params=()):
     gin.clear_config()
     runs.parse_gin([str(model_dir / "config.gin"), *files], list(params))
     run = runs.experiment(model_dir=str(model_dir))
-    run.restore()
-    scores = run.evaluator(draw_samples(run.model, num_samples))
+    step = run.restore()
+    scores = run.evaluator(draw_samples(run.model, num_samples,
+                                        seed=evaluation_seed(run.run_seed, step)))
     gin.clear_config()
     return scores
 
@@ -79,6 +80,10 @@ def test_evaluate_scores_the_latest_checkpoint_of_a_toy_run(toy_run, capsys):
 def test_evaluate_uses_the_runs_eval_samples_or_an_evaluator_chosen_by_a_binding(toy_run):
     record = evaluate(toy_run)
     assert record["num_samples"] == 200  # GANExperiment.eval_samples of TINY
+    # the noise of training's evaluation at that step: its record in metrics.json, exactly
+    *_, last = json.loads((toy_run / "metrics.json").read_text())
+    assert last.pop("step") == record["step"] == 20
+    assert json.dumps(record["metrics"], sort_keys=True) == json.dumps(last, sort_keys=True)
     chosen = evaluate(toy_run, "--num_samples", "100", "--gin_param",
                       "GANExperiment.evaluator = @sample_report",
                       "--gin_param", "sample_report.target = %TARGET")

@@ -20,6 +20,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 
 SAMPLE_CHUNK_BYTES = 64 * 2**20  # vagan sample draws at most this much output per call
 PNG_MAX_POINTS = 20_000  # a scatter plot of more points shows nothing more
@@ -178,6 +179,7 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="vagan", description=__doc__.split("\n\n")[0])
     parser.add_argument("--debug", action="store_true",
                         help="show the traceback of an error instead of its one-line message")
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's log lines")
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train (or resume) a run from gin files")
     train.add_argument("--gin_file", action="append", default=[], help="gin file (repeatable)")
@@ -227,21 +229,81 @@ def _one_line(error):
     return text
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
-    # oneDNN kernels: 4x faster DCGAN steps on CPUs where TensorFlow leaves them off
-    # (benchmarks/image_speed.py); must be set before TensorFlow is imported.
+def set_tensorflow_environment(verbose=False):
+    """The environment TensorFlow reads when it is imported, set unless the user set it:
+    oneDNN kernels on (4x faster DCGAN steps on CPUs where TensorFlow leaves them off,
+    benchmarks/image_speed.py) and, unless ``verbose``, its C++ log lines off."""
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    if not verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def import_tensorflow_quietly():
+    """Imports TensorFlow and finds its devices with the process's stderr (file descriptor 2)
+    set aside: the lines its libraries log before TF_CPP_MIN_LOG_LEVEL takes effect (no CUDA
+    driver, CPU features) are dropped, and replayed if the import fails."""
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _user_errors():
+    """The exceptions that end a command with one line: the package's user errors, the
+    operating system's (a full disk, a file size limit) and TensorFlow's (if it is loaded)."""
     from vagan_tf.checks import NonFiniteLossError, RunDirectoryError
 
+    errors = (NonFiniteLossError, RunDirectoryError, ValueError, OSError, RecursionError,
+              OverflowError, MemoryError)
+    tensorflow = sys.modules.get("tensorflow")
+    return errors + ((tensorflow.errors.OpError,) if tensorflow is not None else ())
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    set_tensorflow_environment(args.verbose or args.debug)  # before TensorFlow is imported
     try:
+        if not (args.verbose or args.debug):
+            import_tensorflow_quietly()
         args.run(args)
-    except (NonFiniteLossError, RunDirectoryError, ValueError, OSError) as error:
+    except KeyboardInterrupt:
         if args.debug:
+            raise
+        raise SystemExit(f"vagan {args.command}: interrupted; {_what_was_kept(args)}") from None
+    except Exception as error:  # noqa: BLE001  (sorted by _user_errors below)
+        if args.debug or not isinstance(error, _user_errors()):
             raise
         raise SystemExit(f"vagan {args.command}: {_one_line(error)} "
                          "(--debug shows the traceback)") from None
     return 0
+
+
+def _what_was_kept(args):
+    """What an interrupted command leaves behind, in words."""
+    if args.command in ("train", "export"):
+        from vagan_tf.run_directory import checkpoints_on_disk
+
+        on_disk = checkpoints_on_disk(os.path.join(args.model_dir, "checkpoints"))
+        kept = (f"{args.model_dir} keeps its checkpoint of step {on_disk[0][0]}; rerun the "
+                "same command to resume" if on_disk else f"{args.model_dir} holds no checkpoint")
+        return kept if args.command == "train" else kept + " and its previous export"
+    if args.command == "evaluate":
+        return f"{os.path.join(args.model_dir, 'evaluation.json')} is unchanged"
+    return f"{args.out} was not written"
 
 
 if __name__ == "__main__":

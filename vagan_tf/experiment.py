@@ -110,6 +110,7 @@ class GANExperiment(RunDirectory):
                 f"each a multiple of {multiple}, the rows the packed critic judges together "
                 "(mlp_critic.packing)")
         self.model_dir = model_dir
+        self.run_seed = 0  # experiment.seed, set by runs.experiment: seeds the evaluations
         self.model = model
         self.dataset_fn = dataset_fn
         self.total_steps = total_steps
@@ -159,7 +160,7 @@ class GANExperiment(RunDirectory):
         evaluation = cb.PeriodicEvaluation(
             self.evaluator, self.eval_samples, self.path("metrics.json"), self.path("samples.png"),
             log_dir=self.path("logs"), every_epochs=self.eval_every_epochs,
-            final_epoch=self.total_steps // self.steps_per_epoch)
+            final_epoch=self.total_steps // self.steps_per_epoch, seed=self.run_seed)
         for callback in self.callbacks:
             if isinstance(callback, cb.SampleGrid):
                 callback.directory = callback.directory or self.path("samples")

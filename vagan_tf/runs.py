@@ -24,18 +24,22 @@ def experiment(model_dir, factory=gin.REQUIRED, seed=0):
     """The run in ``model_dir``: ``factory(model_dir=...)``, e.g. ``experiment.factory = @GANExperiment``.
 
     ``seed`` seeds Python, NumPy and Keras before anything is built, so the
-    initial weights of a run are a function of its config.
+    initial weights of a run are a function of its config; the run keeps it as
+    ``run_seed`` (a GAN run's evaluation noise at step t is seeded by (seed, t)).
     """
     import keras
 
     keras.utils.set_random_seed(seed)
-    return factory(model_dir=model_dir)
+    run = factory(model_dir=model_dir)
+    run.run_seed = seed
+    return run
 
 
 def parse_gin(files, params):
     """Parses gin files and bindings; gin's errors become one ``ConfigurationError`` line."""
-    import vagan_tf  # noqa: F401  (registers every configurable)
+    import vagan_tf
 
+    vagan_tf.register_configurables()
     for path in (os.getcwd(), CONFIG_DIR):
         gin.add_config_file_search_path(path)
     try:
