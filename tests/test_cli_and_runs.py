@@ -102,7 +102,7 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint_and_export
     run.dataset_fn = poisoned_dataset(run.dataset_fn, from_index=22)
     with pytest.raises(NonFiniteLossError,
                        match=r"a real batch.*non-finite at step 25 \(in steps 21-25\).*ckpt-20 is kept"):
-        run.train(extend=True)
+        run.train(extend=True, stretch_schedules=True)
     assert run.checkpoint_manager.latest_checkpoint.endswith("ckpt-20")
     assert export_file.read_bytes() == exported
 

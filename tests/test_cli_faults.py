@@ -83,3 +83,196 @@ def test_the_onednn_switch_reaches_tensorflow_unless_the_user_set_it(toy_export,
     quiet = run_vagan(["sample", "--model_dir", str(toy_export), "-n", "10", "--out", str(out)])
     assert quiet.returncode == 0 and not any(mark in quiet.stderr for mark in TF_LOG_MARKS), \
         quiet.stderr
+
+
+# ---------------------------------------------------------------- a run directory's records
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A tiny ring run trained to step 20 (checkpoints at 10 and 20), with its export."""
+    model_dir = tmp_path_factory.mktemp("finished") / "run"
+    build_run(model_dir).train()
+    return model_dir
+
+
+@pytest.fixture
+def run_copy(finished, tmp_path):
+    subprocess.run(["cp", "-a", str(finished), str(tmp_path / "run")], check=True)
+    return tmp_path / "run"
+
+
+def files_of(directory):
+    """{relative path: bytes} of the files under ``directory`` (links followed)."""
+    found = {}
+    for root, _, names in os.walk(directory, followlinks=True):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                found[os.path.relpath(path, directory)] = f.read()
+    return found
+
+
+def test_a_trained_run_without_its_checkpoints_is_not_restarted_over_its_records(run_copy):
+    for name in ["checkpoints", "export", "exports"]:  # records beyond the first epoch remain
+        subprocess.run(["rm", "-rf", str(run_copy / name)], check=True)
+    before = files_of(run_copy)
+    with pytest.raises(SystemExit, match=r"holds no checkpoint, but .* holds metrics.json "
+                                         r"\(records to step 20\) of a trained run"):
+        vagan(train_args(run_copy, params=TINY + ["WIDTH = 64"]))
+    assert files_of(run_copy) == before
+
+
+def test_export_refuses_bindings_that_change_what_the_run_samples(run_copy):
+    before = files_of(run_copy)
+    with pytest.raises(SystemExit, match=r"vagan export: --gin_param may change only where the "
+                                         r"run executes; .*AnnealedGAN.latent"):
+        vagan(["export", "--model_dir", str(run_copy), "--gin_param",
+               "AnnealedGAN.latent = @uniform_latent()"])
+    assert files_of(run_copy) == before
+    vagan(["export", "--model_dir", str(run_copy), "--gin_param", "GANExperiment.verbose = 2"])
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("[1, 2]", "holds a list with int, not a list of records"),
+    ('{"step": 10}', "holds a dict, not a list of records")])
+def test_metrics_that_are_not_a_list_of_records_are_refused_before_training(run_copy, damage,
+                                                                            message):
+    (run_copy / "metrics.json").write_text(damage)
+    before = files_of(run_copy)
+    with pytest.raises(SystemExit, match=message):
+        vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30", "linear.total_steps = 20"])
+              + ["--extend"])
+    assert files_of(run_copy) == before
+
+
+@pytest.mark.parametrize("name", ["checkpoints", "logs"])
+def test_a_file_where_the_run_keeps_a_directory_is_refused_before_anything_is_written(tmp_path,
+                                                                                      name):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / name).write_text("not a directory")
+    with pytest.raises(SystemExit, match=rf"{name} is a file; the run keeps a directory there"):
+        vagan(train_args(tmp_path / "run"))
+    assert sorted(os.listdir(tmp_path / "run")) == sorted(["lock", name])
+
+
+@pytest.mark.parametrize("state", [b"", bytes(range(256))])
+def test_an_empty_or_binary_state_file_does_not_stop_export_or_train(run_copy, state, caplog):
+    (run_copy / "checkpoints" / "checkpoint").write_bytes(state)
+    vagan(["export", "--model_dir", str(run_copy)])
+    assert "is unreadable" in caplog.text
+    vagan(train_args(run_copy))  # finished: evaluates the restored step 20 and exports
+    assert "ckpt-20" in (run_copy / "checkpoints" / "checkpoint").read_text()
+
+
+def test_gin_errors_are_one_short_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loop.gin").write_text('include "loop.gin"\n')
+    with pytest.raises(SystemExit, match=r"loop.gin include a gin file that includes itself"):
+        vagan(train_args(tmp_path / "run", files=["toy/ring.gin", "loop.gin"]))
+    with pytest.raises(SystemExit) as undefined:
+        vagan(train_args(tmp_path / "run", params=TINY + ["WIDTH = %NOPE"]))
+    assert "NOPE" in str(undefined.value) and len(str(undefined.value)) < 200
+    assert not (tmp_path / "run").exists()
+
+
+# ---------------------------------------------------------------- hostile arguments
+@pytest.mark.parametrize("args, message", [
+    (["-n", str(10**23)], r"-n 100000000000000000000000 is more than"),
+    (["-n", str(10**12)], r"would take 7,629,395 MiB; its disk has .* MiB free"),
+    (["-n", "0"], "-n must be a positive count")])
+def test_sample_refuses_counts_it_cannot_write(finished, tmp_path, args, message):
+    with pytest.raises(SystemExit, match=message):
+        vagan(["sample", "--model_dir", str(finished), "--out", str(tmp_path / "s.npy"), *args])
+    assert os.listdir(tmp_path) == []
+
+
+def test_rollout_refuses_a_negative_seed_before_anything_is_built(tmp_path):
+    with pytest.raises(SystemExit, match=r"--seed must be a count from 0 .* got -5"):
+        vagan(["rollout", "--model_dir", str(tmp_path), "--seed", "-5", "--out",
+               str(tmp_path / "t.npz")])
+
+
+def test_sample_writes_in_chunks_what_one_call_would_draw(finished, tmp_path, monkeypatch):
+    """Chunks bounded by the network's working memory: the same law, row count and file."""
+    from vagan_tf import cli
+
+    import tensorflow as tf
+
+    sampler = tf.saved_model.load(str(finished / "export"))
+    per_row = cli.working_bytes_per_row(sampler.sample.concrete_functions[0])
+    assert per_row >= 2 * 8 * 4  # at least the 8-wide hidden layers' float32 rows
+    monkeypatch.setattr(cli, "SAMPLE_WORKING_BYTES", 100 * per_row)  # 100 rows a call
+    calls = []
+    original = cli._draw_in_chunks
+
+    def counted(sampler, argument):
+        for chunk in original(sampler, argument):
+            calls.append(len(chunk))
+            yield chunk
+    monkeypatch.setattr(cli, "_draw_in_chunks", counted)
+    vagan(["sample", "--model_dir", str(finished), "-n", "1234", "--out", str(tmp_path / "s.npy")])
+    samples = np.load(tmp_path / "s.npy")
+    assert samples.shape == (1234, 2) and samples.dtype == np.float32
+    assert max(calls) == 100 and sum(calls) == 1234 and np.all(np.isfinite(samples))
+    assert os.listdir(tmp_path) == ["s.npy"]
+
+
+# ---------------------------------------------------------------- faults: one line, nothing lost
+def limited_file_size(limit):
+    """A preexec_fn: files of at most ``limit`` bytes (``ulimit -f``)."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+@pytest.mark.slow
+def test_sample_past_a_file_size_limit_is_one_line_and_leaves_no_temporary_file(finished,
+                                                                                tmp_path):
+    out = tmp_path / "s.npy"
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "vagan_tf.cli", "sample", "--model_dir", str(finished),
+         "-n", "200000", "--out", str(out)], cwd=REPO, env={**env, "PYTHONPATH": REPO},
+        capture_output=True, text=True, timeout=300, preexec_fn=limited_file_size(2**20))
+    assert "File too large" in one_line_error(result, "sample")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_training_past_a_file_size_limit_is_one_line_and_keeps_a_readable_checkpoint(finished,
+                                                                                    tmp_path):
+    subprocess.run(["cp", "-a", str(finished), str(tmp_path / "run")], check=True)
+    args = train_args(tmp_path / "run", params=TINY + ["TOTAL_STEPS = 40",
+                                                      "linear.total_steps = 20"]) + ["--extend"]
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "-m", "vagan_tf.cli", *args], cwd=REPO,
+                            env={**env, "PYTHONPATH": REPO}, capture_output=True, text=True,
+                            timeout=300, preexec_fn=limited_file_size(2**12))
+    one_line_error(result, "train")
+    leftovers = [name for name in os.listdir(tmp_path / "run" / "checkpoints")
+                 if "_temp" in name or ".tmp" in name]
+    assert leftovers == []
+    run = build_run(tmp_path / "run", params=TINY + ["TOTAL_STEPS = 40",
+                                                      "linear.total_steps = 20"])
+    assert run.restore() >= 20
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_sample_is_one_line_saying_what_was_kept(finished, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "s.npy"
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vagan_tf.cli", "sample", "--model_dir", str(finished),
+         "-n", str(10**9), "--out", str(out)], cwd=REPO, env={**env, "PYTHONPATH": REPO},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    temporary = tmp_path / "s.npy.tmp.npy"
+    deadline = time.time() + 120
+    while not temporary.exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    result = subprocess.CompletedProcess(process.args, process.returncode, "", stderr)
+    assert one_line_error(result, "sample") == f"vagan sample: interrupted; {out} was not written"
+    assert os.listdir(tmp_path) == []

@@ -73,14 +73,29 @@ def test_resuming_with_other_bindings_is_refused_with_the_diff_and_writes_nothin
 
 @pytest.mark.slow
 def test_extend_changes_the_length_only(run_copy):
+    before = snapshot(run_copy)
     with pytest.raises(SystemExit, match="--extend"):
         vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30"]))
     with pytest.raises(SystemExit, match="WIDTH"):
         vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30", "WIDTH = 9"]) + ["--extend"])
-    vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30"]) + ["--extend"])
+    # shorter than the step trained: refused
+    with pytest.raises(SystemExit, match="trained to step 20, beyond the run's length 10"):
+        vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 10"]) + ["--extend"])
+    # the linear annealing reads %TOTAL_STEPS: a longer run would re-stretch it mid-run
+    with pytest.raises(SystemExit, match=r"re-stretches its schedules mid-run: "
+                                         r"linear.total_steps \(20 -> 30\).*--stretch_schedules"):
+        vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30"]) + ["--extend"])
+    assert snapshot(run_copy) == before
+    # keeping the trained horizon is a length change only; so is accepting the stretch
+    vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30", "linear.total_steps = 20"])
+          + ["--extend"])
     records = json.loads((run_copy / "metrics.json").read_text())
     assert [r["step"] for r in records] == [10, 20, 30]
-    assert "TOTAL_STEPS = 30" in (run_copy / "config.gin").read_text()
+    config = (run_copy / "config.gin").read_text()
+    assert "TOTAL_STEPS = 30" in config and "linear.total_steps = 20" in config
+    vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 40"])
+          + ["--extend", "--stretch_schedules"])
+    assert "linear.total_steps = %TOTAL_STEPS" in (run_copy / "config.gin").read_text()
 
 
 # ---------------------------------------------------------------- resume from what exists
@@ -157,7 +172,7 @@ def test_the_lock_dies_with_its_process(run_copy):
     """)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(SystemExit, match="in use"):
+        with pytest.raises(SystemExit, match=f"in use by process {holder.pid} "):
             vagan(train_args(run_copy))
     finally:
         holder.send_signal(signal.SIGKILL)
@@ -201,6 +216,9 @@ def test_a_run_killed_mid_way_resumes_to_the_uninterrupted_run(tmp_path, before_
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     records = json.loads((tmp_path / "killed" / "metrics.json").read_text())
     assert [r["step"] for r in records] == [10, 20, 30]
+    # the records too: each evaluation's noise is seeded by (run seed, step)
+    assert (tmp_path / "killed" / "metrics.json").read_text() == \
+        (tmp_path / "straight" / "metrics.json").read_text()
 
 
 # ---------------------------------------------------------------- NaN data, either kernels

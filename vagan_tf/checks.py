@@ -20,6 +20,10 @@ class NonFiniteLossError(RuntimeError):
     """Training produced, or was fed, NaN or inf: a loss, a real batch or a weight."""
 
 
+class TrainingStoppedError(RuntimeError):
+    """An operation failed during training (a full disk, a file size limit, a failing op)."""
+
+
 def positive_int(binding, value):
     """``value`` as an int, or ``ConfigurationError`` naming ``binding`` unless it is an integer >= 1."""
     return _integer(binding, value, minimum=1, what="a positive integer")

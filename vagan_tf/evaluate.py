@@ -71,7 +71,15 @@ def evaluate_run(model_dir, num_samples=None, files=(), params=(), chunk_size=50
         raise ConfigurationError(f"{model_dir} has no evaluator (GANExperiment.evaluator = None); "
                                  "choose one, e.g. --gin_param 'GANExperiment.evaluator = "
                                  "@ImageQuality()'")
-    step = run.restore()  # the newest readable checkpoint (check_run saw one on disk)
+    try:
+        step = run.restore()  # the newest readable checkpoint (check_run saw one on disk)
+    except RunDirectoryError:
+        if not (files or params):
+            raise
+        raise RunDirectoryError(
+            f"the checkpoints of {model_dir} do not fit the model that {', '.join([*files, *params])} "
+            "build; further gin files and bindings may choose the evaluator, its extractor or "
+            "reference, not another model") from None
     num_samples = int(num_samples or run.eval_samples)
     start = time.time()
     samples = draw_samples(run.model, num_samples, chunk_size,

@@ -48,8 +48,11 @@ def parse_gin(files, params):
     except tokenize.TokenError as error:  # an unclosed bracket or string
         culprit = next((repr(p) for p in params if not _tokenizes(p)), "one of the gin files")
         raise ConfigurationError(f"bad gin configuration: {error.args[0]} in {culprit}") from None
+    except RecursionError:
+        raise ConfigurationError(f"bad gin configuration: {', '.join(files)} include a gin file "
+                                 "that includes itself (directly or through others)") from None
     except (ValueError, KeyError, IOError, SyntaxError) as error:
-        message = " ".join(str(error).split())
+        message = " ".join(str(error).split(" in config string:")[0].split())
         raise ConfigurationError(f"bad gin configuration: {message}") from None
 
 
