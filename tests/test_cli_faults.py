@@ -1,14 +1,12 @@
 """The command line under hostile input and faults: help without TensorFlow, the oneDNN
 switch, one-line errors where a traceback would be, nothing silently changed in a run."""
-import json
 import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
-from helpers import REPO, TINY, build_run, train_args, vagan
+from helpers import REPO, TINY, build_run, snapshot, train_args, vagan
 
 TF_LOG_MARKS = ("I0000", "W0000", "E0000", "absl::InitializeLog", "cpu_feature_guard", "oneDNN")
 COMMANDS = ["train", "export", "sample", "evaluate", "rollout"]
@@ -32,14 +30,6 @@ def one_line_error(result, command):
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert len(lines) == 1 and lines[0].startswith(f"vagan {command}: "), result.stderr[-3000:]
     return lines[0]
-
-
-@pytest.fixture(scope="module")
-def toy_export(tmp_path_factory):
-    """A tiny ring run trained to step 20, with its export."""
-    model_dir = tmp_path_factory.mktemp("toy") / "run"
-    build_run(model_dir).train()
-    return model_dir
 
 
 # ---------------------------------------------------------------- help, TensorFlow's environment
@@ -71,63 +61,38 @@ def test_help_of_every_command_imports_no_tensorflow_and_prints_no_log_line():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("setting", [None, "0"])
-def test_the_onednn_switch_reaches_tensorflow_unless_the_user_set_it(toy_export, tmp_path,
+def test_the_onednn_switch_reaches_tensorflow_unless_the_user_set_it(finished_run, tmp_path,
                                                                      setting):
     """TensorFlow reads TF_ENABLE_ONEDNN_OPTS when imported, and says so at log level 0."""
     env = {"TF_CPP_MIN_LOG_LEVEL": "0", **({"TF_ENABLE_ONEDNN_OPTS": setting} if setting else {})}
     out = tmp_path / "s.npy"
-    result = run_vagan(["--verbose", "sample", "--model_dir", str(toy_export), "-n", "10",
+    result = run_vagan(["--verbose", "sample", "--model_dir", str(finished_run), "-n", "10",
                         "--out", str(out)], env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert ("oneDNN custom operations are on" in result.stderr) == (setting is None)
-    quiet = run_vagan(["sample", "--model_dir", str(toy_export), "-n", "10", "--out", str(out)])
+    quiet = run_vagan(["sample", "--model_dir", str(finished_run), "-n", "10", "--out", str(out)])
     assert quiet.returncode == 0 and not any(mark in quiet.stderr for mark in TF_LOG_MARKS), \
         quiet.stderr
 
 
 # ---------------------------------------------------------------- a run directory's records
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    """A tiny ring run trained to step 20 (checkpoints at 10 and 20), with its export."""
-    model_dir = tmp_path_factory.mktemp("finished") / "run"
-    build_run(model_dir).train()
-    return model_dir
-
-
-@pytest.fixture
-def run_copy(finished, tmp_path):
-    subprocess.run(["cp", "-a", str(finished), str(tmp_path / "run")], check=True)
-    return tmp_path / "run"
-
-
-def files_of(directory):
-    """{relative path: bytes} of the files under ``directory`` (links followed)."""
-    found = {}
-    for root, _, names in os.walk(directory, followlinks=True):
-        for name in names:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                found[os.path.relpath(path, directory)] = f.read()
-    return found
-
-
 def test_a_trained_run_without_its_checkpoints_is_not_restarted_over_its_records(run_copy):
     for name in ["checkpoints", "export", "exports"]:  # records beyond the first epoch remain
         subprocess.run(["rm", "-rf", str(run_copy / name)], check=True)
-    before = files_of(run_copy)
+    before = snapshot(run_copy)
     with pytest.raises(SystemExit, match=r"holds no checkpoint, but .* holds metrics.json "
                                          r"\(records to step 20\) of a trained run"):
         vagan(train_args(run_copy, params=TINY + ["WIDTH = 64"]))
-    assert files_of(run_copy) == before
+    assert snapshot(run_copy) == before
 
 
 def test_export_refuses_bindings_that_change_what_the_run_samples(run_copy):
-    before = files_of(run_copy)
+    before = snapshot(run_copy)
     with pytest.raises(SystemExit, match=r"vagan export: --gin_param may change only where the "
                                          r"run executes; .*AnnealedGAN.latent"):
         vagan(["export", "--model_dir", str(run_copy), "--gin_param",
                "AnnealedGAN.latent = @uniform_latent()"])
-    assert files_of(run_copy) == before
+    assert snapshot(run_copy) == before
     vagan(["export", "--model_dir", str(run_copy), "--gin_param", "GANExperiment.verbose = 2"])
 
 
@@ -137,11 +102,11 @@ def test_export_refuses_bindings_that_change_what_the_run_samples(run_copy):
 def test_metrics_that_are_not_a_list_of_records_are_refused_before_training(run_copy, damage,
                                                                             message):
     (run_copy / "metrics.json").write_text(damage)
-    before = files_of(run_copy)
+    before = snapshot(run_copy)
     with pytest.raises(SystemExit, match=message):
         vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30", "linear.total_steps = 20"])
               + ["--extend"])
-    assert files_of(run_copy) == before
+    assert snapshot(run_copy) == before
 
 
 @pytest.mark.parametrize("name", ["checkpoints", "logs"])
@@ -179,9 +144,9 @@ def test_gin_errors_are_one_short_line(tmp_path, monkeypatch):
     (["-n", str(10**23)], r"-n 100000000000000000000000 is more than"),
     (["-n", str(10**12)], r"would take 7,629,395 MiB; its disk has .* MiB free"),
     (["-n", "0"], "-n must be a positive count")])
-def test_sample_refuses_counts_it_cannot_write(finished, tmp_path, args, message):
+def test_sample_refuses_counts_it_cannot_write(finished_run, tmp_path, args, message):
     with pytest.raises(SystemExit, match=message):
-        vagan(["sample", "--model_dir", str(finished), "--out", str(tmp_path / "s.npy"), *args])
+        vagan(["sample", "--model_dir", str(finished_run), "--out", str(tmp_path / "s.npy"), *args])
     assert os.listdir(tmp_path) == []
 
 
@@ -189,31 +154,6 @@ def test_rollout_refuses_a_negative_seed_before_anything_is_built(tmp_path):
     with pytest.raises(SystemExit, match=r"--seed must be a count from 0 .* got -5"):
         vagan(["rollout", "--model_dir", str(tmp_path), "--seed", "-5", "--out",
                str(tmp_path / "t.npz")])
-
-
-def test_sample_writes_in_chunks_what_one_call_would_draw(finished, tmp_path, monkeypatch):
-    """Chunks bounded by the network's working memory: the same law, row count and file."""
-    from vagan_tf import cli
-
-    import tensorflow as tf
-
-    sampler = tf.saved_model.load(str(finished / "export"))
-    per_row = cli.working_bytes_per_row(sampler.sample.concrete_functions[0])
-    assert per_row >= 2 * 8 * 4  # at least the 8-wide hidden layers' float32 rows
-    monkeypatch.setattr(cli, "SAMPLE_WORKING_BYTES", 100 * per_row)  # 100 rows a call
-    calls = []
-    original = cli._draw_in_chunks
-
-    def counted(sampler, argument):
-        for chunk in original(sampler, argument):
-            calls.append(len(chunk))
-            yield chunk
-    monkeypatch.setattr(cli, "_draw_in_chunks", counted)
-    vagan(["sample", "--model_dir", str(finished), "-n", "1234", "--out", str(tmp_path / "s.npy")])
-    samples = np.load(tmp_path / "s.npy")
-    assert samples.shape == (1234, 2) and samples.dtype == np.float32
-    assert max(calls) == 100 and sum(calls) == 1234 and np.all(np.isfinite(samples))
-    assert os.listdir(tmp_path) == ["s.npy"]
 
 
 # ---------------------------------------------------------------- faults: one line, nothing lost
@@ -225,12 +165,12 @@ def limited_file_size(limit):
 
 
 @pytest.mark.slow
-def test_sample_past_a_file_size_limit_is_one_line_and_leaves_no_temporary_file(finished,
+def test_sample_past_a_file_size_limit_is_one_line_and_leaves_no_temporary_file(finished_run,
                                                                                 tmp_path):
     out = tmp_path / "s.npy"
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     result = subprocess.run(
-        [sys.executable, "-m", "vagan_tf.cli", "sample", "--model_dir", str(finished),
+        [sys.executable, "-m", "vagan_tf.cli", "sample", "--model_dir", str(finished_run),
          "-n", "200000", "--out", str(out)], cwd=REPO, env={**env, "PYTHONPATH": REPO},
         capture_output=True, text=True, timeout=300, preexec_fn=limited_file_size(2**20))
     assert "File too large" in one_line_error(result, "sample")
@@ -238,9 +178,9 @@ def test_sample_past_a_file_size_limit_is_one_line_and_leaves_no_temporary_file(
 
 
 @pytest.mark.slow
-def test_training_past_a_file_size_limit_is_one_line_and_keeps_a_readable_checkpoint(finished,
+def test_training_past_a_file_size_limit_is_one_line_and_keeps_a_readable_checkpoint(finished_run,
                                                                                     tmp_path):
-    subprocess.run(["cp", "-a", str(finished), str(tmp_path / "run")], check=True)
+    subprocess.run(["cp", "-a", str(finished_run), str(tmp_path / "run")], check=True)
     args = train_args(tmp_path / "run", params=TINY + ["TOTAL_STEPS = 40",
                                                       "linear.total_steps = 20"]) + ["--extend"]
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
@@ -257,14 +197,14 @@ def test_training_past_a_file_size_limit_is_one_line_and_keeps_a_readable_checkp
 
 
 @pytest.mark.slow
-def test_ctrl_c_in_sample_is_one_line_saying_what_was_kept(finished, tmp_path):
+def test_ctrl_c_in_sample_is_one_line_saying_what_was_kept(finished_run, tmp_path):
     import signal
     import time
 
     out = tmp_path / "s.npy"
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "vagan_tf.cli", "sample", "--model_dir", str(finished),
+        [sys.executable, "-m", "vagan_tf.cli", "sample", "--model_dir", str(finished_run),
          "-n", str(10**9), "--out", str(out)], cwd=REPO, env={**env, "PYTHONPATH": REPO},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     temporary = tmp_path / "s.npy.tmp.npy"

@@ -13,35 +13,9 @@ import pytest
 from vagan_tf.checks import RunDirectoryError
 from vagan_tf.run_directory import config_bindings, config_changes
 
-from helpers import REPO, TINY, build_run, generator_weights, train_args, vagan
+from helpers import REPO, TINY, build_run, generator_weights, snapshot, train_args, vagan
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
-
-
-def snapshot(directory):
-    """{relative path: bytes} of every file under ``directory`` (links followed)."""
-    files = {}
-    for root, _, names in os.walk(directory, followlinks=True):
-        for name in names:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                files[os.path.relpath(path, directory)] = f.read()
-    return files
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    """A tiny ring run trained to step 20 (checkpoints at 10 and 20)."""
-    model_dir = tmp_path_factory.mktemp("finished") / "run"
-    build_run(model_dir).train()
-    return model_dir
-
-
-@pytest.fixture
-def run_copy(finished_run, tmp_path):
-    """A private copy of ``finished_run`` that a test may damage."""
-    subprocess.run(["cp", "-a", str(finished_run), str(tmp_path / "run")], check=True)
-    return tmp_path / "run"
 
 
 # ---------------------------------------------------------------- one configuration
@@ -80,7 +54,8 @@ def test_extend_changes_the_length_only(run_copy):
         vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30", "WIDTH = 9"]) + ["--extend"])
     # shorter than the step trained: refused
     with pytest.raises(SystemExit, match="trained to step 20, beyond the run's length 10"):
-        vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 10"]) + ["--extend"])
+        vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 10", "linear.total_steps = 20"])
+              + ["--extend"])
     # the linear annealing reads %TOTAL_STEPS: a longer run would re-stretch it mid-run
     with pytest.raises(SystemExit, match=r"re-stretches its schedules mid-run: "
                                          r"linear.total_steps \(20 -> 30\).*--stretch_schedules"):
@@ -103,7 +78,7 @@ def test_extend_changes_the_length_only(run_copy):
 def test_a_garbled_state_file_resumes_from_the_newest_readable_checkpoint(run_copy, caplog):
     (run_copy / "checkpoints" / "checkpoint").write_text("model_checkpoint_path: \x00garbage{{")
     run = build_run(run_copy, params=TINY + ["TOTAL_STEPS = 30"])
-    run.train(extend=True)
+    run.train(extend=True, stretch_schedules=True)
     assert "ckpt-20" in caplog.text
     assert run.step() == 30
     assert run.checkpoint_manager.latest_checkpoint.endswith("ckpt-30")
@@ -117,7 +92,7 @@ def test_a_relative_model_dir_resumes_from_its_state_file_without_warnings(tmp_p
     monkeypatch.chdir(tmp_path)
     build_run("run").train()
     resumed = build_run("run", params=TINY + ["TOTAL_STEPS = 30"])
-    resumed.train(extend=True)
+    resumed.train(extend=True, stretch_schedules=True)
     assert resumed.step() == 30 and "newest checkpoint on disk" not in caplog.text
 
 

@@ -137,24 +137,17 @@ def _write_npy(out, count, chunks):
     Ctrl-C) removes the temporary file and leaves ``out`` as it was."""
     import numpy as np
 
+    from vagan_tf.run_directory import atomic_file
+
     chunks = iter(chunks)
     first = next(chunks)
     _check_room(out, count * first[0].nbytes)
-    tmp = f"{out}.tmp.npy"
-    try:
-        with open(tmp, "wb") as f:
-            np.lib.format.write_array_header_2_0(f, {
-                "descr": np.lib.format.dtype_to_descr(first.dtype), "fortran_order": False,
-                "shape": (count, *first.shape[1:])})
-            for samples in itertools.chain([first], chunks):
-                f.write(np.ascontiguousarray(samples).tobytes())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_file(out, "wb", tmp_suffix=".tmp.npy") as f:
+        np.lib.format.write_array_header_2_0(f, {
+            "descr": np.lib.format.dtype_to_descr(first.dtype), "fortran_order": False,
+            "shape": (count, *first.shape[1:])})
+        for samples in itertools.chain([first], chunks):
+            f.write(np.ascontiguousarray(samples).tobytes())
 
 
 def _check_room(out, size):

@@ -369,13 +369,15 @@ def read_records(path):
     return records
 
 
-def write_text_atomically(path, text):
-    """Writes ``text`` to ``path`` atomically and durably (temporary file, fsync, rename):
-    a reader, or a run killed meanwhile, finds the old file or the new one."""
-    tmp = f"{path}.tmp"
+@contextlib.contextmanager
+def atomic_file(path, mode="w", tmp_suffix=".tmp"):
+    """Yields a file open on ``path + tmp_suffix``; when the block ends, syncs it to disk and
+    renames it ``path``. A failure (a full disk, a file size limit, Ctrl-C) removes it: a
+    reader, or a process killed meanwhile, finds the old ``path`` or the new one."""
+    tmp = f"{path}{tmp_suffix}"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -383,6 +385,12 @@ def write_text_atomically(path, text):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_text_atomically(path, text):
+    """Writes ``text`` to ``path`` atomically and durably (``atomic_file``)."""
+    with atomic_file(path) as f:
+        f.write(text)
 
 
 def write_json_atomically(path, value):
