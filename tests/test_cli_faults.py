@@ -216,3 +216,27 @@ def test_ctrl_c_in_sample_is_one_line_saying_what_was_kept(finished_run, tmp_pat
     result = subprocess.CompletedProcess(process.args, process.returncode, "", stderr)
     assert one_line_error(result, "sample") == f"vagan sample: interrupted; {out} was not written"
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_an_op_failing_mid_training_is_one_line_with_the_checkpoint_kept(run_copy):
+    """An op error inside fit (here the data pipeline's check of a NaN batch, as a target's
+    check of a non-finite log u fails in a later step of a 5-step execution)."""
+    import tensorflow as tf
+
+    params = TINY + ["TOTAL_STEPS = 40", "linear.total_steps = 20"]
+    run = build_run(run_copy, params=params)
+    clean = run.dataset_fn
+
+    def checked(batch_size, start):
+        batches = tf.data.Dataset.zip(tf.data.Dataset.counter(start),
+                                      clean(batch_size=batch_size, start=start))
+        return batches.map(lambda i, x: tf.debugging.check_numerics(
+            tf.where(i >= 27, float("nan"), 1.0) * x, "real batch"))
+    run.dataset_fn = checked
+    from vagan_tf.checks import TrainingStoppedError
+
+    with pytest.raises(TrainingStoppedError, match=r"training stopped at step 2\d: .*real batch"
+                                                   r".*ckpt-20 is kept"):
+        run.train(extend=True)
+    assert build_run(run_copy, params=params).restore() == 20

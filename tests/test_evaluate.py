@@ -146,6 +146,10 @@ def test_evaluate_errors_are_one_line_and_name_the_path(toy_run, tmp_path):
     # a misspelt binding: parse_gin's error, as in `vagan train`
     fails(toy_run, "--gin_param", "GANExperiment.evaluatr = None",
           match="^vagan evaluate: bad gin configuration: .*evaluatr")
+    # gin files that build another model: said so, not "move the run away"
+    fails(toy_run, "--gin_file", "digits/base.gin",
+          match=r"^vagan evaluate: the checkpoints of .* do not fit the model that "
+                r"digits/base.gin build; .* not another model")
 
 
 def test_evaluate_run_returns_the_record_it_writes(toy_run):

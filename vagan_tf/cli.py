@@ -282,8 +282,9 @@ def build_parser():
 
 def _one_line(error):
     """The first line of ``error``'s message, prefixed by the gin configurable it came from."""
-    lines = str(error).strip().splitlines() or [type(error).__name__]
-    text = " ".join(lines[0].split())
+    from vagan_tf.checks import error_line
+
+    text = error_line(error)
     configurable = re.search(r"In call to configurable '([^']+)'", str(error))
     if configurable and configurable.group(1) not in text:
         text = f"{configurable.group(1)}: {text}"

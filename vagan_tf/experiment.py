@@ -197,7 +197,7 @@ class GANExperiment(RunDirectory):
         if weights:
             return cb.training_stopped([f"the weights {', '.join(weights[:3])}"],
                                        f"by step {self.step()}", last)
-        message = " ".join(str(error).strip().split("\n")[0].split()) or type(error).__name__
+        message = checks.error_line(error)
         kept = f"the last good checkpoint {last} is kept" if last else "no checkpoint was written"
         return checks.TrainingStoppedError(f"training stopped at step {self.step()}: {message}; "
                                            f"{kept}")
