@@ -196,26 +196,44 @@ def test_training_past_a_file_size_limit_is_one_line_and_keeps_a_readable_checkp
     assert run.restore() >= 20
 
 
-@pytest.mark.slow
-def test_ctrl_c_in_sample_is_one_line_saying_what_was_kept(finished_run, tmp_path):
+def interrupted(args, once):
+    """``vagan ARGS`` in a fresh process, sent SIGINT (Ctrl-C) once the path ``once`` exists."""
     import signal
     import time
 
-    out = tmp_path / "s.npy"
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "vagan_tf.cli", "sample", "--model_dir", str(finished_run),
-         "-n", str(10**9), "--out", str(out)], cwd=REPO, env={**env, "PYTHONPATH": REPO},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    temporary = tmp_path / "s.npy.tmp.npy"
-    deadline = time.time() + 120
-    while not temporary.exists() and time.time() < deadline and process.poll() is None:
+    process = subprocess.Popen([sys.executable, "-m", "vagan_tf.cli", *args], cwd=REPO,
+                               env={**env, "PYTHONPATH": REPO}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 200
+    while not os.path.exists(once) and time.time() < deadline and process.poll() is None:
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    result = subprocess.CompletedProcess(process.args, process.returncode, "", stderr)
+    _, stderr = process.communicate(timeout=200)
+    return subprocess.CompletedProcess(process.args, process.returncode, "", stderr)
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_sample_is_one_line_saying_what_was_kept(finished_run, tmp_path):
+    out = tmp_path / "s.npy"
+    result = interrupted(["sample", "--model_dir", str(finished_run), "-n", str(10**9),
+                          "--out", str(out)], once=tmp_path / "s.npy.tmp.npy")
     assert one_line_error(result, "sample") == f"vagan sample: interrupted; {out} was not written"
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_train_is_one_line_saying_what_was_kept(tmp_path):
+    model_dir = tmp_path / "run"
+    args = train_args(model_dir, params=TINY + ["TOTAL_STEPS = 100000"])
+    result = interrupted(args, once=model_dir / "checkpoints" / "ckpt-10.index")
+    line = one_line_error(result, "train")
+    assert line.startswith(f"vagan train: interrupted; {model_dir} keeps its checkpoint of step ")
+    step = int(line.split("of step ")[1].split(";")[0])
+    assert step >= 10 and line.endswith("rerun the same command to resume")
+    checkpoints = os.listdir(model_dir / "checkpoints")
+    assert f"ckpt-{step}.index" in checkpoints and not [c for c in checkpoints if "_temp" in c]
+    assert build_run(model_dir, params=TINY + ["TOTAL_STEPS = 100000"]).restore() == step
 
 
 @pytest.mark.slow
