@@ -15,7 +15,9 @@ resumes (with the same bindings; ``--extend`` may change the run's length, and
 ``sample`` needs only ``D/export``; ``evaluate`` scores the latest checkpoint into
 ``D/evaluation.json`` (``vagan_tf.evaluate``); ``rollout`` plays seeded episodes of a soft
 Q-learning run's latest checkpoint into T.npz. A user error is one line naming the binding,
-file or directory; ``--debug`` shows its traceback.
+file or directory; ``--debug`` shows its traceback. TensorFlow is imported only when a
+command runs, after ``set_tensorflow_environment``; ``--verbose`` shows its log lines.
+Runs and their directories: docs/guide/runs.md.
 """
 import argparse
 import itertools
@@ -210,8 +212,9 @@ def _rollout(args):
     if args.episodes < 1:
         raise SystemExit(f"vagan rollout: --episodes must be a positive count; got {args.episodes}")
     if args.seed is not None and not 0 <= args.seed < 2**32 - args.episodes:
-        raise SystemExit(f"vagan rollout: --seed must be a count from 0 to {2**32 - 1 - args.episodes:,} "
-                         f"(episode i plays seed + i); got {args.seed}")
+        raise SystemExit(f"vagan rollout: --seed must be a count from 0 to "
+                         f"{2**32 - 1 - args.episodes:,} (episode i plays seed + i); "
+                         f"got {args.seed}")
     if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
         raise SystemExit(f"vagan rollout: the folder of {args.out} does not exist")
     config = os.path.join(args.model_dir, "config.gin")
@@ -303,7 +306,7 @@ def set_tensorflow_environment(verbose=False):
 def import_tensorflow_quietly():
     """Imports TensorFlow and finds its devices with the process's stderr (file descriptor 2)
     set aside: the lines its libraries log before TF_CPP_MIN_LOG_LEVEL takes effect (no CUDA
-    driver, CPU features) are dropped, and replayed if the import fails."""
+    driver, CPU features) are dropped, and replayed if the import fails with an error."""
     if "tensorflow" in sys.modules:
         return
     sys.stderr.flush()
@@ -314,7 +317,7 @@ def import_tensorflow_quietly():
             import tensorflow as tf
 
             tf.config.list_physical_devices()
-        except BaseException:
+        except Exception:  # a failed import says why; Ctrl-C needs no replay
             os.dup2(saved, 2)
             captured.seek(0)
             sys.stderr.write(captured.read().decode(errors="replace"))

@@ -4,8 +4,9 @@
 bindings: another evaluator, extractor or sample count), restores its latest checkpoint,
 draws ``num_samples`` samples from the generator (``GANExperiment.eval_samples`` unless
 given) in chunks with the noise of training's periodic evaluation at that step (so with
-``eval_samples`` it reproduces the step's record in ``D/metrics.json``), and scores them with the run's
-evaluator (``GANExperiment.evaluator``). It writes ``D/evaluation.json`` atomically:
+``eval_samples`` it reproduces the step's record in ``D/metrics.json``), and scores them
+with the run's evaluator (``GANExperiment.evaluator``). It writes ``D/evaluation.json``
+atomically:
 
     {"step": t, "num_samples": n, "evaluator": "ImageQuality", "extractor": "digit_classifier",
      "extractor_file": null, "metrics": {"fid": ..., ...}, "checkpoint": ".../ckpt-t",
@@ -77,8 +78,8 @@ def evaluate_run(model_dir, num_samples=None, files=(), params=(), chunk_size=50
         if not (files or params):
             raise
         raise RunDirectoryError(
-            f"the checkpoints of {model_dir} do not fit the model that {', '.join([*files, *params])} "
-            "build; further gin files and bindings may choose the evaluator, its extractor or "
+            f"the checkpoints of {model_dir} do not fit the model that "
+            f"{', '.join([*files, *params])} build; further gin files and bindings may choose the evaluator, its extractor or "
             "reference, not another model") from None
     num_samples = int(num_samples or run.eval_samples)
     start = time.time()
