@@ -70,6 +70,8 @@ def test_the_onednn_switch_reaches_tensorflow_unless_the_user_set_it(finished_ru
                         "--out", str(out)], env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert ("oneDNN custom operations are on" in result.stderr) == (setting is None)
+    if setting is not None:
+        return
     quiet = run_vagan(["sample", "--model_dir", str(finished_run), "-n", "10", "--out", str(out)])
     assert quiet.returncode == 0 and not any(mark in quiet.stderr for mark in TF_LOG_MARKS), \
         quiet.stderr
