@@ -6,6 +6,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # TF_ENABLE_ONEDNN_OPTS=0 python -m pytest runs the suite with them off
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
+import subprocess  # noqa: E402
+
 import gin  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -24,3 +26,20 @@ def clean_gin():
 def seeded():
     keras.utils.set_random_seed(1234)
     np.random.seed(1234)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A tiny ring run trained to step 20 (checkpoints at 10 and 20), with its export."""
+    from helpers import build_run
+
+    model_dir = tmp_path_factory.mktemp("finished") / "run"
+    build_run(model_dir).train()
+    return model_dir
+
+
+@pytest.fixture
+def run_copy(finished_run, tmp_path):
+    """A private copy of ``finished_run`` that a test may damage."""
+    subprocess.run(["cp", "-a", str(finished_run), str(tmp_path / "run")], check=True)
+    return tmp_path / "run"

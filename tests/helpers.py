@@ -55,6 +55,17 @@ def build_run(model_dir, files=RING_RKL_LINEAR, params=TINY):
     return assemble.experiment(model_dir=str(model_dir))
 
 
+def snapshot(directory):
+    """{relative path: bytes} of every file under ``directory`` (links followed)."""
+    files = {}
+    for root, _, names in os.walk(directory, followlinks=True):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, directory)] = f.read()
+    return files
+
+
 def generator_weights(run):
     return [v.numpy() for v in run.model.generator.weights]
 

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+import tensorflow as tf
 
 from vagan_tf import cli
 from vagan_tf.config.checks import ConfigurationError
@@ -99,7 +100,7 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint_and_export
     run.dataset_fn = poisoned_dataset(run.dataset_fn, from_index=22)
     with pytest.raises(NonFiniteLossError,
                        match=r"a real batch.*non-finite at step 25 \(in steps 21-25\).*ckpt-20 is kept"):
-        run.train(extend=True)
+        run.train(extend=True, stretch_schedules=True)
     assert run.checkpoint_manager.latest_checkpoint.endswith("ckpt-20")
     assert export_file.read_bytes() == exported
 
@@ -210,8 +211,15 @@ def test_vagan_sample_names_an_empty_export(tmp_path):
         cli.main(["sample", "--model_dir", str(tmp_path), "--out", str(tmp_path / "x.npy")])
 
 
-def test_vagan_sample_draws_in_chunks_of_bounded_size(exported_run, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "SAMPLE_CHUNK_BYTES", 100 * 2 * 4)  # 100 points of 2 float32
+@pytest.mark.parametrize("bound", ["output", "working memory"])
+def test_vagan_sample_draws_in_chunks_of_bounded_size(exported_run, tmp_path, monkeypatch, bound):
+    if bound == "output":
+        monkeypatch.setattr(cli, "SAMPLE_CHUNK_BYTES", 100 * 2 * 4)  # 100 points of 2 float32
+    else:  # 100 rows of the network's tensors, at least its 2 float32 outputs a row
+        sampler = tf.saved_model.load(str(exported_run / "export"))
+        per_row = cli.working_bytes_per_row(sampler.sample.concrete_functions[0])
+        assert per_row > 2 * 4
+        monkeypatch.setattr(cli, "SAMPLE_WORKING_BYTES", 100 * per_row)
     calls = []
     draw = cli._draw_in_chunks
 
@@ -224,7 +232,8 @@ def test_vagan_sample_draws_in_chunks_of_bounded_size(exported_run, tmp_path, mo
               "--out", str(tmp_path / "x.npy")])
     samples = np.load(tmp_path / "x.npy")
     assert samples.shape == (1234, 2) and np.all(np.isfinite(samples))
-    assert max(calls) <= 256 and sum(calls) == 1234 and len(calls) > 10
+    assert max(calls) <= (256 if bound == "output" else 100) and sum(calls) == 1234
+    assert len(calls) > 10
     first, second = calls[0], calls[0] + calls[1]
     assert not np.array_equal(samples[:calls[1]], samples[first:second])  # fresh noise per chunk
     assert os.listdir(tmp_path) == ["x.npy"]

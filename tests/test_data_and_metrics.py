@@ -276,3 +276,37 @@ def test_mode_fits_give_the_masses_reverse_kl_settles_on():
     narrow = mixture.centers[0] + 0.5 * rng.standard_normal((2000, d))  # 6 std from the midpoint
     kl, masses = metrics.mode_fits(np.r_[narrow, x[-(d + 1):]], mixture)
     assert kl[0] > 1.0 and np.isnan(kl[1]) and np.isnan(masses[1]) and masses[0] == 1.0
+
+
+def dense_pair_distances(a, b):
+    """The whole matrix ||a_i - b_j|| at once: the dense form that the blocks replace."""
+    return metrics._pairwise_distances(a, b)
+
+
+def test_the_o_n2_metrics_in_blocks_equal_their_dense_forms(monkeypatch):
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(300, 3)), rng.normal(0.5, 1.5, size=(200, 3))
+    xx, yy, xy = dense_pair_distances(x, x), dense_pair_distances(y, y), dense_pair_distances(x, y)
+    broadcast = np.sqrt(np.sum((x[:, None, :] - y[None, :, :]) ** 2, axis=-1))
+    np.testing.assert_allclose(xy, broadcast, rtol=1e-12)  # the dense form is the distance
+    monkeypatch.setattr(metrics, "BLOCK_BYTES", 8 * 300 * 7)  # blocks of 7 rows
+    assert metrics.energy_distance(x, y) == pytest.approx(
+        2 * xy.mean() - xx.mean() - yy.mean(), rel=1e-12)
+
+    def k(d):
+        return np.exp(-d**2 / 2.0)
+    off = ~np.eye(300, dtype=bool), ~np.eye(200, dtype=bool)
+    assert metrics.gaussian_mmd2(x, y, bandwidth=1.0) == pytest.approx(
+        k(xx)[off[0]].mean() + k(yy)[off[1]].mean() - 2 * k(xy).mean(), rel=1e-10)
+    pooled = np.concatenate([x, y])
+    pairs = dense_pair_distances(pooled, pooled)[np.triu_indices(500, k=1)]
+    assert metrics.median_bandwidth(x, y) == pytest.approx(np.median(pairs), rel=1e-12)
+    # order statistics found by narrowing bins, with few distances held at once
+    ranks = [0, 1, 777, len(pairs) // 2, len(pairs) - 1]
+    found = metrics.pair_distance_order_statistics(pooled, ranks, max_held=500, bins=8)
+    np.testing.assert_allclose(found, np.sort(pairs)[ranks], rtol=1e-12)
+    # equal distances (repeated points) cannot be narrowed: held, still right
+    repeated = np.repeat(pooled[:5], 40, axis=0)
+    np.testing.assert_allclose(metrics.median_bandwidth(repeated[:100], repeated[100:]),
+                               np.median(dense_pair_distances(repeated, repeated)[
+                                   np.triu_indices(200, k=1)]), rtol=1e-12)

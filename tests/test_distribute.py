@@ -76,7 +76,8 @@ def build_run(model_dir, config, placement):
 
 def train(model_dir, config, placement, epochs=1):
     """Trains (or resumes) ``config`` in ``model_dir`` up to ``epochs`` epochs."""
-    build_run(model_dir, config, placement + [f"TOTAL_STEPS = {epochs * STEPS}"]).train(extend=True)
+    build_run(model_dir, config, placement + [f"TOTAL_STEPS = {epochs * STEPS}"]).train(
+        extend=True, stretch_schedules=True)  # both placements stretch the same schedules
 
 
 def check_replica_helpers(out):

@@ -12,7 +12,7 @@ import pytest
 
 from vagan_tf import cli
 from vagan_tf.run import assemble
-from vagan_tf.run.callbacks import draw_samples
+from vagan_tf.run.callbacks import draw_samples, evaluation_seed
 from vagan_tf.run.scoring import evaluate_run
 
 from helpers import REPO, train_args
@@ -48,8 +48,9 @@ def rescored(model_dir, num_samples, files=(), params=()):
     gin.clear_config()
     assemble.parse_gin([str(model_dir / "config.gin"), *files], list(params))
     run = assemble.experiment(model_dir=str(model_dir))
-    run.restore()
-    scores = run.evaluator(draw_samples(run.model, num_samples))
+    step = run.restore()
+    scores = run.evaluator(draw_samples(run.model, num_samples,
+                                        seed=evaluation_seed(run.run_seed, step)))
     gin.clear_config()
     return scores
 
@@ -71,6 +72,8 @@ def test_evaluate_scores_the_latest_checkpoint_of_a_toy_run(toy_run, capsys):
     assert datetime.datetime.fromisoformat(record["time"]).tzinfo is not None
     # the same numbers from the run rebuilt by hand: config.gin, the checkpoint, its samples
     expected = rescored(toy_run, 300)
+    # pytest.approx compares flat mappings only: the counts exactly, the scalars closely
+    assert record["metrics"].pop("mode_counts") == expected.pop("mode_counts")
     assert record["metrics"] == pytest.approx(expected, nan_ok=True)  # no high-quality sample: NaN reverse KL
     assert not list(toy_run.glob("evaluation.json.*"))  # no temporary file left
 
@@ -78,6 +81,10 @@ def test_evaluate_scores_the_latest_checkpoint_of_a_toy_run(toy_run, capsys):
 def test_evaluate_uses_the_runs_eval_samples_or_an_evaluator_chosen_by_a_binding(toy_run):
     record = evaluate(toy_run)
     assert record["num_samples"] == 200  # GANExperiment.eval_samples of TINY
+    # the noise of training's evaluation at that step: its record in metrics.json, exactly
+    *_, last = json.loads((toy_run / "metrics.json").read_text())
+    assert last.pop("step") == record["step"] == 20
+    assert json.dumps(record["metrics"], sort_keys=True) == json.dumps(last, sort_keys=True)
     chosen = evaluate(toy_run, "--num_samples", "100", "--gin_param",
                       "GANExperiment.evaluator = @sample_report",
                       "--gin_param", "sample_report.target = %TARGET")
@@ -140,6 +147,10 @@ def test_evaluate_errors_are_one_line_and_name_the_path(toy_run, tmp_path):
     # a misspelt binding: parse_gin's error, as in `vagan train`
     fails(toy_run, "--gin_param", "GANExperiment.evaluatr = None",
           match="^vagan evaluate: bad gin configuration: .*evaluatr")
+    # gin files that build another model: said so, not "move the run away"
+    fails(toy_run, "--gin_file", "digits/base.gin",
+          match=r"^vagan evaluate: the checkpoints of .* do not fit the model that "
+                r"digits/base.gin build; .* not another model")
 
 
 def test_evaluate_run_returns_the_record_it_writes(toy_run):

@@ -518,6 +518,13 @@ def test_vagan_sample_draws_one_action_per_observation_row_and_checks_the_rows(t
                   str(tmp_path / "bad.npy"), "--out", str(tmp_path / "a.npy")])
     with pytest.raises(SystemExit, match="samples per observation; give --observations"):
         cli.main(["sample", "--model_dir", str(tmp_path), "--out", str(tmp_path / "a.npy")])
+    poisoned = observations.copy()
+    poisoned[7, 1] = np.nan
+    np.save(tmp_path / "nan.npy", poisoned)
+    with pytest.raises(SystemExit, match=r"NaN or inf in 1 row\(s\) \(first: row 7\)"):
+        cli.main(["sample", "--model_dir", str(tmp_path), "--observations",
+                  str(tmp_path / "nan.npy"), "--out", str(tmp_path / "nan_actions.npy")])
+    assert not (tmp_path / "nan_actions.npy").exists()
 
 
 def sample_export_without_vagan_tf(export_dir, observations):

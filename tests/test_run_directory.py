@@ -13,35 +13,9 @@ import pytest
 from vagan_tf.config.checks import RunDirectoryError
 from vagan_tf.run.directory import config_bindings, config_changes
 
-from helpers import REPO, TINY, build_run, generator_weights, train_args, vagan
+from helpers import REPO, TINY, build_run, generator_weights, snapshot, train_args, vagan
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
-
-
-def snapshot(directory):
-    """{relative path: bytes} of every file under ``directory`` (links followed)."""
-    files = {}
-    for root, _, names in os.walk(directory, followlinks=True):
-        for name in names:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                files[os.path.relpath(path, directory)] = f.read()
-    return files
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    """A tiny ring run trained to step 20 (checkpoints at 10 and 20)."""
-    model_dir = tmp_path_factory.mktemp("finished") / "run"
-    build_run(model_dir).train()
-    return model_dir
-
-
-@pytest.fixture
-def run_copy(finished_run, tmp_path):
-    """A private copy of ``finished_run`` that a test may damage."""
-    subprocess.run(["cp", "-a", str(finished_run), str(tmp_path / "run")], check=True)
-    return tmp_path / "run"
 
 
 # ---------------------------------------------------------------- one configuration
@@ -73,14 +47,30 @@ def test_resuming_with_other_bindings_is_refused_with_the_diff_and_writes_nothin
 
 @pytest.mark.slow
 def test_extend_changes_the_length_only(run_copy):
+    before = snapshot(run_copy)
     with pytest.raises(SystemExit, match="--extend"):
         vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30"]))
     with pytest.raises(SystemExit, match="WIDTH"):
         vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30", "WIDTH = 9"]) + ["--extend"])
-    vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30"]) + ["--extend"])
+    # shorter than the step trained: refused
+    with pytest.raises(SystemExit, match="trained to step 20, beyond the run's length 10"):
+        vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 10", "linear.total_steps = 20"])
+              + ["--extend"])
+    # the linear annealing reads %TOTAL_STEPS: a longer run would re-stretch it mid-run
+    with pytest.raises(SystemExit, match=r"re-stretches its schedules mid-run: "
+                                         r"linear.total_steps \(20 -> 30\).*--stretch_schedules"):
+        vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30"]) + ["--extend"])
+    assert snapshot(run_copy) == before
+    # keeping the trained horizon is a length change only; so is accepting the stretch
+    vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 30", "linear.total_steps = 20"])
+          + ["--extend"])
     records = json.loads((run_copy / "metrics.json").read_text())
     assert [r["step"] for r in records] == [10, 20, 30]
-    assert "TOTAL_STEPS = 30" in (run_copy / "config.gin").read_text()
+    config = (run_copy / "config.gin").read_text()
+    assert "TOTAL_STEPS = 30" in config and "linear.total_steps = 20" in config
+    vagan(train_args(run_copy, params=TINY + ["TOTAL_STEPS = 40"])
+          + ["--extend", "--stretch_schedules"])
+    assert "linear.total_steps = %TOTAL_STEPS" in (run_copy / "config.gin").read_text()
 
 
 # ---------------------------------------------------------------- resume from what exists
@@ -88,7 +78,7 @@ def test_extend_changes_the_length_only(run_copy):
 def test_a_garbled_state_file_resumes_from_the_newest_readable_checkpoint(run_copy, caplog):
     (run_copy / "checkpoints" / "checkpoint").write_text("model_checkpoint_path: \x00garbage{{")
     run = build_run(run_copy, params=TINY + ["TOTAL_STEPS = 30"])
-    run.train(extend=True)
+    run.train(extend=True, stretch_schedules=True)
     assert "ckpt-20" in caplog.text
     assert run.step() == 30
     assert run.checkpoint_manager.latest_checkpoint.endswith("ckpt-30")
@@ -102,7 +92,7 @@ def test_a_relative_model_dir_resumes_from_its_state_file_without_warnings(tmp_p
     monkeypatch.chdir(tmp_path)
     build_run("run").train()
     resumed = build_run("run", params=TINY + ["TOTAL_STEPS = 30"])
-    resumed.train(extend=True)
+    resumed.train(extend=True, stretch_schedules=True)
     assert resumed.step() == 30 and "newest checkpoint on disk" not in caplog.text
 
 
@@ -157,7 +147,7 @@ def test_the_lock_dies_with_its_process(run_copy):
     """)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(SystemExit, match="in use"):
+        with pytest.raises(SystemExit, match=f"in use by process {holder.pid} "):
             vagan(train_args(run_copy))
     finally:
         holder.send_signal(signal.SIGKILL)
@@ -202,6 +192,9 @@ def test_a_run_killed_mid_way_resumes_to_the_uninterrupted_run(tmp_path, before_
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     records = json.loads((tmp_path / "killed" / "metrics.json").read_text())
     assert [r["step"] for r in records] == [10, 20, 30]
+    # the records too: each evaluation's noise is seeded by (run seed, step)
+    assert (tmp_path / "killed" / "metrics.json").read_text() == \
+        (tmp_path / "straight" / "metrics.json").read_text()
 
 
 # ---------------------------------------------------------------- NaN data, either kernels

@@ -20,6 +20,22 @@ class NonFiniteLossError(RuntimeError):
     """Training produced, or was fed, NaN or inf: a loss, a real batch or a weight."""
 
 
+class TrainingStoppedError(RuntimeError):
+    """An operation failed during training (a full disk, a file size limit, a failing op)."""
+
+
+def error_line(error):
+    """The line of ``error``'s message that says what happened: the first, or for TensorFlow's
+    "Graph execution error" the op's own message after the stack of where the op was made."""
+    lines = [" ".join(line.split()) for line in str(error).strip().splitlines()]
+    lines = [line for line in lines if line]
+    if lines and lines[0].startswith("Graph execution error"):
+        said = [line for line in lines[1:] if not line.startswith(
+            ("[[", "File ", "Detected at node", "Stack trace", "Traceback", "^"))]
+        lines = said[-1:] or lines
+    return lines[0] if lines else type(error).__name__
+
+
 def positive_int(binding, value):
     """``value`` as an int, or ``ConfigurationError`` naming ``binding`` unless it is an integer >= 1."""
     return _integer(binding, value, minimum=1, what="a positive integer")

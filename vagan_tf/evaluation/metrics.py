@@ -21,9 +21,37 @@ import gin
 import numpy as np
 
 
+BLOCK_BYTES = 32 * 2**20  # the O(N^2) metrics hold at most this much of a distance matrix
+
+
 def _pairwise_distances(a, b):
     sq = (np.sum(a**2, 1)[:, None] + np.sum(b**2, 1)[None, :] - 2.0 * a @ b.T)
     return np.sqrt(np.maximum(sq, 0.0))
+
+
+def _distance_blocks(a, b, upper=False):
+    """Yields (row offset, ||a_i - b_j|| for a block of rows i), ``BLOCK_BYTES`` at a time.
+
+    ``upper`` (for b = a): only the pairs j > i, each block as a flat array."""
+    rows = max(1, BLOCK_BYTES // (8 * max(1, len(b))))
+    for start in range(0, len(a), rows):
+        if not upper:
+            yield start, _pairwise_distances(a[start:start + rows], b)
+            continue
+        block = _pairwise_distances(a[start:start + rows], b[start:])
+        yield start, block[np.triu_indices(len(block), k=1, m=block.shape[1])]
+
+
+def _pairwise_sum(a, b, function=None, skip_diagonal=False):
+    """sum_{i, j} f(||a_i - b_j||) (f the identity when None) over blocks of rows;
+    ``skip_diagonal`` (for b = a) leaves out the terms i = j."""
+    total = 0.0
+    for start, distances in _distance_blocks(a, b):
+        values = distances if function is None else function(distances)
+        total += values.sum()
+        if skip_diagonal:
+            total -= np.trace(values, offset=start)
+    return total
 
 
 def mode_statistics(samples, centers, std, n_std=3.0, min_share=0.1):
@@ -93,15 +121,51 @@ def energy_distance(x, y):
     """2 mean||x_i - y_j|| - mean||x_i - x_j|| - mean||y_i - y_j|| (V-statistic)."""
     x = np.asarray(x, np.float64)
     y = np.asarray(y, np.float64)
-    return float(2.0 * _pairwise_distances(x, y).mean()
-                 - _pairwise_distances(x, x).mean() - _pairwise_distances(y, y).mean())
+    return float(2.0 * _pairwise_sum(x, y) / (len(x) * len(y))
+                 - _pairwise_sum(x, x) / len(x)**2 - _pairwise_sum(y, y) / len(y)**2)
 
 
 def median_bandwidth(*samples):
     """Median heuristic: the median of ||z_i - z_j|| over the pairs i < j of the pooled samples."""
     pooled = np.concatenate([np.asarray(sample, np.float64) for sample in samples])
-    distances = _pairwise_distances(pooled, pooled)
-    return float(np.median(distances[np.triu_indices(len(pooled), k=1)]))
+    pairs = len(pooled) * (len(pooled) - 1) // 2
+    if pairs == 0:
+        return float("nan")
+    middle = pair_distance_order_statistics(pooled, [(pairs - 1) // 2, pairs // 2])
+    return float(np.mean(middle))  # the middle one, or the mean of the middle two
+
+
+def pair_distance_order_statistics(points, ranks, max_held=2**22, bins=4096):
+    """The ``ranks``-th smallest (from 0) of the ||z_i - z_j||, i < j, of ``points`` [n, d],
+    without holding the n (n - 1) / 2 distances: passes over blocks of them count the
+    distances in the bins of a range holding the ranks, narrowing it until at most
+    ``max_held`` distances fall in it; those are then sorted."""
+    low, high = np.inf, -np.inf
+    for _, block in _distance_blocks(points, points, upper=True):
+        if block.size:
+            low, high = min(low, block.min()), max(high, block.max())
+    high = np.nextafter(high, np.inf)  # the range [low, high) holds every distance
+    below = 0  # distances less than low
+    for _ in range(16):
+        edges = np.linspace(low, high, bins + 1)
+        counts = np.zeros(bins, np.int64)
+        for _, block in _distance_blocks(points, points, upper=True):
+            inside = block[(block >= low) & (block < high)]
+            counts += np.bincount(np.clip(np.searchsorted(edges, inside, side="right") - 1,
+                                          0, bins - 1), minlength=bins)
+        if counts.sum() <= max_held:
+            break
+        cumulative = below + np.cumsum(counts)
+        first = int(np.searchsorted(cumulative, min(ranks), side="right"))
+        last = int(np.searchsorted(cumulative, max(ranks), side="right"))
+        if edges[first] == low and edges[last + 1] >= high:
+            break  # the range cannot be narrowed (equal distances): hold it
+        below += int(counts[:first].sum())
+        low, high = edges[first], edges[last + 1]
+    held = np.sort(np.concatenate(
+        [block[(block >= low) & (block < high)]
+         for _, block in _distance_blocks(points, points, upper=True)]))
+    return [held[rank - below] for rank in ranks]
 
 
 def gaussian_mmd2(x, y, bandwidth=None):
@@ -124,14 +188,13 @@ def gaussian_mmd2(x, y, bandwidth=None):
     if bandwidth <= 0:
         raise ValueError(f"gaussian_mmd2 bandwidth must be positive, got {bandwidth}")
 
-    def kernel(a, b):
-        return np.exp(-_pairwise_distances(a, b) ** 2 / (2.0 * bandwidth**2))
+    def kernel(distances):
+        return np.exp(-distances ** 2 / (2.0 * bandwidth**2))
 
     def within(a):
-        k = kernel(a, a)
-        return (k.sum() - np.trace(k)) / (len(a) * (len(a) - 1))
+        return _pairwise_sum(a, a, kernel, skip_diagonal=True) / (len(a) * (len(a) - 1))
 
-    return float(within(x) + within(y) - 2.0 * kernel(x, y).mean())
+    return float(within(x) + within(y) - 2.0 * _pairwise_sum(x, y, kernel) / (len(x) * len(y)))
 
 
 def marginal_moment_errors(samples, reference):

@@ -103,14 +103,18 @@ class RLExperiment(RunDirectory):
     def step(self):
         return int(self.env_steps.numpy())
 
-    def train(self, extend=False):
+    def length(self):
+        return self.total_env_steps
+
+    def train(self, extend=False, stretch_schedules=False):
         """Trains to ``total_env_steps`` (resuming if possible), exports, returns the record.
 
         Holds the run directory's lock throughout; ``extend`` lets a resumed run change its
-        length (see ``RunDirectory.begin``).
+        length, ``stretch_schedules`` the horizon of the schedules that read it (see
+        ``RunDirectory.begin``).
         """
         with self.lock():
-            start = self.begin(extend=extend)
+            start = self.begin(extend=extend, stretch_schedules=stretch_schedules)
             writer = tf.summary.create_file_writer(self.path("logs"))
             loop = EnvironmentLoop(self.env, self.agent)
             record = None

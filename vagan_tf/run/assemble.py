@@ -56,12 +56,15 @@ def experiment(model_dir, factory=gin.REQUIRED, seed=0):
     @GANExperiment``.
 
     ``seed`` seeds Python, NumPy and Keras before anything is built, so the
-    initial weights of a run are a function of its config.
+    initial weights of a run are a function of its config; the run keeps it as
+    ``run_seed`` (a GAN run's evaluation noise at step t is seeded by (seed, t)).
     """
     import keras
 
     keras.utils.set_random_seed(seed)
-    return factory(model_dir=model_dir)
+    run = factory(model_dir=model_dir)
+    run.run_seed = seed
+    return run
 
 
 def parse_gin(files, params):
@@ -84,8 +87,11 @@ def parse_gin(files, params):
     except tokenize.TokenError as error:  # an unclosed bracket or string
         culprit = next((repr(p) for p in params if not _tokenizes(p)), "one of the gin files")
         raise ConfigurationError(f"bad gin configuration: {error.args[0]} in {culprit}") from None
+    except RecursionError:
+        raise ConfigurationError(f"bad gin configuration: {', '.join(files)} include a gin file "
+                                 "that includes itself (directly or through others)") from None
     except (ValueError, KeyError, IOError, SyntaxError) as error:
-        message = " ".join(str(error).split())
+        message = " ".join(str(error).split(" in config string:")[0].split())
         raise ConfigurationError(f"bad gin configuration: {message}") from None
 
 

@@ -98,12 +98,14 @@ class PeriodicEvaluation(keras.callbacks.Callback):
 
     Appends ``{"step": t, **evaluator(samples)}`` to ``metrics_path`` (a JSON list),
     writes the scalar entries to TensorBoard under ``eval/`` and the samples to
-    ``samples_path`` as a PNG.
+    ``samples_path`` as a PNG. The samples' noise is seeded by ``evaluation_seed(seed, t)``,
+    so the record of step t is the same however the run got there (resumed or not).
     """
 
     def __init__(self, evaluator, num_samples, metrics_path, samples_path, log_dir=None,
-                 every_epochs=1, final_epoch=None, chunk_size=500):
+                 every_epochs=1, final_epoch=None, chunk_size=500, seed=0):
         super().__init__()
+        self.seed = int(seed)
         self.evaluator = evaluator
         self.num_samples = int(num_samples)
         self.metrics_path = metrics_path
@@ -121,7 +123,8 @@ class PeriodicEvaluation(keras.callbacks.Callback):
     def evaluate(self):
         """Evaluates the current generator and returns the record it appended."""
         step = int(self.model.step.numpy())
-        samples = draw_samples(self.model, self.num_samples, self.chunk_size)
+        samples = draw_samples(self.model, self.num_samples, self.chunk_size,
+                               seed=evaluation_seed(self.seed, step))
         record = {"step": step}
         if self.evaluator is not None:
             record.update(self.evaluator(samples))
@@ -181,8 +184,18 @@ class SampleGrid(keras.callbacks.Callback):
         return grid
 
 
-def draw_samples(model, num_samples, chunk_size=500):
+def evaluation_seed(run_seed, step):
+    """The seed of the evaluation noise at ``step`` of a run seeded ``run_seed``: a function of
+    the pair alone (NumPy's ``SeedSequence`` hash), so a resumed run draws what an
+    uninterrupted one drew."""
+    return int(np.random.SeedSequence([int(run_seed), int(step)]).generate_state(1)[0])
+
+
+def draw_samples(model, num_samples, chunk_size=500, seed=None):
     """``num_samples`` draws of ``model.sample`` as one array, ``chunk_size`` at a time
-    (10 000 images at once would not fit in memory)."""
+    (10 000 images at once would not fit in memory). ``seed``: TensorFlow's global seed is
+    set to it first, so the draws are a function of ``seed`` and the weights."""
+    if seed is not None:
+        tf.random.set_seed(seed)
     return np.concatenate([model.sample(min(chunk_size, num_samples - begin)).numpy()
                            for begin in range(0, num_samples, chunk_size)])

@@ -11,6 +11,11 @@ promises:
   resuming with bindings that differ from it is refused with the bindings that changed,
   unless the only change is the run's length (``begin(extend=True)``, ``vagan train
   --extend``) or its placement (``PLACEMENT_BINDINGS``: strategy, steps per execution).
+  A length shorter than the step trained is refused, and so is a length change that
+  would re-stretch a schedule reading it (``%TOTAL_STEPS``) mid-run, unless
+  ``stretch_schedules`` (``--stretch_schedules``) accepts that.
+* **No silent restart.** A directory with records of a trained run (``metrics.json``
+  beyond the first epoch, ``exports/``, ``evaluation.json``) but no checkpoint is refused.
 * **Resume from what exists.** The newest readable ``ckpt-*`` is restored, whatever the
   ``checkpoint`` state file says; unreadable ones are named and skipped with a warning,
   and a directory whose checkpoints are all unreadable is refused, never restarted.
@@ -23,6 +28,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import socket
 
 import gin
@@ -32,6 +38,12 @@ import tensorflow as tf
 from vagan_tf.config.checks import RunDirectoryError
 
 LENGTH_BINDINGS = re.compile(r"(^|\.)(total_steps|total_env_steps|TOTAL_STEPS|TOTAL_ENV_STEPS)$")
+# the run's own length: what --extend changes; every other binding whose value follows it
+# (a schedule's total_steps = %TOTAL_STEPS) is a schedule that a change re-stretches
+RUN_LENGTH_BINDINGS = re.compile(r"(^|/)(GANExperiment\.total_steps|RLExperiment\.total_env_steps|"
+                                 r"TOTAL_STEPS|TOTAL_ENV_STEPS)$")
+TRAINED_RUN_FILES = ("exports", "export", "evaluation.json")  # written only from a checkpoint
+RUN_SUBDIRECTORIES = ("checkpoints", "logs", "samples", "exports")
 # where and how a run executes and prints, not what it computes: free to change on resume
 # (a one-device run resumes under a strategy and back; see vagan_tf.run.strategies)
 PLACEMENT_BINDINGS = re.compile(r"^(experiment\.factory|distributed_experiment\.|mirrored\.|"
@@ -65,6 +77,27 @@ def config_changes(old_text, new_text):
             if old.get(name) != new.get(name) and not PLACEMENT_BINDINGS.search(name)]
 
 
+def restretched_schedules(old_text, new_text):
+    """The bindings, other than the run's length, whose value (macros resolved) differs
+    between two config texts that differ in length bindings only: the schedules that read
+    ``%TOTAL_STEPS`` or got another horizon (``[(name, old value, new value)]``)."""
+    old, new = config_bindings(old_text), config_bindings(new_text)
+    return [(name, _resolved(old, name), _resolved(new, name))
+            for name in sorted(set(old) & set(new)) if not RUN_LENGTH_BINDINGS.search(name)
+            and _resolved(old, name) != _resolved(new, name)]
+
+
+def _resolved(bindings, name):
+    """The value of binding ``name`` with ``%MACRO`` references followed (at most 10 deep)."""
+    value = bindings.get(name)
+    for _ in range(10):
+        match = re.fullmatch(r"%([\w./]+)", value or "")
+        if not match or match.group(1) not in bindings:
+            break
+        value = bindings[match.group(1)]
+    return value
+
+
 def checkpoints_on_disk(directory):
     """``[(step, absolute prefix)]`` of the ``ckpt-<step>`` files in ``directory``, newest first."""
     found = []
@@ -87,12 +120,22 @@ class RunDirectory:
         """The run's step, as its checkpointed counter holds it."""
         raise NotImplementedError
 
+    def length(self):
+        """The run's length in steps (``total_steps``, ``total_env_steps``)."""
+        raise NotImplementedError
+
     def keep_checkpoints(self, checkpoint, max_to_keep):
         """Checkpoints ``checkpoint`` into ``D/checkpoints``, keeping the newest ``max_to_keep``."""
         self.checkpoint = checkpoint
         self.checkpoints_to_keep = max_to_keep
-        self.checkpoint_manager = tf.train.CheckpointManager(
-            checkpoint, self.path("checkpoints"), max_to_keep=max_to_keep)
+        try:
+            self.checkpoint_manager = tf.train.CheckpointManager(
+                checkpoint, self.path("checkpoints"), max_to_keep=max_to_keep)
+        except Exception as error:  # noqa: BLE001  (a damaged state file fails in many ways)
+            # restore() takes the newest readable checkpoint on disk; begin() rewrites the file
+            logging.warning("%s is unreadable (%s); it is ignored", self.path("checkpoints",
+                            "checkpoint"), _first_line(error))
+            self.checkpoint_manager = None
 
     # ------------------------------------------------------------------ one writer
     @contextlib.contextmanager
@@ -110,8 +153,8 @@ class RunDirectory:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
+                holder = lock_holder(self.path("lock"))
+                holder = f"process {holder}" if holder else "another process"
                 raise RunDirectoryError(
                     f"{self.model_dir} is in use by {holder} (it holds {self.path('lock')}); "
                     "wait for it to finish or use another model directory") from None
@@ -119,9 +162,24 @@ class RunDirectory:
             handle.truncate()
             handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
             handle.flush()
-            yield
+            try:
+                yield
+            except BaseException:
+                self.remove_temporary_checkpoints()
+                raise
         finally:
             handle.close()  # closing the file releases the lock
+
+    def remove_temporary_checkpoints(self):
+        """Removes what a checkpoint write cut short leaves (``ckpt-N_temp/``, ``checkpoint.tmp*``):
+        the checkpoints written before it stay."""
+        for leftover in (glob.glob(self.path("checkpoints", "*_temp*"))
+                         + glob.glob(self.path("checkpoints", "*.tmp*"))):
+            if os.path.isdir(leftover) and not os.path.islink(leftover):
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.remove(leftover)
 
     # ------------------------------------------------------------------ resuming
     def restore(self):
@@ -131,7 +189,7 @@ class RunDirectory:
         """
         directory = self.path("checkpoints")
         on_disk = checkpoints_on_disk(directory)
-        named = _absolute(self.checkpoint_manager.latest_checkpoint)
+        named = _absolute(self._latest_named())
         self.restored_from = None
         if not on_disk:
             return self.step()
@@ -153,30 +211,39 @@ class RunDirectory:
             f"no checkpoint in {directory} can be restored: {'; '.join(failures)}; refusing to "
             "start over them (move the directory away to start afresh)")
 
-    def begin(self, extend=False):
+    def begin(self, extend=False, stretch_schedules=False):
         """Checks ``D`` and restores; returns the step to resume at (0 for a new run).
 
         Call it holding ``lock()``. Refuses a configuration that differs from
-        ``D/config.gin`` (``extend``: except in the run's length) and an unreadable
+        ``D/config.gin`` (``extend``: except in the run's length; a length change that
+        re-stretches a schedule only with ``stretch_schedules``), a length shorter than the
+        step trained, records of a trained run without its checkpoints, and an unreadable
         ``D/metrics.json``; only after every check writes ``D/config.gin``.
         """
         config = gin.config_str()
-        self._check_config(config, extend)
+        self._check_layout()
+        self._check_config(config, extend, stretch_schedules)
         self._check_metrics()
         start = self.restore()
         if start % self.steps_per_epoch:
             raise RunDirectoryError(
                 f"checkpoint step {start} in {self.path('checkpoints')} is not a multiple of "
                 f"steps_per_epoch ({self.steps_per_epoch})")
-        if self.restored_from and \
-                self.restored_from != _absolute(self.checkpoint_manager.latest_checkpoint):
+        if start > self.length():
+            raise RunDirectoryError(
+                f"{self.model_dir} is trained to step {start}, beyond the run's length "
+                f"{self.length()}; give a length of at least {start}")
+        if self.checkpoint_manager is None or (
+                self.restored_from and self.restored_from != _absolute(self._latest_named())):
             self._repair_checkpoint_state()
         write_text_atomically(self.path("config.gin"), config)
         return start
 
-    def _check_config(self, config, extend):
+    def _check_config(self, config, extend, stretch_schedules=False):
         path = self.path("config.gin")
         trained = bool(checkpoints_on_disk(self.path("checkpoints")))
+        if not trained:
+            self._check_nothing_trained()
         if not os.path.exists(path):
             if trained:
                 raise RunDirectoryError(f"{self.path('checkpoints')} holds checkpoints but {path} "
@@ -185,7 +252,8 @@ class RunDirectory:
         if not trained:  # nothing was trained under the old bindings: the new ones replace them
             return
         with open(path, encoding="utf-8") as f:
-            changes = config_changes(f.read(), config)
+            old_text = f.read()
+        changes = config_changes(old_text, config)
         if extend:
             changes = [change for change in changes if not LENGTH_BINDINGS.search(change[0])]
         if changes:
@@ -196,14 +264,51 @@ class RunDirectory:
             raise RunDirectoryError(
                 f"{self.model_dir} is a run with other bindings; changed: {diff}. Resume it with "
                 f"the bindings of {path}{hint}, or use another model directory")
+        stretched = [] if stretch_schedules else restretched_schedules(old_text, config)
+        if stretched:
+            names = ", ".join(f"{name} ({old} -> {new})" for name, old, new in stretched)
+            raise RunDirectoryError(
+                f"changing the length of {self.model_dir} re-stretches its schedules mid-run: "
+                f"{names}; give --stretch_schedules to accept that, or bind them to their "
+                "trained values to keep them")
+
+    def _check_nothing_trained(self):
+        """Refuses a directory without checkpoints that holds what only a trained run writes."""
+        found = [name for name in TRAINED_RUN_FILES if os.path.lexists(self.path(name))]
+        metrics = self.path("metrics.json")
+        if os.path.exists(metrics):
+            steps = [r.get("step", 0) for r in read_records(metrics) if isinstance(r, dict)]
+            if any(step > self.steps_per_epoch for step in steps):
+                found.append(f"metrics.json (records to step {max(steps)})")
+        if found:
+            raise RunDirectoryError(
+                f"{self.path('checkpoints')} holds no checkpoint, but {self.model_dir} holds "
+                f"{', '.join(found)} of a trained run; refusing to start a new run over it "
+                "(restore its checkpoints, or move the directory away to start afresh)")
+
+    def _check_layout(self):
+        """Refuses a file where the run keeps a directory."""
+        for name in RUN_SUBDIRECTORIES:
+            if os.path.lexists(self.path(name)) and not os.path.isdir(self.path(name)):
+                raise RunDirectoryError(f"{self.path(name)} is a file; the run keeps a directory "
+                                        "there (move the file away)")
 
     def _check_metrics(self):
         path = self.path("metrics.json")
         if os.path.exists(path):
             read_records(path)
 
+    def _latest_named(self):
+        """The checkpoint that the state file names (None if it is unreadable)."""
+        return self.checkpoint_manager.latest_checkpoint if self.checkpoint_manager else None
+
     def _repair_checkpoint_state(self):
         """Rewrites ``D/checkpoints/checkpoint`` to list the checkpoints on disk up to the restored one."""
+        if self.restored_from is None:  # nothing to list: an unreadable state file goes
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.path("checkpoints", "checkpoint"))
+            self.keep_checkpoints(self.checkpoint, self.checkpoints_to_keep)
+            return
         kept = [prefix for _, prefix in reversed(checkpoints_on_disk(self.path("checkpoints")))]
         kept = kept[:kept.index(self.restored_from) + 1]
         tf.compat.v1.train.update_checkpoint_state(
@@ -231,6 +336,23 @@ class RunDirectory:
         write_text_atomically(self.path("operative_config.gin"), gin.operative_config_str())
 
 
+def lock_holder(path):
+    """The id of the process holding the ``flock`` on ``path``, from ``/proc/locks`` (Linux);
+    None where that cannot be told."""
+    try:
+        inode = os.stat(path).st_ino
+        with open("/proc/locks", encoding="utf-8") as f:
+            for line in f:
+                fields = line.split()
+                # "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"; "->" marks a waiting lock
+                if len(fields) >= 6 and fields[1] == "FLOCK" and fields[2] != "->" \
+                        and fields[5].rsplit(":", 1)[-1] == str(inode):
+                    return int(fields[4])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def read_records(path):
     """The JSON list of evaluation records in ``path``; names the file if it is damaged."""
     try:
@@ -239,18 +361,23 @@ def read_records(path):
     except ValueError as error:
         raise RunDirectoryError(f"{path} is not a readable JSON list of records ({error}); "
                                 "repair it or move it aside to resume") from None
-    if not isinstance(records, list):
-        raise RunDirectoryError(f"{path} holds a {type(records).__name__}, not a list of records")
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        what = (type(records).__name__ if not isinstance(records, list) else
+                "list with " + next(type(r).__name__ for r in records if not isinstance(r, dict)))
+        raise RunDirectoryError(f"{path} holds a {what}, not a list of records; repair it or "
+                                "move it aside to resume")
     return records
 
 
-def write_text_atomically(path, text):
-    """Writes ``text`` to ``path`` atomically and durably (temporary file, fsync, rename):
-    a reader, or a run killed meanwhile, finds the old file or the new one."""
-    tmp = f"{path}.tmp"
+@contextlib.contextmanager
+def atomic_file(path, mode="w", tmp_suffix=".tmp"):
+    """Yields a file open on ``path + tmp_suffix``; when the block ends, syncs it to disk and
+    renames it ``path``. A failure (a full disk, a file size limit, Ctrl-C) removes it: a
+    reader, or a process killed meanwhile, finds the old ``path`` or the new one."""
+    tmp = f"{path}{tmp_suffix}"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -258,6 +385,12 @@ def write_text_atomically(path, text):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_text_atomically(path, text):
+    """Writes ``text`` to ``path`` atomically and durably (``atomic_file``)."""
+    with atomic_file(path) as f:
+        f.write(text)
 
 
 def write_json_atomically(path, value):

@@ -112,6 +112,7 @@ class GANExperiment(RunDirectory):
                 f"each a multiple of {multiple}, the rows the packed critic judges together "
                 "(mlp_critic.packing)")
         self.model_dir = model_dir
+        self.run_seed = 0  # experiment.seed, set by runs.experiment: seeds the evaluations
         self.model = model
         self.dataset_fn = dataset_fn
         self.total_steps = total_steps
@@ -138,15 +139,18 @@ class GANExperiment(RunDirectory):
     def step(self):
         return int(self.model.step.numpy())
 
-    def train(self, extend=False):
-        """Trains to ``total_steps`` (resuming if possible), then exports; returns the last
-        evaluation.
+    def length(self):
+        return self.total_steps
+
+    def train(self, extend=False, stretch_schedules=False):
+        """Trains to ``total_steps`` (resuming if possible), then exports; returns the last evaluation.
 
         Holds the run directory's lock throughout; ``extend`` lets a resumed run change its
-        length (see ``RunDirectory.begin``).
+        length, ``stretch_schedules`` the horizon of the schedules that read it (see
+        ``RunDirectory.begin``).
         """
         with self.lock():
-            start = self.begin(extend=extend)
+            start = self.begin(extend=extend, stretch_schedules=stretch_schedules)
             evaluation = self._fit(start)
             self.write_operative_config()
             if evaluation.last_record is None:  # nothing left to train: evaluate the restored model
@@ -162,7 +166,7 @@ class GANExperiment(RunDirectory):
         evaluation = cb.PeriodicEvaluation(
             self.evaluator, self.eval_samples, self.path("metrics.json"), self.path("samples.png"),
             log_dir=self.path("logs"), every_epochs=self.eval_every_epochs,
-            final_epoch=self.total_steps // self.steps_per_epoch)
+            final_epoch=self.total_steps // self.steps_per_epoch, seed=self.run_seed)
         for callback in self.callbacks:
             if isinstance(callback, cb.SampleGrid):
                 callback.directory = callback.directory or self.path("samples")
@@ -177,11 +181,28 @@ class GANExperiment(RunDirectory):
             *self.callbacks,
         ]
         if start < self.total_steps:
-            self.model.fit(dataset, epochs=self.total_steps // self.steps_per_epoch,
-                           initial_epoch=start // self.steps_per_epoch,
-                           steps_per_epoch=self.steps_per_epoch, callbacks=callbacks,
-                           shuffle=False, verbose=self.verbose)
+            try:
+                self.model.fit(dataset, epochs=self.total_steps // self.steps_per_epoch,
+                               initial_epoch=start // self.steps_per_epoch,
+                               steps_per_epoch=self.steps_per_epoch, callbacks=callbacks,
+                               shuffle=False, verbose=self.verbose)
+            except tf.errors.OpError as error:
+                raise self._stopped(error) from None
         return evaluation
+
+    def _stopped(self, error):
+        """The one-line error of an op that failed in ``fit``: non-finite weights if they are
+        (an op of a later step in the same execution fails on them), else the op's message;
+        with the checkpoint that is kept."""
+        last = self.checkpoint_manager.latest_checkpoint
+        weights = cb.non_finite_weights(self.model)
+        if weights:
+            return cb.training_stopped([f"the weights {', '.join(weights[:3])}"],
+                                       f"by step {self.step()}", last)
+        message = checks.error_line(error)
+        kept = f"the last good checkpoint {last} is kept" if last else "no checkpoint was written"
+        return checks.TrainingStoppedError(f"training stopped at step {self.step()}: {message}; "
+                                           f"{kept}")
 
     def _write_export(self):
         return export_generator(self.model, self.path("export"))

@@ -3,8 +3,10 @@
 ``evaluate_run(D)`` rebuilds the run from ``D/config.gin`` (then any further gin files and
 bindings: another evaluator, extractor or sample count), restores its latest checkpoint,
 draws ``num_samples`` samples from the generator (``GANExperiment.eval_samples`` unless
-given) in chunks, as training's periodic evaluation does, and scores them with the run's
-evaluator (``GANExperiment.evaluator``). It writes ``D/evaluation.json`` atomically:
+given) in chunks with the noise of training's periodic evaluation at that step (so with
+``eval_samples`` it reproduces the step's record in ``D/metrics.json``), and scores them
+with the run's evaluator (``GANExperiment.evaluator``). It writes ``D/evaluation.json``
+atomically:
 
     {"step": t, "num_samples": n, "evaluator": "ImageQuality", "extractor": "digit_classifier",
      "extractor_file": null, "metrics": {"fid": ..., ...}, "checkpoint": ".../ckpt-t",
@@ -60,7 +62,7 @@ def evaluate_run(model_dir, num_samples=None, files=(), params=(), chunk_size=50
     The process's gin config is cleared and replaced by the run's (then locked, as in
     ``vagan train``).
     """
-    from vagan_tf.run.callbacks import draw_samples
+    from vagan_tf.run.callbacks import draw_samples, evaluation_seed
 
     config = check_run(model_dir, num_samples)
     gin.clear_config()  # the run is rebuilt from its own config alone
@@ -73,10 +75,19 @@ def evaluate_run(model_dir, num_samples=None, files=(), params=(), chunk_size=50
         raise ConfigurationError(f"{model_dir} has no evaluator (GANExperiment.evaluator = None); "
                                  "choose one, e.g. --gin_param 'GANExperiment.evaluator = "
                                  "@ImageQuality()'")
-    step = run.restore()  # the newest readable checkpoint (check_run saw one on disk)
+    try:
+        step = run.restore()  # the newest readable checkpoint (check_run saw one on disk)
+    except RunDirectoryError:
+        if not (files or params):
+            raise
+        raise RunDirectoryError(
+            f"the checkpoints of {model_dir} do not fit the model that "
+            f"{', '.join([*files, *params])} build; further gin files and bindings may choose the evaluator, its extractor or "
+            "reference, not another model") from None
     num_samples = int(num_samples or run.eval_samples)
     start = time.time()
-    samples = draw_samples(run.model, num_samples, chunk_size)
+    samples = draw_samples(run.model, num_samples, chunk_size,
+                           seed=evaluation_seed(run.run_seed, step))
     metrics = run.evaluator(samples)
     extractor = getattr(run.evaluator, "extractor", None)
     record = {
