@@ -16,7 +16,7 @@ setup(
     packages=find_packages(include=["vagan_tf", "vagan_tf.*"]),
     # what a run needs at run time, so that an installed (not editable) package runs offline:
     # the gin configs, the digit classifier's weights, the UCI tables with their checksums
-    package_data={"vagan_tf": ["configs/*/*.gin", "assets/*.h5", "assets/uci/*"]},
+    package_data={"vagan_tf": ["configs/*/*.gin", "assets/*.h5", "assets/uci/*", "assets/gmm40/*"]},
     install_requires=[
         "tensorflow>=2.18,<2.22",
         "keras>=3.6,<4",
