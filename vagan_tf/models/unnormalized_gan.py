@@ -37,7 +37,7 @@ import gin
 import keras
 import tensorflow as tf
 
-from vagan_tf import annealing, checks, distribute, ugan_updates
+from vagan_tf import annealing, checks, distribute, importance, ugan_updates
 from vagan_tf.configurable import keras_configurable
 from vagan_tf.latents import NormalLatent
 
@@ -164,6 +164,23 @@ class UnnormalizedGAN(keras.Model):
         """n generated points x = G(eps), in float32."""
         z = self.latent.sample((n, self.latent_dim), seed=seed)
         return tf.cast(self.generator(z, training=False), tf.float32)
+
+    def log_normaliser_estimates(self, n, seed=(0, 0)):
+        """Importance estimates of log Z = log int u from n draws of each proposal
+        (``importance.log_weight_estimates``: log_z_hat, ess_fraction):
+
+        'flow': x ~ nu with weights u / nu (nu's density is exact);
+        'generator' (with a critic): x ~ q with weights u / exp(w + log nu), q's density
+        *estimated* by the critic, so these numbers rest on the critic's fit.
+        ``seed``: a stateless seed pair for nu's draws.
+        """
+        flow_weights, _ = importance.proposal_log_weights(self.target, self.flow.distribution(),
+                                                          n, seed)
+        estimates = {"flow": importance.log_weight_estimates(flow_weights)}
+        if self.critic is not None:
+            generator_weights, _ = importance.generator_log_weights(self.target, self, n)
+            estimates["generator"] = importance.log_weight_estimates(generator_weights)
+        return estimates
 
     def lam(self):
         return self.schedule(self.step) if self.schedule is not None else tf.constant(0.0)
