@@ -288,3 +288,41 @@ def test_a_tiny_funnel_run_through_vagan_train(tmp_path):
     records = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert [r["step"] for r in records] == [10, 20]
     assert np.isfinite(records[-1]["energy_distance"])
+
+
+# ----------------------------------------------------------------- results page
+def test_the_results_page_scores_sonar_against_the_reference_and_judges_the_aims(tmp_path,
+                                                                                 monkeypatch):
+    from benchmarks.pages import sampler_benchmarks as page
+
+    def record(target, method, seed, **scores):
+        return {"target": target, "method": method, "seed": seed, "budget_seconds": 20.0,
+                "steps": 100, "seconds": 20.0, "probe_seconds": 0.0, **scores}
+
+    main = []
+    for seed in (0, 1):
+        main += [record("gmm40", "ugan_flow", seed, log_z_hat=0.01, log_z_error=0.01,
+                        modes_held=40, mode_histogram_kl=0.01, ess_fraction=0.5),
+                 record("gmm40", "maf_rkl", seed, log_z_error=0.5),
+                 record("gmm40", "iaf_rkl", seed, log_z_error=0.2 if seed else 0.005),
+                 record("sonar_dds", "ugan_flow", seed, log_z_hat=-108.0, ess_fraction=0.2),
+                 record("sonar_dds", "maf_rkl", seed, log_z_hat=-109.0),
+                 record("sonar_dds", "iaf_rkl", seed, log_z_hat=-107.0)]
+    reference = [{"seed": s, "chains": 10, "steps": 10, "log_z_hat": v, "ess_fraction": 0.3,
+                  "seconds": 1.0} for s, v in ((0, -108.3), (1, -108.1))]
+    (tmp_path / page.MAIN).write_text(json.dumps(main))
+    (tmp_path / page.REFERENCE).write_text(json.dumps({"stamp": {}, "records": reference}))
+    monkeypatch.setattr(page, "RESULTS", str(tmp_path))
+    groups = page.grouped()
+    assert groups["sonar_dds"]["ugan_flow"][0]["log_z_error"] == pytest.approx(0.2)
+    assert groups["sonar_dds"]["iaf_rkl"][1]["log_z_error"] == pytest.approx(1.2)
+    # ahead on Sonar (0.2 < 0.8, 1.2) on both seeds; on GMM-40 IAF-RKL wins seed 0
+    assert page.ugan_ahead(groups, "sonar_dds", [0, 1])
+    assert not page.ugan_ahead(groups, "gmm40", [0, 1])
+    text = page.render()
+    assert "| GMM-40, U-GAN, paired flow ν: 40/40 modes, KL(h ‖ uniform) ≤ 0.05 | 40 / 40 modes; " \
+           "KL 0.010 / 0.010 | yes |" in text
+    assert "| Sonar, U-GAN, paired flow ν: \\|log Ẑ − reference\\| ≤ 0.3, ESS / n ≥ 0.1 | " \
+           "0.20 / 0.20; ESS / n 0.200 / 0.200 | yes |" in text
+    assert "on at least two of the four targets | Sonar BLR (DDS form) | no |" in text
+    assert "Reference log Z = -108.200 ± 0.141 (mean ± std over 2 seeds)" in text
