@@ -10,7 +10,7 @@ import tensorflow as tf
 from scipy import special, stats
 
 from vagan_tf import benchmark_targets as bt
-from vagan_tf import importance, runs, smc
+from vagan_tf import export, importance, runs, smc
 from vagan_tf.flows import MAF
 from vagan_tf.models import ReverseKLFlow, UnnormalizedGAN
 from vagan_tf.nets.mlp import mlp_critic, mlp_generator
@@ -326,3 +326,17 @@ def test_the_results_page_scores_sonar_against_the_reference_and_judges_the_aims
            "0.20 / 0.20; ESS / n 0.200 / 0.200 | yes |" in text
     assert "on at least two of the four targets | Sonar BLR (DDS form) | no |" in text
     assert "Reference log Z = -108.200 ± 0.141 (mean ± std over 2 seeds)" in text
+
+
+def test_an_exported_u_gan_reports_its_flows_and_generators_log_weights(tmp_path):
+    dim = 2
+    model = untrained_ugan(dim)
+    export.export_generator(model, str(tmp_path / "export"))
+    sampler = tf.saved_model.load(str(tmp_path / "export"))
+    log_z = 0.5 * dim * math.log(2 * math.pi)  # q = nu = N(0, I) = u / Z, so every weight is Z
+    for endpoint in (sampler.flow_log_weights, sampler.generator_log_weights):
+        log_weights = endpoint(tf.constant(50)).numpy()
+        assert log_weights.shape == (50,)
+        np.testing.assert_allclose(log_weights, log_z, atol=1e-4)
+    export.export_generator(untrained_ugan(dim, critic=False), str(tmp_path / "no_critic"))
+    assert not hasattr(tf.saved_model.load(str(tmp_path / "no_critic")), "generator_log_weights")
