@@ -311,7 +311,9 @@ def test_the_results_page_scores_sonar_against_the_reference_and_judges_the_aims
     reference = [{"seed": s, "chains": 10, "steps": 10, "log_z_hat": v, "ess_fraction": 0.3,
                   "seconds": 1.0} for s, v in ((0, -108.3), (1, -108.1))]
     (tmp_path / page.MAIN).write_text(json.dumps(main))
-    (tmp_path / page.LONGER).write_text(json.dumps([r for r in main if r["target"] == "gmm40"]))
+    for seed, name in page.LONGER.items():
+        (tmp_path / name).write_text(json.dumps([r for r in main if r["target"] == "gmm40"
+                                                 and r["seed"] == seed]))
     (tmp_path / page.REFERENCE).write_text(json.dumps({"stamp": {}, "records": reference}))
     monkeypatch.setattr(page, "RESULTS", str(tmp_path))
     groups = page.grouped()

@@ -8,9 +8,9 @@ REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__f
 RESULTS = os.path.join(REPOSITORY, "benchmarks", "results")
 MAIN = "sampler_benchmarks.json"
 REFERENCE = "sampler_benchmarks_sonar_reference.json"
-LONGER = "sampler_benchmarks_gmm40_90s.json"
-LONGER_COMMAND = ("--targets gmm40 --methods ugan maf_rkl iaf_rkl --seconds 90 --seeds 0 "
-                  f"--threads 1 --out benchmarks/results/{LONGER}")
+LONGER = {0: "sampler_benchmarks_gmm40_90s.json", 1: "sampler_benchmarks_gmm40_90s_seed1.json"}
+LONGER_COMMANDS = [f"--targets gmm40 --methods ugan maf_rkl iaf_rkl --seconds 90 --seeds {seed} "
+                   f"--threads 1 --out benchmarks/results/{name}" for seed, name in LONGER.items()]
 SCRIPT = "python benchmarks/sampler_benchmarks.py"
 TARGETS = {"gmm40": "GMM-40", "many_well": "Many-Well-32", "funnel": "Funnel-10",
            "sonar_dds": "Sonar BLR (DDS form)"}
@@ -57,12 +57,12 @@ def reference_log_z():
     return mean, std, runs
 
 
-def grouped(name=MAIN):
-    """{target: {method: {seed: record}}} of results file ``name``, with Sonar's log Z error
-    against the reference."""
+def grouped(*names):
+    """{target: {method: {seed: record}}} of the results files ``names`` (default: the main
+    one), with Sonar's log Z error against the reference."""
     reference, _, _ = reference_log_z()
     groups = {}
-    for r in records(name):
+    for r in [r for name in names or (MAIN,) for r in records(name)]:
         r = dict(r)
         if r["target"] == "sonar_dds" and r.get("log_z_hat") is not None:
             r["log_z_error"] = abs(r["log_z_hat"] - reference)
@@ -238,14 +238,15 @@ def render():
         sections.append(f"## {name}\n\n{notes[target]} Cells are seeds "
                         f"{' / '.join(map(str, seeds))}.\n\n"
                         + target_table(target, groups[target], seeds))
-    longer = grouped(LONGER)
+    longer = grouped(*LONGER.values())
     sections.append("## GMM-40 at 90 CPU seconds\n\nU-GAN and the reverse-KL flows again on "
-                    "GMM-40, seed 0, with 90 CPU seconds each (the exact floor as above).\n\n"
-                    + target_table("gmm40", longer["gmm40"], seeds_of(longer)))
+                    "GMM-40 with 90 CPU seconds each (one process per seed, each with its own "
+                    "probe). Cells are seeds " + " / ".join(map(str, seeds_of(longer)))
+                    + ".\n\n" + target_table("gmm40", longer["gmm40"], seeds_of(longer)))
     sections.append("## Sonar reference log Z\n\n" + sonar_reference_section())
     sections.append("## Regenerate\n\n```\n"
                     f"{SCRIPT} --seconds 20 --seeds 0 1 --threads 1 --out benchmarks/results/{MAIN}\n"
                     f"{SCRIPT} --reference --seeds 0 1 --threads 1 --out benchmarks/results/{REFERENCE}\n"
-                    f"{SCRIPT} {LONGER_COMMAND}\n"
+                    + "".join(f"{SCRIPT} {command}\n" for command in LONGER_COMMANDS) +
                     "```")
     return "\n\n".join(sections) + "\n"
