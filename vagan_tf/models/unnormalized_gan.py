@@ -39,6 +39,7 @@ import tensorflow as tf
 from vagan_tf.annealing import schedules
 from vagan_tf.config import checks
 from vagan_tf.config.configurable import keras_configurable
+from vagan_tf.evaluation import importance
 from vagan_tf.models import ugan_updates
 from vagan_tf.models.contract import TrainableSampler
 from vagan_tf.training import distribute
@@ -152,6 +153,23 @@ class UnnormalizedGAN(TrainableSampler):
         self.generator_optimizer.build(self.generator.trainable_variables)
         self.flow_optimizer.build(self.flow.trainable_variables)
         self.built = True  # or fit under a strategy would build it by calling it on data
+
+    def log_normaliser_estimates(self, n, seed=(0, 0)):
+        """Importance estimates of log Z = log int u from n draws of each proposal
+        (``importance.log_weight_estimates``: log_z_hat, ess_fraction):
+
+        'flow': x ~ nu with weights u / nu (nu's density is exact);
+        'generator' (with a critic): x ~ q with weights u / exp(w + log nu), q's density
+        *estimated* by the critic, so these numbers rest on the critic's fit.
+        ``seed``: a stateless seed pair for nu's draws.
+        """
+        flow_weights, _ = importance.proposal_log_weights(self.target, self.flow.distribution(),
+                                                          n, seed)
+        estimates = {"flow": importance.log_weight_estimates(flow_weights)}
+        if self.critic is not None:
+            generator_weights, _ = importance.generator_log_weights(self.target, self, n)
+            estimates["generator"] = importance.log_weight_estimates(generator_weights)
+        return estimates
 
     def lam(self):
         return self.schedule(self.step) if self.schedule is not None else tf.constant(0.0)

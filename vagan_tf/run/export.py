@@ -6,6 +6,11 @@ The SavedModel needs TensorFlow only (no ``vagan_tf``, no Keras):
     x = sampler.sample(1000)            # float32 [1000, *data_shape]
     x = sampler.serve(z)                # z [n, latent_dim] -> x; also "serving_default"
     log_q = sampler.log_prob(x)         # U-GAN exports: the flow's log density [n]
+    l_nu = sampler.flow_log_weights(n)  # U-GAN exports: log u - log nu at n draws of nu
+    l_q = sampler.generator_log_weights(n)  # ... log u - (w + log nu) at n draws of q (estimate)
+
+The log weights give log Z_hat and ESS / n (``vagan_tf.evaluation.importance``); the
+generator's rest on the critic's estimate w of log q / nu.
 """
 import os
 import shutil
@@ -17,7 +22,8 @@ import tensorflow as tf
 
 
 def write_atomically(write, path):
-    """Runs ``write(version)`` into a new directory, then points the link ``path`` at it in one rename.
+    """Runs ``write(version)`` into a new directory, then points the link ``path`` at it in one
+    rename.
 
     The versions live next to the link, in ``<path>s/`` (``D/export`` -> ``D/exports/<version>``);
     the link is relative, so the run directory can be moved. A reader opening ``path``
@@ -95,6 +101,7 @@ def export_generator(model, path):
         archive.add_endpoint(
             "log_prob", lambda x: tf.cast(flow.log_prob(x), tf.float32),
             input_signature=[tf.TensorSpec((None, flow.event_dim), tf.float32, name="x")])
+        _add_log_weight_endpoints(archive, model)
 
     def serve(z):
         return tf.cast(generator(z, training=False), tf.float32)
@@ -106,3 +113,26 @@ def export_generator(model, path):
         "serve", serve, input_signature=[tf.TensorSpec((None, latent_dim), tf.float32, name="z")])
     archive.add_endpoint("sample", sample, input_signature=[tf.TensorSpec((), tf.int32, name="n")])
     return write_atomically(lambda tmp: archive.write_out(tmp, verbose=False), path)
+
+
+def _add_log_weight_endpoints(archive, model):
+    """``flow_log_weights(n)``: log u(x) - log nu(x) at x ~ nu; with a critic,
+    ``generator_log_weights(n)``: log u(x) - (w(x) + log nu(x)) at x ~ q (q's estimated density)."""
+    n_spec = [tf.TensorSpec((), tf.int32, name="n")]
+
+    def flow_log_weights(n):
+        x, log_nu = model.flow.distribution().experimental_sample_and_log_prob(n)
+        return model.target.log_prob(x) - log_nu
+
+    archive.add_endpoint("flow_log_weights", flow_log_weights, input_signature=n_spec)
+    if model.critic is None:
+        return
+    archive.track(model.critic)
+
+    def generator_log_weights(n):
+        z = model.latent.sample(tf.stack([n, model.latent_dim]))
+        x = tf.cast(model.generator(z, training=False), tf.float32)
+        w, log_nu, log_u = model.generator_terms(x)
+        return log_u - (w + log_nu)
+
+    archive.add_endpoint("generator_log_weights", generator_log_weights, input_signature=n_spec)
