@@ -19,13 +19,20 @@ import numpy as np
 
 from common import load_results  # noqa: E402
 
+POLYAK = ["TargetNetworkUpdate.tau = 0.005", "TargetNetworkUpdate.interval = 1"]
 VARIANTS = {
     "base": [],
-    "polyak": ["TargetNetworkUpdate.tau = 0.005", "TargetNetworkUpdate.interval = 1"],
+    "polyak": POLYAK,
     "lr1e-4": ["LEARNING_RATE = 1e-4", "PROPOSAL_LEARNING_RATE = 4e-4"],
     "alpha0.1": ["SoftQAgent.alpha = 0.1"],
     "double_q": ["SoftQAgent.num_q_networks = 2"],
     "flow_value": ["SoftQAgent.value_proposal = 'policy'"],
+    "polyak_gamma0.999": ["SoftQAgent.discount = 0.999", *POLYAK],
+    "polyak_gamma0.999_alpha0.33": ["SoftQAgent.discount = 0.999", "SoftQAgent.alpha = 0.333333",
+                                    *POLYAK],
+    "polyak_gamma0.9999": ["SoftQAgent.discount = 0.9999", *POLYAK],
+    "polyak_gamma0.999_n5": ["SoftQAgent.discount = 0.999", "SoftQAgent.n_step = 5", *POLYAK],
+    "polyak_gamma0.9999_n5": ["SoftQAgent.discount = 0.9999", "SoftQAgent.n_step = 5", *POLYAK],
 }
 SAMPLERS = {"flow_value": ["ugan"]}  # the U-GAN's flow has a density; SVGD's sampler has none
 COMMON = ["RLExperiment.eval_episodes = 3"]
@@ -39,7 +46,8 @@ def run_variant(variant, args):
     command = [sys.executable, os.path.join(os.path.dirname(__file__), "sql_swimmer.py"),
                "--env_steps", str(args.env_steps), "--seeds", *map(str, args.seeds),
                "--threads", "1", "--parallel", str(args.parallel),
-               "--samplers", *SAMPLERS.get(variant, ["ugan", "svgd"]),
+               "--samplers", *[s for s in SAMPLERS.get(variant, ["ugan", "svgd"])
+                               if s in args.samplers],
                "--root", os.path.join(args.root, variant),
                "--out", summary_path(args.out_dir, variant),
                "--png", os.path.join(args.root, variant, "returns.png")]
@@ -70,6 +78,8 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--env_steps", type=int, default=50000)
     parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--samplers", nargs="+", default=["ugan", "svgd"],
+                        choices=["ugan", "svgd"])
     parser.add_argument("--root", default="runs/sql_study")
     parser.add_argument("--out_dir", default="benchmarks/results")
     parser.add_argument("--table", action="store_true", help="tabulate finished variants only")

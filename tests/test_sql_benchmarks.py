@@ -3,22 +3,20 @@ import importlib.util
 import json
 import os
 
+import gin
 import numpy as np
 import pytest
 
 from helpers import REPO
+from vagan_tf import runs
+from vagan_tf.run_directory import LENGTH_BINDINGS, config_bindings
 
 BENCHMARKS = os.path.join(REPO, "benchmarks")
 
 
 @pytest.fixture
 def sql_swimmer(monkeypatch):
-    monkeypatch.syspath_prepend(BENCHMARKS)
-    spec = importlib.util.spec_from_file_location(
-        "sql_swimmer", os.path.join(BENCHMARKS, "sql_swimmer.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark(monkeypatch, "sql_swimmer", "sql_swimmer.py")
 
 
 def test_a_run_that_drops_off_its_plateau_keeps_a_fraction_of_its_best_rolling_mean(sql_swimmer):
@@ -41,6 +39,7 @@ def test_the_summary_reads_returns_costs_and_the_last_q_from_metrics(sql_swimmer
     assert summary["env_steps"] == 5000 and summary["best"] == 30.0
     assert summary["best_rolling"] == 30.0 and summary["last_mean"] == 6.0
     assert summary["holds"] == pytest.approx(0.2) and summary["q_mean_end"] == 2.0
+    assert summary["q_mean"] == [0.0, 0.5, 1.0, 1.5, 2.0]
     assert summary["first_mean"] == -5.0  # the first 20 %: one evaluation of five
     # the warm-up epoch (no iterations) and the first trained epoch are left out of the cost
     assert summary["ms_per_env_step"] == pytest.approx(1000 * np.mean([0.006, 0.007, 0.008]))
@@ -60,3 +59,31 @@ def test_the_table_pairs_the_samplers_by_seed(sql_swimmer):
     row = "| U-GAN sampler + conditional MAF | 0 | 25.0 | 40.0 | 30.0 | 75 % | 45.0 | 4.0 | 3.0 |"
     assert row in table
     assert table.endswith("on 1 of 2 seeds (seeds 0).")
+
+
+def load_benchmark(monkeypatch, name, path):
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    spec = importlib.util.spec_from_file_location(name, os.path.join(BENCHMARKS, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def bindings(files, params):
+    gin.clear_config()
+    runs.parse_gin(files, params)
+    found = {name: value for name, value in config_bindings(gin.config_str()).items()
+             if not LENGTH_BINDINGS.search(name)}
+    gin.clear_config()
+    return found
+
+
+def test_the_long_horizon_gin_file_binds_what_its_results_page_measured(monkeypatch):
+    study = load_benchmark(monkeypatch, "sql_study", "sql_study.py")
+    page = load_benchmark(monkeypatch, "soft_q_learning", "pages/soft_q_learning.py")
+    measured = bindings(["rl/swimmer.gin"], study.VARIANTS[page.LONG_HORIZON_VARIANT])
+    assert bindings(["rl/swimmer_long_horizon.gin"], []) == measured
+    svgd = bindings(["rl/swimmer_long_horizon_svgd.gin"], [])
+    assert svgd.pop("SoftQAgent.policy_update") == "@AmortizedSVGDUpdate"
+    measured.pop("SoftQAgent.policy_update")
+    assert svgd == measured
