@@ -33,6 +33,8 @@ VARIANTS = {
     "polyak_gamma0.9999": ["SoftQAgent.discount = 0.9999", *POLYAK],
     "polyak_gamma0.999_n5": ["SoftQAgent.discount = 0.999", "SoftQAgent.n_step = 5", *POLYAK],
     "polyak_gamma0.9999_n5": ["SoftQAgent.discount = 0.9999", "SoftQAgent.n_step = 5", *POLYAK],
+    "polyak_gamma0.999_n5_bounded": ["SoftQAgent.discount = 0.999", "SoftQAgent.n_step = 5",
+                                     "SoftQAgent.bound_soft_value = True", *POLYAK],
 }
 SAMPLERS = {"flow_value": ["ugan"]}  # the U-GAN's flow has a density; SVGD's sampler has none
 COMMON = ["RLExperiment.eval_episodes = 3"]

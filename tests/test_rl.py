@@ -406,6 +406,46 @@ def test_n_step_q_targets_are_the_hand_computed_discounted_sums_plus_the_bootstr
         tiny_agent(small_svgd_update, n_step=0)
 
 
+def test_the_bounded_soft_value_caps_v_at_the_policys_q_plus_the_boxs_entropy():
+    alpha = 0.1
+    agent = tiny_agent(small_svgd_update, discount=0.5, value_particles=32,
+                       bound_soft_value=True)
+    # Q_target(s, a) = w . a + c and a sampler whose every action is tanh(b) = (-0.5, 0.25)
+    w, c, b = np.float32([2.0, -1.0]), 0.3, np.arctanh([-0.5, 0.25])
+    target = agent.target_q_networks[0]
+    weights = [np.zeros_like(x) for x in target.get_weights()]
+    # the first unit of both hidden layers carries w . a + 4 (> 0 on the box) to the output
+    weights[0][3:, 0], weights[1][0], weights[2][0, 0] = w, 4.0, 1.0
+    weights[-2][0, 0], weights[-1][:] = 1.0, c - 4.0
+    target.set_weights(weights)
+    sampler_weights = [np.zeros_like(x) for x in agent.sampler.get_weights()]
+    sampler_weights[-1][:] = b
+    agent.sampler.set_weights(sampler_weights)
+    rng = np.random.default_rng(0)
+    agent.replay.add(rng.normal(size=(40, 3)), rng.uniform(-1, 1, (40, 2)), np.ones(40),
+                     rng.normal(size=(40, 3)), np.zeros(40))
+    a = np.tanh(b)
+    bound = w @ a + c + alpha * 2 * math.log(2.0)
+    # the log-partition of a linear Q on the box: alpha sum_i log(2 sinh(w_i/alpha)/(w_i/alpha))
+    exact_value = c + alpha * np.sum(np.log(2 * np.sinh(w / alpha) / (w / alpha)))
+    # the policy sits away from Q's maximum: the cap binds, as the uniform particles' V is at
+    # least their mean Q (about c, 0.3 +- 0.2) plus alpha m log 2 (Jensen)
+    assert exact_value > bound + 1.0
+    batch = agent.sample_batch()
+    targets, values = agent.q_targets(batch)
+    np.testing.assert_allclose(values.numpy(), bound, rtol=1e-5)
+    np.testing.assert_allclose(targets.numpy(), 1.0 + 0.5 * bound, rtol=1e-5)
+    # a policy at Q's maximum corner leaves the importance-sampled V (below the cap) alone
+    sampler_weights[-1][:] = np.arctanh([0.999, -0.999])
+    agent.sampler.set_weights(sampler_weights)
+    state = agent.rng.state.numpy()
+    capped = agent.q_targets(batch)[1].numpy()
+    agent.bound_soft_value = False
+    agent.rng.reset_from_seed(0)
+    agent.rng.state.assign(state)  # the same uniform particles
+    np.testing.assert_array_equal(capped, agent.q_targets(batch)[1].numpy())
+
+
 def test_a_policy_value_proposal_needs_a_policy_update_with_a_density():
     with pytest.raises(ValueError, match="value_proposal = 'policy' needs .*AmortizedSVGDUpdate"):
         tiny_agent(small_svgd_update, value_proposal="policy")

@@ -1,14 +1,19 @@
-"""benchmarks/sql_swimmer.py's plateau statistics and a run's summary from its metrics.json."""
+"""The soft Q-learning benchmarks: sql_swimmer.py's plateau statistics and run summaries,
+sql_diagnostics.py's soft gap and saturation, the long-horizon gin file against its page."""
 import importlib.util
 import json
 import os
 
 import gin
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from helpers import REPO
 from vagan_tf import runs
+from vagan_tf.rl.agent import SoftQAgent
+from vagan_tf.rl.policy_update import AmortizedSVGDUpdate
 from vagan_tf.run_directory import LENGTH_BINDINGS, config_bindings
 
 BENCHMARKS = os.path.join(REPO, "benchmarks")
@@ -87,3 +92,62 @@ def test_the_long_horizon_gin_file_binds_what_its_results_page_measured(monkeypa
     assert svgd.pop("SoftQAgent.policy_update") == "@AmortizedSVGDUpdate"
     measured.pop("SoftQAgent.policy_update")
     assert svgd == measured
+
+
+def test_the_soft_gap_of_a_constant_q_is_alpha_times_the_boxs_log_volume(monkeypatch):
+    diagnostics = load_benchmark(monkeypatch, "sql_diagnostics", "sql_diagnostics.py")
+    agent = SoftQAgent(observation_dim=3, action_dim=2, alpha=0.2, replay_capacity=4,
+                       policy_update=lambda **kw: AmortizedSVGDUpdate(
+                           **kw, sampler_optimizer=keras.optimizers.Adam()),
+                       q_optimizer=keras.optimizers.Adam())
+    weights = [np.zeros_like(w) for w in agent.q_networks[0].get_weights()]
+    weights[-1][:] = 1.5
+    agent.q_networks[0].set_weights(weights)
+    gaps = diagnostics.soft_gap(agent, np.random.default_rng(0).normal(size=(6, 3)),
+                                value_particles=32, policy_draws=4,
+                                rng=tf.random.Generator.from_seed(0))
+    # V = 1.5 + alpha log |[-1, 1]^2| exactly, E_pi Q = 1.5 whatever the sampler draws
+    np.testing.assert_allclose(gaps, 0.2 * 2 * np.log(2.0), rtol=1e-5)
+
+
+def test_saturation_counts_action_components_within_one_percent_of_a_bound(monkeypatch):
+    diagnostics = load_benchmark(monkeypatch, "sql_diagnostics", "sql_diagnostics.py")
+    actions = np.array([[-1.0, 0.0], [0.985, 0.97], [0.3, -0.99]])
+    # bounds [-1, 1]: 1 % of the width is 0.02, so -1.0, 0.985 and -0.99 count
+    assert diagnostics.saturation(actions, np.array([-1.0, -1.0]),
+                                  np.array([1.0, 1.0])) == pytest.approx(3 / 6)
+
+
+def fake_run(sampler, seed, returns, cpu=4.0, q=3.0):
+    return {"sampler": sampler, "seed": seed, "env_steps": 1000 * len(returns),
+            "steps": [1000 * (i + 1) for i in range(len(returns))], "eval_return": returns,
+            "cpu_ms_per_env_step": cpu, "q_mean_end": q, "q_mean": [q] * len(returns),
+            "last_mean": float(np.mean(returns[-2:])), "best_rolling": 0.0, "holds": 0.0}
+
+
+def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_path):
+    page = load_benchmark(monkeypatch, "soft_q_learning", "pages/soft_q_learning.py")
+    monkeypatch.setattr(page, "RESULTS", str(tmp_path))
+    ten = [-10.0, 10.0, 100.0, 110.0, 120.0, 130.0, 140.0, 150.0, 150.0, 150.0]
+    long_horizon = [fake_run("ugan", 0, ten, cpu=6.0), fake_run("svgd", 0, ten[::-1], cpu=5.0)]
+    (tmp_path / page.LONG_HORIZON).write_text(json.dumps(long_horizon))
+    for i, (name, *_) in enumerate(page.SCREENING):  # the first run is longer than the others
+        returns = ten[:5] + [0.0] * 5 * (i == 0)
+        (tmp_path / name).write_text(json.dumps([fake_run("ugan", 0, returns)]))
+    (tmp_path / page.PAPER_RUNS).write_text(json.dumps(
+        [fake_run("ugan", 0, [40.0] * 5), fake_run("svgd", 0, [30.0] * 5)]))
+    text = page.render()
+    # U-GAN: first 20 % = mean(-10, 10) = 0, best mean of 5 = mean(130, 140, 150, 150, 150)
+    # = 144, last 20 % = 150, kept 150 / 144 = 104 %
+    assert "| U-GAN sampler + conditional MAF | 0 | 10,000 | 0.0 | 144.0 | 150.0 | 104 % " in text
+    # SVGD (reversed): first 150, best 144 (the first five), last 0, kept 0 %
+    assert "| amortised SVGD | 0 | 10,000 | 150.0 | 144.0 | 0.0 | 0 % " in text
+    assert "missed: amortised SVGD seed 0 (0.0)" in text
+    assert "on 1 of 1 paired seeds (seeds 0)" in text and "1.20× SVGD's" in text
+    # the screening's common prefix: 5 evaluations, one window of 5 (mean 66), first 20 % =
+    # the first (-10), last 20 % = the fifth (120), kept 120 / 66
+    assert "first 5,000 environment steps" in text
+    assert "| -10.0 | 66.0 | 120.0 | 182 % |" in text
+    with pytest.raises(FileNotFoundError, match=page.PAPER_RUNS):
+        (tmp_path / page.PAPER_RUNS).unlink()
+        page.render()

@@ -53,6 +53,29 @@ def defensive_mixture_log_density(log_density, action_dim):
                                          log_density]), axis=0) - math.log(2.0)
 
 
+def entropy_bounded_value(values, policy_q, alpha, action_dim):
+    """min(V, mean_j Q(s, a_j) + alpha m log 2) over the last axis of ``policy_q``.
+
+    For the policy pi_Q(a | s) = exp((Q(s, a) - V(s)) / alpha) on the box [-1, 1]^m,
+
+        V(s) - E_{pi_Q}[Q(s, a)] = alpha H(pi_Q(. | s)) <= alpha m log 2,
+
+    since no law on the box has more entropy than the uniform one. With the sampler's
+    actions a_j ~ pi(. | s) in place of pi_Q's, the minimum caps the soft value at what
+    the policy's own actions are worth plus the most entropy the box allows: the part of
+    the importance-sampled V that comes from actions the policy does not take (Q's
+    extrapolation, which a 1 / (1 - gamma) horizon amplifies) is left out.
+
+    Args:
+      values: V(s) [...] (``soft_value``).
+      policy_q: Q(s, a_j) [..., J] at the sampler's actions.
+      alpha: the temperature.
+      action_dim: m.
+    """
+    bound = tf.reduce_mean(policy_q, axis=-1) + alpha * action_dim * math.log(2.0)
+    return tf.minimum(values, bound)
+
+
 def soft_bellman_target(rewards, terminals, next_values, discount):
     """y = r + gamma (1 - terminal) V(s'); a terminal s' has value 0 (a time limit is not one).
 
