@@ -1,7 +1,9 @@
 """Which soft Q-learning harness choice keeps Swimmer's plateau: one change at a time.
 
-Each variant changes one binding of ``rl/swimmer.gin`` and runs both samplers on the
-same seeds through ``sql_swimmer.py`` (its runs in ``ROOT/<variant>/<sampler>_<seed>``,
+Each variant changes one binding of ``rl/swimmer.gin`` (the ``polyak_gamma*`` variants:
+a longer horizon on top of Polyak averaging, with n-step targets and the entropy-bounded
+soft value) and runs both samplers (or ``--samplers``) on the same seeds through
+``sql_swimmer.py`` (its runs in ``ROOT/<variant>/<sampler>_<seed>``,
 its summary in ``OUT_DIR/sql_study_<variant>.json``); then one table row per variant:
 each run's last-20 % mean over its best rolling mean (``sql_swimmer.plateau_statistics``),
 the worst of them, and the mean Q(s, a) of the last epoch (the soft values' scale; a
@@ -9,6 +11,8 @@ return of 35 per 1000 steps is worth about 3.5 at gamma = 0.99, plus alpha times
 policy's entropy over 1 - gamma, at most 4.6).
 
     python benchmarks/sql_study.py --env_steps 50000 --seeds 0 1
+    python benchmarks/sql_study.py --variants polyak_gamma0.999_n5_bounded --seeds 0 \
+        --samplers ugan --env_steps 12000 --parallel 1
 """
 import argparse
 import os

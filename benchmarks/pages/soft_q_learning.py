@@ -21,13 +21,17 @@ from sql_swimmer import LABELS, plateau_statistics  # noqa: E402
 PAGE = "docs/results/soft_q_learning.md"
 RESULTS = os.path.join(BENCHMARKS, "results")
 PAPER_RUNS = "sql_swimmer.json"
-# the screening: U-GAN seed 0, one change at a time from rl/swimmer.gin
-SCREENING = [("sql_study_base.json", "0.99", "1/30", "hard copy / 1,000"),
-             ("sql_study_polyak.json", "0.99", "1/30", "Polyak τ = 0.005"),
-             ("sql_study_polyak_gamma0.999.json", "0.999", "1/30", "Polyak τ = 0.005"),
-             ("sql_study_polyak_gamma0.999_alpha0.33.json", "0.999", "1/3", "Polyak τ = 0.005"),
-             ("sql_study_polyak_gamma0.9999.json", "0.9999", "1/30", "Polyak τ = 0.005")]
-LONG_HORIZON_VARIANT = "polyak_gamma0.999_n5"  # sql_study.py's; rl/swimmer_long_horizon.gin
+# the screening: U-GAN seed 0, from rl/swimmer.gin: (results file, gamma, n-step, soft value,
+# target update)
+SCREENING = [("sql_study_base.json", "0.99", 1, "importance-sampled", "hard copy / 1,000"),
+             ("sql_study_polyak.json", "0.99", 1, "importance-sampled", "Polyak τ = 0.005"),
+             ("sql_study_polyak_gamma0.999.json", "0.999", 1, "importance-sampled",
+              "Polyak τ = 0.005"),
+             ("sql_study_polyak_gamma0.999_n5.json", "0.999", 5, "importance-sampled",
+              "Polyak τ = 0.005"),
+             ("sql_study_polyak_gamma0.999_n5_bounded.json", "0.999", 5, "entropy-bounded",
+              "Polyak τ = 0.005")]
+LONG_HORIZON_VARIANT = "polyak_gamma0.999_n5_bounded"  # sql_study.py's; the gin file's
 LONG_HORIZON = f"sql_study_{LONG_HORIZON_VARIANT}.json"
 DIAGNOSTICS = "sql_diagnostics.json"
 WINDOW = 5
@@ -60,11 +64,11 @@ def prefix_statistics(returns, evaluations):
 
 
 def screening_rows():
-    """(file, gamma, alpha, target update, U-GAN seed 0's record) of the screening."""
+    """(file, gamma, n-step, soft value, target update, U-GAN seed 0's record)."""
     rows = []
-    for name, gamma, alpha, target in SCREENING:
+    for name, *setting in SCREENING:
         [run] = [r for r in load(name) if r["sampler"] == "ugan" and r["seed"] == 0]
-        rows.append((name, gamma, alpha, target, run))
+        rows.append((name, *setting, run))
     return rows
 
 
@@ -72,14 +76,16 @@ def screening_table():
     rows = screening_rows()
     evaluations = min(len(run["eval_return"]) for *_, run in rows)
     lines = [f"Over the first {evaluations * 1000:,} environment steps of each run "
-             f"({evaluations} evaluations of 3 episodes):", "",
-             "| γ | α | target update | results file | mean, first 20 % | best rolling mean "
-             "| mean, last 20 % | kept | mean Q, last epoch of the run | CPU ms / env step |",
-             "|---" * 10 + "|"]
-    for name, gamma, alpha, target, run in rows:
+             f"({evaluations} evaluations of 3 episodes; α = 1/30 throughout):", "",
+             "| γ | n-step | soft value | target update | results file | mean, first 20 % "
+             "| best rolling mean | mean, last 20 % | kept | mean Q at that step "
+             "| CPU ms / env step |", "|---" * 11 + "|"]
+    for name, gamma, n_step, value, target, run in rows:
         first, best, last, kept = prefix_statistics(run["eval_return"], evaluations)
-        lines.append(f"| {gamma} | {alpha} | {target} | `{name}` | {first:.1f} | {best:.1f} "
-                     f"| {last:.1f} | {100 * kept:.0f} % | {run['q_mean_end']:.1f} "
+        q = run.get("q_mean")
+        lines.append(f"| {gamma} | {n_step} | {value} | {target} | `{name}` | {first:.1f} "
+                     f"| {best:.1f} | {last:.1f} | {100 * kept:.0f} % "
+                     f"| {f'{q[evaluations - 1]:.1f}' if q else '—'} "
                      f"| {run['cpu_ms_per_env_step']:.1f} |")
     return "\n".join(lines)
 
@@ -227,8 +233,8 @@ def draw_screening(path=SCREENING_FIGURE):
     import matplotlib.pyplot as plt
 
     fig, (returns_axis, q_axis) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for name, gamma, alpha, target, run in screening_rows():
-        label = f"γ {gamma}, α {alpha}, {target}"
+    for name, gamma, n_step, value, target, run in screening_rows():
+        label = f"γ {gamma}, n = {n_step}, {value}, {target}"
         returns_axis.plot(np.array(run["steps"]) / 1000, run["eval_return"], lw=1, label=label)
         if run.get("q_mean"):
             q_axis.plot(np.array(run["steps"]) / 1000, run["q_mean"], lw=1, label=label)
