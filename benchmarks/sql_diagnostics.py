@@ -13,9 +13,12 @@ on the visited states s_t with the actions a_t taken:
       V(s) - E_pi[Q(s, a)] = alpha (H(pi(. | s)) + KL(pi(. | s) || pi_Q(. | s))),
 
   alpha times the policy's entropy when the sampler is exact, more when it is not;
-* ``q_closed_form``: (r + gamma soft_gap) / (1 - gamma), the soft Bellman fixed point
-  Q = r + gamma (E_pi Q + soft_gap) for a policy that earns the same r and soft_gap at
-  every step; ``q_ratio``: q / q_closed_form (> 1: Q overestimates what the policy earns);
+* ``target_gap``: the soft gap as the agent's Q target takes it: capped at alpha m log 2
+  per state with ``SoftQAgent.bound_soft_value`` (``soft_q.entropy_bounded_value``);
+* ``q_closed_form``: (r + gamma target_gap) / (1 - gamma), the soft Bellman fixed point
+  Q = r + gamma (E_pi Q + target_gap) for a policy that earns the same r and target_gap at
+  every step; ``q_ratio``: q / q_closed_form (< 1: Q has not yet reached it, > 1: Q
+  overestimates what the policy earns);
 * ``saturated``: the fraction of action components within 1 % of a bound of the box.
 
 Writes the records to --out and prints one line per run.
@@ -80,12 +83,15 @@ def diagnose(model_dir, value_particles=1024, policy_draws=64, seed=0):
     rng = tf.random.Generator.from_seed(seed)
     gaps = np.concatenate([soft_gap(agent, chunk, value_particles, policy_draws, rng)
                            for chunk in np.array_split(observations, len(episodes))])
-    reward, gap = float(np.mean(rewards)), float(np.mean(gaps))
-    closed_form = (reward + agent.discount * gap) / (1.0 - agent.discount)
+    target_gaps = (np.minimum(gaps, agent.alpha * agent.action_dim * np.log(2.0))
+                   if agent.bound_soft_value else gaps)
+    reward, target_gap = float(np.mean(rewards)), float(np.mean(target_gaps))
+    closed_form = (reward + agent.discount * target_gap) / (1.0 - agent.discount)
     return {"model_dir": model_dir, "step": step, "discount": agent.discount,
             "alpha": agent.alpha, "episodes": len(episodes),
             "return": float(np.mean([e["rewards"].sum() for e in episodes])),
-            "reward": reward, "soft_gap": gap, "q": float(np.mean(q)),
+            "reward": reward, "soft_gap": float(np.mean(gaps)), "target_gap": target_gap,
+            "q": float(np.mean(q)),
             "q_closed_form": closed_form, "q_ratio": float(np.mean(q)) / closed_form,
             "saturated": saturation(actions, space.low, space.high)}
 
@@ -104,7 +110,8 @@ def main():
         records.append(diagnose(model_dir, args.value_particles, args.policy_draws))
         r = records[-1]
         print(f"{model_dir}: step {r['step']}, return {r['return']:.1f}, reward/step "
-              f"{r['reward']:.4f}, soft gap {r['soft_gap']:.4f}, Q {r['q']:.2f} against "
+              f"{r['reward']:.4f}, soft gap {r['soft_gap']:.4f} ({r['target_gap']:.4f} in "
+              f"the target), Q {r['q']:.2f} against "
               f"{r['q_closed_form']:.2f} ({r['q_ratio']:.2f}x), saturated "
               f"{100 * r['saturated']:.0f} %")
         save_results(args.out, records)

@@ -134,6 +134,13 @@ def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_p
         returns = ten[:5] + [0.0] * 5 * (i == 0)
         (tmp_path / name).write_text(json.dumps([fake_run("ugan", 0, returns)]))
     (tmp_path / page.LONG_HORIZON).write_text(json.dumps(long_horizon))  # screened too
+    (tmp_path / page.DIAGNOSTICS).write_text(json.dumps([
+        {"model_dir": f"runs/sql_study/{variant}/ugan_0", "step": 10000, "discount": 0.999,
+         "alpha": 0.1, "return": 20.0, "reward": 0.02, "soft_gap": gap, "target_gap": gap,
+         "q": 30.0, "q_closed_form": 1000 * (0.02 + 0.999 * gap),
+         "q_ratio": 30.0 / (1000 * (0.02 + 0.999 * gap)), "saturated": 0.25}
+        for variant, gap in [("polyak_gamma0.999", 0.5), ("polyak_gamma0.999_n5", 0.2),
+                             (page.LONG_HORIZON_VARIANT, 0.1)]]))
     (tmp_path / page.PAPER_RUNS).write_text(json.dumps(
         [fake_run("ugan", 0, [40.0] * 5), fake_run("svgd", 0, [30.0] * 5)]))
     text = page.render()
@@ -148,6 +155,10 @@ def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_p
     # the first (-10), last 20 % = the fifth (120), kept 120 / 66
     assert "first 5,000 environment steps" in text
     assert "| -10.0 | 66.0 | 120.0 | 182 % |" in text
+    # the findings read the diagnostics: a gap of 0.5 against 0.02 of reward, a fixed point
+    # of 1000 (0.02 + 0.999 * 0.5) = 519.5, 26x the rewards' worth; the best evaluation
+    assert "by 0.50 per step" in text and "= 520, 26×" in text
+    assert "150 at 8,000 steps" in text and "after it were 150, 150." in text
     with pytest.raises(FileNotFoundError, match=page.PAPER_RUNS):
         (tmp_path / page.PAPER_RUNS).unlink()
         page.render()
