@@ -15,10 +15,11 @@ on the visited states s_t with the actions a_t taken:
   alpha times the policy's entropy when the sampler is exact, more when it is not;
 * ``target_gap``: the soft gap as the agent's Q target takes it: capped at alpha m log 2
   per state with ``SoftQAgent.bound_soft_value`` (``soft_q.entropy_bounded_value``);
-* ``q_closed_form``: (r + gamma target_gap) / (1 - gamma), the soft Bellman fixed point
-  Q = r + gamma (E_pi Q + target_gap) for a policy that earns the same r and target_gap at
-  every step; ``q_ratio``: q / q_closed_form (< 1: Q has not yet reached it, > 1: Q
-  overestimates what the policy earns);
+* ``q_closed_form``: r / (1 - gamma) + gamma^n target_gap / (1 - gamma^n), the fixed point
+  of the n-step soft Bellman target Q = sum_{k<n} gamma^k r + gamma^n (E_pi Q + target_gap)
+  (n = ``SoftQAgent.n_step``) for a policy that earns the same r and target_gap at every
+  step; ``q_ratio``: q / q_closed_form (< 1: Q has not yet reached it, > 1: Q overestimates
+  what the policy earns);
 * ``saturated``: the fraction of action components within 1 % of a bound of the box.
 
 Writes the records to --out and prints one line per run.
@@ -58,6 +59,13 @@ def soft_gap(agent, observations, value_particles, policy_draws, rng):
     return (values - policy_q).numpy()
 
 
+def n_step_fixed_point(reward, gap, discount, n_step):
+    """r / (1 - gamma) + gamma^n gap / (1 - gamma^n): the Q with
+    Q = sum_{k<n} gamma^k r + gamma^n (Q + gap)."""
+    bootstrap = discount ** n_step
+    return reward / (1.0 - discount) + bootstrap * gap / (1.0 - bootstrap)
+
+
 def saturation(actions, low, high):
     """The fraction of action components within ``SATURATION_MARGIN`` of the box's width
     from a bound."""
@@ -86,8 +94,9 @@ def diagnose(model_dir, value_particles=1024, policy_draws=64, seed=0):
     target_gaps = (np.minimum(gaps, agent.alpha * agent.action_dim * np.log(2.0))
                    if agent.bound_soft_value else gaps)
     reward, target_gap = float(np.mean(rewards)), float(np.mean(target_gaps))
-    closed_form = (reward + agent.discount * target_gap) / (1.0 - agent.discount)
+    closed_form = n_step_fixed_point(reward, target_gap, agent.discount, agent.n_step)
     return {"model_dir": model_dir, "step": step, "discount": agent.discount,
+            "n_step": agent.n_step,
             "alpha": agent.alpha, "episodes": len(episodes),
             "return": float(np.mean([e["rewards"].sum() for e in episodes])),
             "reward": reward, "soft_gap": float(np.mean(gaps)), "target_gap": target_gap,

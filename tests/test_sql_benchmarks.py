@@ -134,13 +134,18 @@ def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_p
         returns = ten[:5] + [0.0] * 5 * (i == 0)
         (tmp_path / name).write_text(json.dumps([fake_run("ugan", 0, returns)]))
     (tmp_path / page.LONG_HORIZON).write_text(json.dumps(long_horizon))  # screened too
+    for name in page.LONG_HORIZON_MORE:
+        (tmp_path / name).write_text("[]")
     (tmp_path / page.DIAGNOSTICS).write_text(json.dumps([
-        {"model_dir": f"runs/sql_study/{variant}/ugan_0", "step": 10000, "discount": 0.999,
+        {"model_dir": f"runs/sql_study/{variant}/{sampler}_0", "step": 10000, "discount": 0.999,
+         "n_step": 1,
          "alpha": 0.1, "return": 20.0, "reward": 0.02, "soft_gap": gap, "target_gap": gap,
          "q": 30.0, "q_closed_form": 1000 * (0.02 + 0.999 * gap),
          "q_ratio": 30.0 / (1000 * (0.02 + 0.999 * gap)), "saturated": 0.25}
-        for variant, gap in [("polyak_gamma0.999", 0.5), ("polyak_gamma0.999_n5", 0.2),
-                             (page.LONG_HORIZON_VARIANT, 0.1)]]))
+        for variant, sampler, gap in [("polyak_gamma0.999", "ugan", 0.5),
+                                      ("polyak_gamma0.999_n5", "ugan", 0.2),
+                                      (page.LONG_HORIZON_VARIANT, "ugan", 0.1),
+                                      (page.LONG_HORIZON_VARIANT, "svgd", 0.1)]]))
     (tmp_path / page.PAPER_RUNS).write_text(json.dumps(
         [fake_run("ugan", 0, [40.0] * 5), fake_run("svgd", 0, [30.0] * 5)]))
     text = page.render()
@@ -162,3 +167,12 @@ def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_p
     with pytest.raises(FileNotFoundError, match=page.PAPER_RUNS):
         (tmp_path / page.PAPER_RUNS).unlink()
         page.render()
+
+
+@pytest.mark.parametrize("n_step", [1, 5])
+def test_the_n_step_fixed_point_is_where_repeated_targets_settle(monkeypatch, n_step):
+    diagnostics = load_benchmark(monkeypatch, "sql_diagnostics", "sql_diagnostics.py")
+    reward, gap, discount, q = 0.02, 0.3, 0.99, 0.0
+    for _ in range(20000):  # Q <- sum_{k<n} gamma^k r + gamma^n (Q + gap)
+        q = sum(discount**k * reward for k in range(n_step)) + discount**n_step * (q + gap)
+    assert diagnostics.n_step_fixed_point(reward, gap, discount, n_step) == pytest.approx(q)
