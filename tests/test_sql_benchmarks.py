@@ -137,15 +137,18 @@ def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_p
     for name in page.LONG_HORIZON_MORE:
         (tmp_path / name).write_text("[]")
     (tmp_path / page.DIAGNOSTICS).write_text(json.dumps([
-        {"model_dir": f"runs/sql_study/{variant}/{sampler}_0", "step": 10000, "discount": 0.999,
+        {"model_dir": f"runs/sql_study/{variant}/{sampler}_{seed}", "step": 10000,
+         "discount": 0.999,
          "n_step": 1,
          "alpha": 0.1, "return": 20.0, "reward": 0.02, "soft_gap": gap, "target_gap": gap,
          "q": 30.0, "q_closed_form": 1000 * (0.02 + 0.999 * gap),
          "q_ratio": 30.0 / (1000 * (0.02 + 0.999 * gap)), "saturated": 0.25}
-        for variant, sampler, gap in [("polyak_gamma0.999", "ugan", 0.5),
-                                      ("polyak_gamma0.999_n5", "ugan", 0.2),
-                                      (page.LONG_HORIZON_VARIANT, "ugan", 0.1),
-                                      (page.LONG_HORIZON_VARIANT, "svgd", 0.1)]]))
+        for variant, sampler, seed, gap in [("polyak_gamma0.999", "ugan", 0, 0.5),
+                                            ("polyak_gamma0.999_n5", "ugan", 0, 0.2),
+                                            (page.LONG_HORIZON_VARIANT, "ugan", 0, 0.1),
+                                            (page.LONG_HORIZON_VARIANT, "svgd", 0, 0.1),
+                                            (page.LONG_HORIZON_VARIANT, "ugan", 1, 0.1),
+                                            (page.LONG_HORIZON_VARIANT, "svgd", 1, 0.1)]]))
     (tmp_path / page.PAPER_RUNS).write_text(json.dumps(
         [fake_run("ugan", 0, [40.0] * 5), fake_run("svgd", 0, [30.0] * 5)]))
     text = page.render()
