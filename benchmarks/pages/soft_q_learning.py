@@ -223,7 +223,9 @@ def findings():
 
 
 def figure_line(path, caption):
-    return f"![{caption}](../../{path})" if os.path.exists(os.path.join(REPO, path)) else ""
+    """A markdown image of ``path`` (relative to the repository) as seen from the page."""
+    link = os.path.relpath(path, os.path.dirname(PAGE))
+    return f"![{caption}]({link})" if os.path.exists(os.path.join(REPO, path)) else ""
 
 
 def render():
