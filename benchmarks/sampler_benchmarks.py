@@ -36,9 +36,9 @@ Sonar's log Z has no closed form: ``--reference`` runs long AIS (--reference_cha
 --reference_steps temperatures, from the prior) per seed instead and writes its estimates;
 the results page compares every Sonar log Z_hat with the reference seeds' mean.
 
-    python benchmarks/sampler_benchmarks.py --seconds 20 --seeds 0 1 --threads 1 \
+    python -m benchmarks.sampler_benchmarks --seconds 20 --seeds 0 1 --threads 1 \
         --out benchmarks/results/sampler_benchmarks.json
-    python benchmarks/sampler_benchmarks.py --reference --seeds 0 1 --threads 1 \
+    python -m benchmarks.sampler_benchmarks --reference --seeds 0 1 --threads 1 \
         --out benchmarks/results/sampler_benchmarks_sonar_reference.json
 """
 import argparse
@@ -58,7 +58,7 @@ from vagan_tf.run import assemble
 from vagan_tf.samplers import mcmc, smc
 from vagan_tf.samplers.svgd import svgd
 from vagan_tf.targets import benchmarks
-from common import add_threads_argument, limit_threads, save_results  # noqa: E402
+from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
 
 TARGETS = ("gmm40", "many_well", "funnel", "sonar_dds")
 METHODS = ("ugan", "maf_rkl", "iaf_rkl", "ais", "nuts", "svgd")

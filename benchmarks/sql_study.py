@@ -1,7 +1,9 @@
 """Which soft Q-learning harness choice keeps Swimmer's plateau: one change at a time.
 
-Each variant changes one binding of ``rl/swimmer.gin`` and runs both samplers on the
-same seeds through ``sql_swimmer.py`` (its runs in ``ROOT/<variant>/<sampler>_<seed>``,
+Each variant changes one binding of ``rl/swimmer.gin`` (the ``polyak_gamma*`` variants:
+a longer horizon on top of Polyak averaging, with n-step targets and the entropy-bounded
+soft value) and runs both samplers (or ``--samplers``) on the same seeds through
+``sql_swimmer.py`` (its runs in ``ROOT/<variant>/<sampler>_<seed>``,
 its summary in ``OUT_DIR/sql_study_<variant>.json``); then one table row per variant:
 each run's last-20 % mean over its best rolling mean (``sql_swimmer.plateau_statistics``),
 the worst of them, and the mean Q(s, a) of the last epoch (the soft values' scale; a
@@ -9,6 +11,8 @@ return of 35 per 1000 steps is worth about 3.5 at gamma = 0.99, plus alpha times
 policy's entropy over 1 - gamma, at most 4.6).
 
     python -m benchmarks.sql_study --env_steps 50000 --seeds 0 1
+    python -m benchmarks.sql_study --variants polyak_gamma0.999_n5_bounded --seeds 0 \
+        --samplers ugan --env_steps 12000 --parallel 1
 """
 import argparse
 import os
@@ -19,13 +23,22 @@ import numpy as np
 
 from benchmarks.common import load_results  # noqa: E402
 
+POLYAK = ["TargetNetworkUpdate.tau = 0.005", "TargetNetworkUpdate.interval = 1"]
 VARIANTS = {
     "base": [],
-    "polyak": ["TargetNetworkUpdate.tau = 0.005", "TargetNetworkUpdate.interval = 1"],
+    "polyak": POLYAK,
     "lr1e-4": ["LEARNING_RATE = 1e-4", "PROPOSAL_LEARNING_RATE = 4e-4"],
     "alpha0.1": ["SoftQAgent.alpha = 0.1"],
     "double_q": ["SoftQAgent.num_q_networks = 2"],
     "flow_value": ["SoftQAgent.value_proposal = 'policy'"],
+    "polyak_gamma0.999": ["SoftQAgent.discount = 0.999", *POLYAK],
+    "polyak_gamma0.999_alpha0.33": ["SoftQAgent.discount = 0.999", "SoftQAgent.alpha = 0.333333",
+                                    *POLYAK],
+    "polyak_gamma0.9999": ["SoftQAgent.discount = 0.9999", *POLYAK],
+    "polyak_gamma0.999_n5": ["SoftQAgent.discount = 0.999", "SoftQAgent.n_step = 5", *POLYAK],
+    "polyak_gamma0.9999_n5": ["SoftQAgent.discount = 0.9999", "SoftQAgent.n_step = 5", *POLYAK],
+    "polyak_gamma0.999_n5_bounded": ["SoftQAgent.discount = 0.999", "SoftQAgent.n_step = 5",
+                                     "SoftQAgent.bound_soft_value = True", *POLYAK],
 }
 SAMPLERS = {"flow_value": ["ugan"]}  # the U-GAN's flow has a density; SVGD's sampler has none
 COMMON = ["RLExperiment.eval_episodes = 3"]
@@ -39,7 +52,8 @@ def run_variant(variant, args):
     command = [sys.executable, "-m", "benchmarks.sql_swimmer",
                "--env_steps", str(args.env_steps), "--seeds", *map(str, args.seeds),
                "--threads", "1", "--parallel", str(args.parallel),
-               "--samplers", *SAMPLERS.get(variant, ["ugan", "svgd"]),
+               "--samplers", *[s for s in SAMPLERS.get(variant, ["ugan", "svgd"])
+                               if s in args.samplers],
                "--root", os.path.join(args.root, variant),
                "--out", summary_path(args.out_dir, variant),
                "--png", os.path.join(args.root, variant, "returns.png")]
@@ -70,6 +84,8 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--env_steps", type=int, default=50000)
     parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--samplers", nargs="+", default=["ugan", "svgd"],
+                        choices=["ugan", "svgd"])
     parser.add_argument("--root", default="runs/sql_study")
     parser.add_argument("--out_dir", default="benchmarks/results")
     parser.add_argument("--table", action="store_true", help="tabulate finished variants only")

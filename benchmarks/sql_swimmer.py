@@ -3,9 +3,10 @@
 Trains (or resumes) one ``vagan train`` run per (sampler, seed) in ``ROOT/<sampler>_<seed>``,
 ``--parallel`` subprocesses at a time, each on ``--threads`` TensorFlow threads:
 
-    vagan train --gin_file rl/swimmer.gin (or rl/swimmer_svgd.gin) \
+    vagan train --gin_file rl/swimmer.gin (or rl/swimmer_svgd.gin; with --setting long_horizon
+        rl/swimmer_long_horizon.gin or rl/swimmer_long_horizon_svgd.gin) \
         --gin_param TOTAL_ENV_STEPS=<env_steps> --gin_param SoftQAgent.seed=<seed> \
-        --gin_param RLExperiment.seed=<seed> --model_dir ROOT/<sampler>_<seed>
+        --gin_param RLExperiment.seed=<seed> --model_dir ROOT/<sampler>_<seed> --extend
 
 plus any ``--gin_param`` bindings (the same for every run: a harness variant), then reads
 every run's ``metrics.json`` and draws the evaluation return (the mean of the evaluation
@@ -16,7 +17,8 @@ seed, the mean over seeds thick. Prints and writes to ``--out``, per run:
 * ``first_mean``, ``last_mean``: the mean evaluation over the first and the last 20 % of
   the run's epochs;
 * ``holds``: last_mean / best_rolling (the plateau is kept when it is >= 0.9);
-* ``q_mean_end``: the mean Q(s, a) on replay batches in the last epoch;
+* ``q_mean_end``: the mean Q(s, a) on replay batches in the last epoch; ``q_mean`` and
+  ``soft_value``: that mean and the mean soft value V(s') of every epoch;
 * the wall and CPU milliseconds per environment step (an environment step plus one
   training iteration, averaged over the epochs after warm-up).
 
@@ -33,25 +35,28 @@ import time
 
 import numpy as np
 
-from vagan_tf.run.directory import read_records
 from benchmarks.common import save_results  # noqa: E402
 
-GIN_FILES = {"ugan": "rl/swimmer.gin", "svgd": "rl/swimmer_svgd.gin"}
+SETTINGS = {"paper": {"ugan": "rl/swimmer.gin", "svgd": "rl/swimmer_svgd.gin"},
+            "long_horizon": {"ugan": "rl/swimmer_long_horizon.gin",
+                             "svgd": "rl/swimmer_long_horizon_svgd.gin"}}
+SAMPLERS = ("ugan", "svgd")
 LABELS = {"ugan": "U-GAN sampler + conditional MAF", "svgd": "amortised SVGD"}
 COLORS = {"ugan": "tab:red", "svgd": "tab:blue"}
 
 
-def train_command(sampler, seed, env_steps, model_dir, gin_params):
+def train_command(sampler, seed, env_steps, model_dir, gin_params, setting="paper"):
     params = [f"TOTAL_ENV_STEPS = {env_steps}", f"SoftQAgent.seed = {seed}",
               f"RLExperiment.seed = {seed}", "RLExperiment.verbose = 1", *gin_params]
-    command = [sys.executable, "-m", "vagan_tf.cli", "train", "--gin_file", GIN_FILES[sampler],
-               "--model_dir", model_dir]
+    command = [sys.executable, "-m", "vagan_tf.cli", "train", "--gin_file",
+               SETTINGS[setting][sampler],
+               "--model_dir", model_dir, "--extend"]
     for param in params:
         command += ["--gin_param", param]
     return command
 
 
-def train_all(runs, env_steps, threads, parallel, gin_params):
+def train_all(runs, env_steps, threads, parallel, gin_params, setting="paper"):
     """Runs ``vagan train`` for every (sampler, seed, model_dir), ``parallel`` at a time."""
     env = dict(os.environ)
     if threads:
@@ -61,7 +66,7 @@ def train_all(runs, env_steps, threads, parallel, gin_params):
         while pending and len(running) < parallel:
             sampler, seed, model_dir = pending.pop(0)
             os.makedirs(model_dir, exist_ok=True)
-            command = train_command(sampler, seed, env_steps, model_dir, gin_params)
+            command = train_command(sampler, seed, env_steps, model_dir, gin_params, setting)
             with open(os.path.join(model_dir, "train.log"), "a", encoding="utf-8") as log:
                 running.append((model_dir, subprocess.Popen(command, stdout=log,
                                                             stderr=subprocess.STDOUT, env=env)))
@@ -85,6 +90,8 @@ def plateau_statistics(returns, window, last_fraction=0.2):
 
 
 def summarise(sampler, seed, model_dir, window, warmup_epochs=1):
+    from vagan_tf.run.directory import read_records  # TensorFlow: not needed for the tables
+
     records = read_records(os.path.join(model_dir, "metrics.json"))
     trained = [r for r in records if r["train_iterations"]][warmup_epochs:] or records
     returns = [r["eval_return"] for r in records]
@@ -96,6 +103,8 @@ def summarise(sampler, seed, model_dir, window, warmup_epochs=1):
             "best": float(np.max(returns)), "best_rolling": best_rolling,
             "first_mean": float(np.mean(returns[:max(1, round(0.2 * len(returns)))])),
             "last_mean": last_mean, "holds": holds, "q_mean_end": records[-1].get("q_mean"),
+            "q_mean": [r.get("q_mean") for r in records],
+            "soft_value": [r.get("soft_value") for r in records],
             "ms_per_env_step": 1000 * float(np.mean([r["seconds_per_env_step"]
                                                      for r in trained])),
             "cpu_ms_per_env_step": 1000 * float(np.mean([r["cpu_seconds_per_env_step"]
@@ -127,7 +136,7 @@ def plot(summaries, path):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    for sampler in GIN_FILES:
+    for sampler in SAMPLERS:
         mine = [s for s in summaries if s["sampler"] == sampler]
         if not mine:
             continue
@@ -152,7 +161,9 @@ def plot(summaries, path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--samplers", nargs="+", default=list(GIN_FILES), choices=list(GIN_FILES))
+    parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS), choices=SAMPLERS)
+    parser.add_argument("--setting", default="paper", choices=list(SETTINGS),
+                        help="paper: rl/swimmer*.gin; long_horizon: rl/swimmer_long_horizon*.gin")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--env_steps", type=int, default=20000)
     parser.add_argument("--root", default="runs/sql_swimmer")
@@ -170,7 +181,8 @@ def main():
     runs = [(sampler, seed, os.path.join(args.root, f"{sampler}_{seed}"))
             for seed in args.seeds for sampler in args.samplers]
     if not args.plot_only:
-        train_all(runs, args.env_steps, args.threads, args.parallel, args.gin_param)
+        train_all(runs, args.env_steps, args.threads, args.parallel, args.gin_param,
+                  args.setting)
     summaries = [dict(summarise(*run, window=args.window), gin_params=args.gin_param)
                  for run in runs]
     for s in summaries:

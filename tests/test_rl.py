@@ -15,6 +15,7 @@ import pytest
 import tensorflow as tf
 
 from vagan_tf import cli
+from vagan_tf.config import checks
 from vagan_tf.nets.flows import MAF
 from vagan_tf.rl import soft_q
 from vagan_tf.rl.agent import SoftQAgent, to_env_action
@@ -23,6 +24,7 @@ from vagan_tf.rl.networks import PolicySampler, pair_critic
 from vagan_tf.rl.policy_update import (AmortizedSVGDUpdate, UGANPolicyUpdate,
                                        fixed_to_updated_kernel, log_abs_det_tanh)
 from vagan_tf.rl.replay import ReplayBuffer
+from vagan_tf.run import assemble
 from vagan_tf.run import assemble
 
 from helpers import train_args
@@ -79,6 +81,26 @@ def test_the_bellman_target_does_not_bootstrap_from_terminal_states():
     target = soft_q.soft_bellman_target(tf.constant([1.0, 1.0]), tf.constant([0.0, 1.0]),
                                         tf.constant([10.0, 10.0]), discount=0.9)
     np.testing.assert_allclose(target.numpy(), [10.0, 1.0])
+
+
+def test_n_step_transitions_sum_discounted_rewards_up_to_a_break_or_a_terminal():
+    rewards = tf.constant([[1.0, 2.0, 3.0]] * 3)
+    window = {"observations": tf.reshape(tf.range(9.0), [3, 3, 1]),
+              "actions": tf.zeros([3, 3, 2]), "rewards": rewards,
+              "next_observations": tf.reshape(tf.range(9.0) + 100.0, [3, 3, 1]),
+              "terminals": tf.constant([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]),
+              "continues": tf.constant([[1.0, 1.0], [1.0, 1.0], [0.0, 1.0]])}
+    got = {k: v.numpy() for k, v in soft_q.n_step_transitions(window, discount=0.5).items()}
+    # whole window: 1 + 0.5 * 2 + 0.25 * 3 and gamma^3; a terminal second transition:
+    # 1 + 0.5 * 2, no bootstrap; a break after the first: 1 and gamma^1
+    np.testing.assert_allclose(got["rewards"], [2.75, 2.0, 1.0])
+    np.testing.assert_allclose(got["discounts"], [0.125, 0.25, 0.5])
+    np.testing.assert_array_equal(got["terminals"], [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(got["next_observations"][:, 0], [102.0, 104.0, 106.0])
+    np.testing.assert_array_equal(got["observations"][:, 0], [0.0, 3.0, 6.0])
+    target = soft_q.soft_bellman_target(got["rewards"], got["terminals"], tf.fill([3], 8.0),
+                                        got["discounts"])
+    np.testing.assert_allclose(target.numpy(), [2.75 + 1.0, 2.0, 1.0 + 4.0])
 
 
 def test_target_network_update_copies_every_interval_and_averages_with_tau():
@@ -138,6 +160,47 @@ def test_replay_buffer_keeps_the_last_capacity_transitions_of_a_long_batch():
     add_transitions(buffer, 1, 6)  # transitions 1..6 into slots 1, 2, 3, 0, 1, 2
     np.testing.assert_array_equal(buffer.storage["rewards"].numpy(), [4, 5, 6, 3])
     assert int(buffer.num_added) == 7
+
+
+def add_episodes(buffer, lengths, terminal_ends):
+    """Episodes of transitions t = 0, 1, ... (reward t, observation (t, episode, 0, ...),
+    action (t, 0, ...)) in order, each continuing its own chain s_{t+1} = s'_t; the last of
+    an episode is terminal where ``terminal_ends`` says so."""
+    observation_dim = buffer.storage["observations"].shape[1]
+    action_dim = buffer.storage["actions"].shape[1]
+    t = 0
+    for episode, (length, terminal) in enumerate(zip(lengths, terminal_ends)):
+        ids = np.arange(t, t + length, dtype=np.float32)
+        observations = np.zeros((length, observation_dim))
+        observations[:, :2] = np.stack([ids, np.full(length, episode)], 1)
+        next_observations = observations.copy()
+        next_observations[:, 0] += 1
+        actions = np.zeros((length, action_dim))
+        actions[:, 0] = ids
+        terminals = np.zeros(length)
+        terminals[-1] = float(terminal)
+        buffer.add(observations, actions, ids, next_observations, terminals)
+        t += length
+
+
+def test_replay_windows_are_consecutive_transitions_that_stop_at_a_reset_and_at_the_newest():
+    buffer = ReplayBuffer(observation_dim=2, action_dim=1, capacity=7)
+    add_episodes(buffer, [4, 6], [False, False])  # transitions 0..9; 3..9 kept, a reset at 4
+    window = {k: v.numpy() for k, v in
+              buffer.sample_windows(3000, 3, tf.random.Generator.from_seed(0)).items()}
+    first = window["rewards"][:, 0]
+    assert set(first.tolist()) == set(range(3, 10))  # every kept transition starts windows
+    assert np.bincount(first.astype(int))[3:].min() > 300  # uniformly: about 430 each
+    for start, rewards, continues in zip(first.astype(int), window["rewards"],
+                                         window["continues"]):
+        for k in (0, 1):  # does transition start + k + 1 continue transition start + k?
+            after = start + k + 1
+            stored_and_same_episode = after <= 9 and (after <= 3) == (after - 1 <= 3)
+            assert continues[k] == float(stored_and_same_episode)
+            if stored_and_same_episode:
+                assert rewards[k + 1] == after
+    with pytest.raises(tf.errors.InvalidArgumentError, match="empty"):
+        ReplayBuffer(2, 1, 4).sample_windows(2, 3, tf.random.Generator.from_seed(0))
 
 
 # ------------------------------------------------------------------ sampler updates
@@ -321,6 +384,71 @@ def test_the_flow_and_uniform_value_particles_weigh_to_the_integral_of_exp_q():
     assert abs(uniform_half.mean() - 0.5) < 0.01 and abs(flow_half.mean() - 0.5) > 0.05
 
 
+def test_n_step_q_targets_are_the_hand_computed_discounted_sums_plus_the_bootstrap():
+    agent = tiny_agent(small_svgd_update, discount=0.5, value_particles=8, n_step=3)
+    # episode 0: transitions 0..4, cut by a time limit; episode 1: 5..6, ending terminal
+    add_episodes(agent.replay, [5, 2], [False, True])
+    constant_q(agent.target_q_networks[0], 0.4)
+    value = 0.4 + 0.1 * 2 * math.log(2.0)  # V of a constant Q over the box [-1, 1]^2
+    ends = {0: 4, 1: 6}
+    expected = {}
+    for t in range(7):
+        end = ends[0 if t <= 4 else 1]
+        steps = min(3, end - t + 1)
+        expected[t] = sum(0.5**k * (t + k) for k in range(steps))
+        if not (t + steps - 1 == 6):  # only transition 6 is terminal
+            expected[t] += 0.5**steps * value
+    batch = agent.sample_batch()
+    targets, next_values = agent.q_targets(batch)
+    np.testing.assert_allclose(next_values.numpy(), value, rtol=1e-5)
+    starts = batch["observations"].numpy()[:, 0].astype(int)
+    assert len(set(starts.tolist())) > 3
+    np.testing.assert_allclose(targets.numpy(), [expected[t] for t in starts], rtol=1e-5)
+    assert np.isfinite(float(agent.train_iteration()["q_loss"]))
+    with pytest.raises(checks.ConfigurationError, match="SoftQAgent.n_step"):
+        tiny_agent(small_svgd_update, n_step=0)
+
+
+def test_the_bounded_soft_value_caps_v_at_the_policys_q_plus_the_boxs_entropy():
+    alpha = 0.1
+    agent = tiny_agent(small_svgd_update, discount=0.5, value_particles=32,
+                       bound_soft_value=True)
+    # Q_target(s, a) = w . a + c and a sampler whose every action is tanh(b) = (-0.5, 0.25)
+    w, c, b = np.float32([2.0, -1.0]), 0.3, np.arctanh([-0.5, 0.25])
+    target = agent.target_q_networks[0]
+    weights = [np.zeros_like(x) for x in target.get_weights()]
+    # the first unit of both hidden layers carries w . a + 4 (> 0 on the box) to the output
+    weights[0][3:, 0], weights[1][0], weights[2][0, 0] = w, 4.0, 1.0
+    weights[-2][0, 0], weights[-1][:] = 1.0, c - 4.0
+    target.set_weights(weights)
+    sampler_weights = [np.zeros_like(x) for x in agent.sampler.get_weights()]
+    sampler_weights[-1][:] = b
+    agent.sampler.set_weights(sampler_weights)
+    rng = np.random.default_rng(0)
+    agent.replay.add(rng.normal(size=(40, 3)), rng.uniform(-1, 1, (40, 2)), np.ones(40),
+                     rng.normal(size=(40, 3)), np.zeros(40))
+    a = np.tanh(b)
+    bound = w @ a + c + alpha * 2 * math.log(2.0)
+    # the log-partition of a linear Q on the box: alpha sum_i log(2 sinh(w_i/alpha)/(w_i/alpha))
+    exact_value = c + alpha * np.sum(np.log(2 * np.sinh(w / alpha) / (w / alpha)))
+    # the policy sits away from Q's maximum: the cap binds, as the uniform particles' V is at
+    # least their mean Q (about c, 0.3 +- 0.2) plus alpha m log 2 (Jensen)
+    assert exact_value > bound + 1.0
+    batch = agent.sample_batch()
+    targets, values = agent.q_targets(batch)
+    np.testing.assert_allclose(values.numpy(), bound, rtol=1e-5)
+    np.testing.assert_allclose(targets.numpy(), 1.0 + 0.5 * bound, rtol=1e-5)
+    # a policy at Q's maximum corner leaves the importance-sampled V (below the cap) alone
+    sampler_weights[-1][:] = np.arctanh([0.999, -0.999])
+    agent.sampler.set_weights(sampler_weights)
+    state = agent.rng.state.numpy()
+    capped = agent.q_targets(batch)[1].numpy()
+    agent.bound_soft_value = False
+    agent.rng.reset_from_seed(0)
+    agent.rng.state.assign(state)  # the same uniform particles
+    np.testing.assert_array_equal(capped, agent.q_targets(batch)[1].numpy())
+
+
 def test_a_policy_value_proposal_needs_a_policy_update_with_a_density():
     with pytest.raises(ValueError, match="value_proposal = 'policy' needs .*AmortizedSVGDUpdate"):
         tiny_agent(small_svgd_update, value_proposal="policy")
@@ -478,6 +606,28 @@ def test_vagan_train_on_swimmer_logs_returns_checkpoints_resumes_and_exports(tmp
     actions = sample_export_without_vagan_tf(model_dir / "export", np.zeros((500, 8)))
     assert actions.shape == (500, 2) and actions.dtype == np.float32
     assert np.all(np.abs(actions) <= 1.0) and actions.std(0).min() > 1e-3
+
+
+@pytest.mark.slow
+@needs_mujoco
+@pytest.mark.parametrize("gin_file", ["rl/swimmer_long_horizon.gin",
+                                      "rl/swimmer_long_horizon_svgd.gin"])
+def test_a_long_horizon_run_trains_with_n_step_targets_and_rollout_replays_its_evaluation(
+        tmp_path, gin_file):
+    model_dir = tmp_path / "run"
+    cli.main(train_args(model_dir, files=(gin_file,),
+                        params=TINY + ["RLExperiment.eval_episodes = 2"]))
+    operative = (model_dir / "operative_config.gin").read_text()
+    assert "SoftQAgent.n_step = 5" in operative and "SoftQAgent.discount = 0.999" in operative
+    records = json.loads((model_dir / "metrics.json").read_text())
+    assert [r["step"] for r in records] == [20, 40]
+    assert all(np.isfinite(r["q_loss"]) for r in records)
+    gin.clear_config()
+    cli.main(["rollout", "--model_dir", str(model_dir), "--episodes", "2",
+              "--out", str(tmp_path / "t.npz")])
+    rollout = np.load(tmp_path / "t.npz")
+    assert int(rollout["step"]) == 40
+    assert rollout["returns"].mean() == pytest.approx(records[-1]["eval_return"], rel=1e-9)
 
 
 @pytest.mark.slow

@@ -1,11 +1,23 @@
-"""benchmarks/sql_swimmer.py's plateau statistics and a run's summary from its metrics.json."""
+"""The soft Q-learning benchmarks: sql_swimmer.py's plateau statistics and run summaries,
+sql_diagnostics.py's soft gap and saturation, the long-horizon gin file against its page."""
 import json
 import os
 
+import gin
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from benchmarks import sql_swimmer
+from benchmarks import sql_diagnostics, sql_study, sql_swimmer
+from benchmarks.pages import soft_q_learning
+from helpers import REPO
+from vagan_tf.rl.agent import SoftQAgent
+from vagan_tf.rl.policy_update import AmortizedSVGDUpdate
+from vagan_tf.run import assemble
+from vagan_tf.run.directory import LENGTH_BINDINGS, config_bindings
+
+BENCHMARKS = os.path.join(REPO, "benchmarks")
 
 
 def test_a_run_that_drops_off_its_plateau_keeps_a_fraction_of_its_best_rolling_mean():
@@ -28,6 +40,7 @@ def test_the_summary_reads_returns_costs_and_the_last_q_from_metrics(tmp_path):
     assert summary["env_steps"] == 5000 and summary["best"] == 30.0
     assert summary["best_rolling"] == 30.0 and summary["last_mean"] == 6.0
     assert summary["holds"] == pytest.approx(0.2) and summary["q_mean_end"] == 2.0
+    assert summary["q_mean"] == [0.0, 0.5, 1.0, 1.5, 2.0]
     assert summary["first_mean"] == -5.0  # the first 20 %: one evaluation of five
     # the warm-up epoch (no iterations) and the first trained epoch are left out of the cost
     assert summary["ms_per_env_step"] == pytest.approx(1000 * np.mean([0.006, 0.007, 0.008]))
@@ -47,3 +60,121 @@ def test_the_table_pairs_the_samplers_by_seed():
     row = "| U-GAN sampler + conditional MAF | 0 | 25.0 | 40.0 | 30.0 | 75 % | 45.0 | 4.0 | 3.0 |"
     assert row in table
     assert table.endswith("on 1 of 2 seeds (seeds 0).")
+
+
+def bindings(files, params):
+    gin.clear_config()
+    assemble.parse_gin(files, params)
+    found = {name: value for name, value in config_bindings(gin.config_str()).items()
+             if not LENGTH_BINDINGS.search(name)}
+    gin.clear_config()
+    return found
+
+
+def test_the_long_horizon_gin_file_binds_what_its_results_page_measured(monkeypatch):
+    study = sql_study
+    page = soft_q_learning
+    measured = bindings(["rl/swimmer.gin"], study.VARIANTS[page.LONG_HORIZON_VARIANT])
+    assert bindings(["rl/swimmer_long_horizon.gin"], []) == measured
+    svgd = bindings(["rl/swimmer_long_horizon_svgd.gin"], [])
+    assert svgd.pop("SoftQAgent.policy_update") == "@AmortizedSVGDUpdate"
+    measured.pop("SoftQAgent.policy_update")
+    assert svgd == measured
+
+
+def test_the_soft_gap_of_a_constant_q_is_alpha_times_the_boxs_log_volume(monkeypatch):
+    diagnostics = sql_diagnostics
+    agent = SoftQAgent(observation_dim=3, action_dim=2, alpha=0.2, replay_capacity=4,
+                       policy_update=lambda **kw: AmortizedSVGDUpdate(
+                           **kw, sampler_optimizer=keras.optimizers.Adam()),
+                       q_optimizer=keras.optimizers.Adam())
+    weights = [np.zeros_like(w) for w in agent.q_networks[0].get_weights()]
+    weights[-1][:] = 1.5
+    agent.q_networks[0].set_weights(weights)
+    gaps = diagnostics.soft_gap(agent, np.random.default_rng(0).normal(size=(6, 3)),
+                                value_particles=32, policy_draws=4,
+                                rng=tf.random.Generator.from_seed(0))
+    # V = 1.5 + alpha log |[-1, 1]^2| exactly, E_pi Q = 1.5 whatever the sampler draws
+    np.testing.assert_allclose(gaps, 0.2 * 2 * np.log(2.0), rtol=1e-5)
+
+
+def test_saturation_counts_action_components_within_one_percent_of_a_bound(monkeypatch):
+    diagnostics = sql_diagnostics
+    actions = np.array([[-1.0, 0.0], [0.985, 0.97], [0.3, -0.99]])
+    # bounds [-1, 1]: 1 % of the width is 0.02, so -1.0, 0.985 and -0.99 count
+    assert diagnostics.saturation(actions, np.array([-1.0, -1.0]),
+                                  np.array([1.0, 1.0])) == pytest.approx(3 / 6)
+
+
+def fake_run(sampler, seed, returns, cpu=4.0, q=3.0):
+    return {"sampler": sampler, "seed": seed, "env_steps": 1000 * len(returns),
+            "steps": [1000 * (i + 1) for i in range(len(returns))], "eval_return": returns,
+            "cpu_ms_per_env_step": cpu, "q_mean_end": q, "q_mean": [q] * len(returns),
+            "last_mean": float(np.mean(returns[-2:])), "best_rolling": 0.0, "holds": 0.0}
+
+
+def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_path):
+    page = soft_q_learning
+    monkeypatch.setattr(page._page, "RESULTS_DIR", str(tmp_path))
+    ten = [-10.0, 10.0, 100.0, 110.0, 120.0, 130.0, 140.0, 150.0, 150.0, 150.0]
+    long_horizon = [fake_run("ugan", 0, ten, cpu=6.0), fake_run("svgd", 0, ten[::-1], cpu=5.0)]
+    for i, (name, *_) in enumerate(page.SCREENING):  # the first run is longer than the others
+        returns = ten[:5] + [0.0] * 5 * (i == 0)
+        (tmp_path / name).write_text(json.dumps([fake_run("ugan", 0, returns)]))
+    (tmp_path / page.LONG_HORIZON).write_text(json.dumps(long_horizon))  # screened too
+    for name in page.LONG_HORIZON_MORE:
+        (tmp_path / name).write_text("[]")
+    (tmp_path / page.DIAGNOSTICS).write_text(json.dumps([
+        {"model_dir": f"runs/sql_study/{variant}/{sampler}_{seed}", "step": 10000,
+         "discount": 0.999,
+         "n_step": 1,
+         "alpha": 0.1, "return": 20.0, "reward": 0.02, "soft_gap": gap, "target_gap": gap,
+         "q": 30.0, "q_closed_form": 1000 * (0.02 + 0.999 * gap),
+         "q_ratio": 30.0 / (1000 * (0.02 + 0.999 * gap)), "saturated": 0.25}
+        for variant, sampler, seed, gap in [("polyak_gamma0.999", "ugan", 0, 0.5),
+                                            ("polyak_gamma0.999_n5", "ugan", 0, 0.2),
+                                            (page.LONG_HORIZON_VARIANT, "ugan", 0, 0.1),
+                                            (page.LONG_HORIZON_VARIANT, "svgd", 0, 0.1),
+                                            (page.LONG_HORIZON_VARIANT, "ugan", 1, 0.1),
+                                            (page.LONG_HORIZON_VARIANT, "svgd", 1, 0.1)]]))
+    (tmp_path / page.PAPER_RUNS).write_text(json.dumps(
+        [fake_run("ugan", 0, [40.0] * 5), fake_run("svgd", 0, [30.0] * 5)]))
+    for name in page.HARNESS_STUDY[2:]:  # the first two are screening runs
+        runs = [dict(fake_run(sampler, 0, [5.0, 20.0 + 10 * (sampler == "ugan")]),
+                     holds=0.5 + 0.25 * (sampler == "ugan"), gin_params=["SoftQAgent.alpha = 0.1"])
+                for sampler in ("ugan", "svgd")]
+        (tmp_path / name).write_text(json.dumps(runs))
+    cost = {"env + act": 0.75, "Q step": 0.65, "policy": 2.0, "iteration": 2.6, "both": 3.5}
+    (tmp_path / page.COST).write_text(json.dumps(
+        [{"configuration": "amortised SVGD", "threads": 1, "cpu_ms": cost}]))
+    text = page.render()
+    # the harness study: each variant's last-20 % means (12.5, 17.5) and kept ratios (50, 75 %)
+    assert "| alpha0.1 | 2 | 12.5 – 17.5 | 50 – 75 % | `SoftQAgent.alpha = 0.1` |" in text
+    assert "| amortised SVGD | 0.75 | 0.65 | 2.00 | 2.60 | 1 |" in text
+    # U-GAN: first 20 % = mean(-10, 10) = 0, best mean of 5 = mean(130, 140, 150, 150, 150)
+    # = 144, last 20 % = 150, kept 150 / 144 = 104 %
+    assert "| U-GAN sampler + conditional MAF | 0 | 10,000 | 0.0 | 144.0 | 150.0 | 104 % " in text
+    # SVGD (reversed): first 150, best 144 (the first five), last 0, kept 0 %
+    assert "| amortised SVGD | 0 | 10,000 | 150.0 | 144.0 | 0.0 | 0 % " in text
+    assert "missed: amortised SVGD seed 0 (0.0)" in text
+    assert "on 1 of 1 paired seeds (seeds 0)" in text and "1.20× SVGD's" in text
+    # the screening's common prefix: 5 evaluations, one window of 5 (mean 66), first 20 % =
+    # the first (-10), last 20 % = the fifth (120), kept 120 / 66
+    assert "first 5,000 environment steps" in text
+    assert "| -10.0 | 66.0 | 120.0 | 182 % |" in text
+    # the findings read the diagnostics: a gap of 0.5 against 0.02 of reward, a fixed point
+    # of 1000 (0.02 + 0.999 * 0.5) = 519.5, 26x the rewards' worth; the best evaluation
+    assert "by 0.50 per step" in text and "= 520, 26×" in text
+    assert "150 at 8,000 steps" in text and "after it were 150, 150." in text
+    with pytest.raises(FileNotFoundError, match=page.PAPER_RUNS):
+        (tmp_path / page.PAPER_RUNS).unlink()
+        page.render()
+
+
+@pytest.mark.parametrize("n_step", [1, 5])
+def test_the_n_step_fixed_point_is_where_repeated_targets_settle(monkeypatch, n_step):
+    diagnostics = sql_diagnostics
+    reward, gap, discount, q = 0.02, 0.3, 0.99, 0.0
+    for _ in range(20000):  # Q <- sum_{k<n} gamma^k r + gamma^n (Q + gap)
+        q = sum(discount**k * reward for k in range(n_step)) + discount**n_step * (q + gap)
+    assert diagnostics.n_step_fixed_point(reward, gap, discount, n_step) == pytest.approx(q)

@@ -5,7 +5,11 @@ One ``SoftQAgent.train_iteration`` on a replay batch (s, a, r, s', terminal) of 
 1. Q step:  L_Q = 1/2 mean (Q(s, a) - sg[y])^2,  y = r + gamma (1 - terminal) V_target(s'),
    V_target(s') the importance-sampled soft value ``soft_q.soft_value`` of the target
    network over K action particles (uniform, or with ``value_proposal = 'policy'`` half
-   of them from the U-GAN's flow nu(a | s), see ``soft_q``);
+   of them from the U-GAN's flow nu(a | s), see ``soft_q``); with ``n_step = n > 1`` the
+   batch is of windows of n consecutive transitions and y is the n-step target
+   G + gamma^L (1 - terminal) V_target(s'_{L-1}) of ``soft_q.n_step_transitions``; with
+   ``bound_soft_value`` V_target is capped at the sampler's actions' mean Q_target plus
+   alpha m log 2 (``soft_q.entropy_bounded_value``);
 2. policy step: the ``policy_update`` (U-GAN or amortised SVGD) on the states s with
    log pi(a | s) = Q(s, a) / alpha + const (the online network);
 3. target step: ``target_update`` (a hard copy every 1000 iterations by default).
@@ -54,12 +58,16 @@ class SoftQAgent:
       value_proposal: where V_target's particles come from: 'uniform' (soft Q-learning's),
         or 'policy', the policy update's ``value_particles`` (the U-GAN's flow mixed with
         the uniform law).
+      n_step: n, the transitions of each Q target (1: the one-step soft Bellman target).
+      bound_soft_value: cap V_target(s') at the mean of Q_target over ``value_particles``
+        of the sampler's actions at s' plus alpha m log 2 (``soft_q.entropy_bounded_value``).
     """
 
     def __init__(self, observation_dim, action_dim, policy_update=gin.REQUIRED,
                  q_optimizer=gin.REQUIRED, alpha=1.0, discount=0.99, batch_size=128,
                  value_particles=16, target_update=None, replay_capacity=10**6, seed=0,
-                 jit_compile=False, num_q_networks=1, value_proposal="uniform"):
+                 jit_compile=False, num_q_networks=1, value_proposal="uniform", n_step=1,
+                 bound_soft_value=False):
         self.observation_dim = int(observation_dim)
         self.action_dim = int(action_dim)
         self.alpha = float(alpha)
@@ -87,6 +95,8 @@ class SoftQAgent:
                              f"a density (UGANPolicyUpdate); "
                              f"{type(self.policy_update).__name__} has none")
         self.value_proposal = value_proposal
+        self.n_step = checks.positive_int("SoftQAgent.n_step", n_step)
+        self.bound_soft_value = bool(bound_soft_value)
         self.q_optimizer = q_optimizer
         self.q_optimizer.build(self.q_variables(self.q_networks, trainable=True))
         self.replay = ReplayBuffer(observation_dim, action_dim, replay_capacity)
@@ -131,9 +141,16 @@ class SoftQAgent:
         rng = self.rng if rng is None else rng
         return self.sampler.sample(tf.cast(observations, tf.float32), rng)
 
-    def q_step(self, batch):
-        """One step on L_Q = 1/2 mean (Q(s, a) - sg[y])^2 for a replay ``batch``; returns its
-        logs."""
+    def sample_batch(self):
+        """B transitions from the replay buffer: one-step ones, or n-step ones from windows
+        (``soft_q.n_step_transitions``, with their ``discounts`` gamma^L)."""
+        if self.n_step == 1:
+            return self.replay.sample(self.batch_size, self.rng)
+        return soft_q.n_step_transitions(
+            self.replay.sample_windows(self.batch_size, self.n_step, self.rng), self.discount)
+
+    def q_targets(self, batch):
+        """(y [B], V_target(s') [B]) for a batch of ``sample_batch``."""
         if self.value_proposal == "policy":
             particles, log_proposal = self.policy_update.value_particles(
                 batch["next_observations"], self.value_particles, self.rng)
@@ -144,8 +161,27 @@ class SoftQAgent:
             lambda inputs: self.minimum_q(self.target_q_networks, *inputs),
             batch["next_observations"], particles)
         next_values = soft_q.soft_value(next_q, log_proposal, self.alpha)
+        if self.bound_soft_value:
+            next_values = soft_q.entropy_bounded_value(
+                next_values, self.target_q_at_policy_actions(batch["next_observations"]),
+                self.alpha, self.action_dim)
         targets = soft_q.soft_bellman_target(batch["rewards"], batch["terminals"], next_values,
-                                             self.discount)
+                                             batch.get("discounts", self.discount))
+        return targets, next_values
+
+    def target_q_at_policy_actions(self, observations):
+        """Q_target(s, a_j) [B, K] at K = ``value_particles`` sampler actions a_j per state."""
+        tiled = tf.repeat(observations, self.value_particles, axis=0)
+        actions = tf.reshape(self.sampler.sample(tiled, self.rng),
+                             [-1, self.value_particles, self.action_dim])
+        return soft_q.q_at_particles(
+            lambda inputs: self.minimum_q(self.target_q_networks, *inputs), observations,
+            actions)
+
+    def q_step(self, batch):
+        """One step on L_Q = 1/2 mean (Q(s, a) - sg[y])^2 for a batch of ``sample_batch``;
+        returns its logs."""
+        targets, next_values = self.q_targets(batch)
         with tf.GradientTape() as tape:
             q_values = tf.stack([network([batch["observations"], batch["actions"]])[:, 0]
                                  for network in self.q_networks])
@@ -157,7 +193,7 @@ class SoftQAgent:
     def _train_iteration(self):
         """``train_iteration()``: one Q step, one policy step and a target update on a replay
         batch; returns the losses."""
-        batch = self.replay.sample(self.batch_size, self.rng)
+        batch = self.sample_batch()
         logs = self.q_step(batch)
         logs.update(self.policy_update.update(batch["observations"], self.log_policy_target,
                                               self.rng))

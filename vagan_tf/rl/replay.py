@@ -7,6 +7,13 @@ is drawn uniformly with replacement from the occupied slots:
 
     i_b ~ U{0, ..., min(n_added, N) - 1},   b = 1..B.
 
+For n-step returns ``sample_windows`` draws windows of n transitions in the order they
+were added: the window's first transition is drawn as above (positions counted from the
+oldest stored transition, p_b ~ U{0, ..., size - 1}) and its k-th is the one added k
+after it. Transition k + 1 continues the window's episode when it was stored and its
+observation is transition k's next observation, s_{k+1} = s'_k (a reset starts an
+episode from an observation of its own).
+
 Living in variables, the buffer is sampled inside a compiled train step and is saved
 and restored by ``tf.train.Checkpoint`` with the rest of a run (``variables``).
 """
@@ -67,3 +74,24 @@ class ReplayBuffer:
         tf.debugging.assert_positive(self.size(), "ReplayBuffer.sample: the buffer is empty")
         slots = rng.uniform([batch_size], 0, self.size(), dtype=tf.int64)
         return {name: tf.gather(self.storage[name], slots) for name in FIELDS}
+
+    def sample_windows(self, batch_size, length, rng):
+        """B windows of ``length`` consecutive transitions, drawn with ``rng``.
+
+        Returns the fields of ``FIELDS`` with shapes [B, length, ...] and ``continues``
+        [B, length - 1]: 1 where transition k + 1 was stored and continues transition k's
+        episode (s_{k+1} = s'_k), else 0 (the fields after a 0 belong to no window).
+        """
+        tf.debugging.assert_positive(self.size(),
+                                     "ReplayBuffer.sample_windows: the buffer is empty")
+        size = self.size()
+        oldest = (self.num_added - size) % self.capacity
+        positions = rng.uniform([batch_size], 0, size, dtype=tf.int64)
+        offsets = tf.range(length, dtype=tf.int64)
+        slots = (oldest + positions[:, None] + offsets[None, :]) % self.capacity
+        window = {name: tf.gather(self.storage[name], slots) for name in FIELDS}
+        stored = positions[:, None] + offsets[None, 1:] < size
+        follows = tf.reduce_all(tf.equal(window["next_observations"][:, :-1],
+                                         window["observations"][:, 1:]), axis=-1)
+        window["continues"] = tf.cast(stored & follows, tf.float32)
+        return window

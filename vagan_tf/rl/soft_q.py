@@ -56,6 +56,29 @@ def defensive_mixture_log_density(log_density, action_dim):
                                          log_density]), axis=0) - math.log(2.0)
 
 
+def entropy_bounded_value(values, policy_q, alpha, action_dim):
+    """min(V, mean_j Q(s, a_j) + alpha m log 2) over the last axis of ``policy_q``.
+
+    For the policy pi_Q(a | s) = exp((Q(s, a) - V(s)) / alpha) on the box [-1, 1]^m,
+
+        V(s) - E_{pi_Q}[Q(s, a)] = alpha H(pi_Q(. | s)) <= alpha m log 2,
+
+    since no law on the box has more entropy than the uniform one. With the sampler's
+    actions a_j ~ pi(. | s) in place of pi_Q's, the minimum caps the soft value at what
+    the policy's own actions are worth plus the most entropy the box allows: the part of
+    the importance-sampled V that comes from actions the policy does not take (Q's
+    extrapolation, which a 1 / (1 - gamma) horizon amplifies) is left out.
+
+    Args:
+      values: V(s) [...] (``soft_value``).
+      policy_q: Q(s, a_j) [..., J] at the sampler's actions.
+      alpha: the temperature.
+      action_dim: m.
+    """
+    bound = tf.reduce_mean(policy_q, axis=-1) + alpha * action_dim * math.log(2.0)
+    return tf.minimum(values, bound)
+
+
 def soft_bellman_target(rewards, terminals, next_values, discount):
     """y = r + gamma (1 - terminal) V(s'); a terminal s' has value 0 (a time limit is not one).
 
@@ -63,12 +86,50 @@ def soft_bellman_target(rewards, terminals, next_values, discount):
       rewards: r [B].
       terminals: 1.0 where s' is terminal, else 0.0 [B].
       next_values: V(s') [B].
-      discount: gamma.
+      discount: gamma, or one per row [B] (gamma^L of ``n_step_transitions``).
 
     Returns:
       y [B].
     """
     return rewards + discount * (1.0 - terminals) * next_values
+
+
+def n_step_transitions(window, discount):
+    """Windows of n transitions (``ReplayBuffer.sample_windows``) as n-step transitions.
+
+    A window's own part is its first L transitions: L - 1 = the number of leading
+    ``continues`` before a break or a terminal transition (1 <= L <= n). Its transition
+    is (s_0, a_0, G, s'_{L-1}, terminal_{L-1}) with the discounted reward sum and the
+    discount of the bootstrap,
+
+        G = sum_{k < L} gamma^k r_k,    y = G + gamma^L (1 - terminal_{L-1}) V(s'_{L-1}),
+
+    the uncorrected n-step target (Hessel et al. 2018's Rainbow, Barth-Maron et al.
+    2018's D4PG): the actions a_1 .. a_{L-1} are replayed, not drawn from the policy, and
+    the soft value's entropy term alpha H of the states s_1 .. s_{L-1} is left out (at
+    most alpha (L - 1) m log 2 per target, m the action size).
+
+    Args:
+      window: ``sample_windows``' dict: fields [B, n, ...] and ``continues`` [B, n - 1].
+      discount: gamma.
+
+    Returns:
+      A dict of ``observations``, ``actions``, ``rewards`` (G), ``next_observations``,
+      ``terminals`` [B, ...] and ``discounts`` (gamma^L) [B].
+    """
+    rewards, terminals = window["rewards"], window["terminals"]
+    steps = tf.shape(rewards)[1]
+    goes_on = window["continues"] * (1.0 - terminals[:, :-1])
+    alive = tf.concat([tf.ones_like(rewards[:, :1]), tf.math.cumprod(goes_on, axis=1)], axis=1)
+    powers = discount ** tf.cast(tf.range(steps), rewards.dtype)
+    length = tf.cast(tf.reduce_sum(alive, axis=1), tf.int32)
+    last = length - 1
+    return {"observations": window["observations"][:, 0],
+            "actions": window["actions"][:, 0],
+            "rewards": tf.reduce_sum(alive * powers * rewards, axis=1),
+            "next_observations": tf.gather(window["next_observations"], last, batch_dims=1),
+            "terminals": tf.gather(terminals, last, batch_dims=1),
+            "discounts": discount ** tf.cast(length, rewards.dtype)}
 
 
 def q_at_particles(q_network, observations, actions):
