@@ -3,18 +3,17 @@
 Every method gets --seconds of process CPU time (``time.process_time``; with --threads 1 the
 time of one core) per target and seed:
 
-* ``ugan``: configs/ugan/<target>.gin (bench_base.gin: 6 MAF blocks with MADE [256, 256],
+* ``ugan``: gin/ugan/<target>.gin (bench_base.gin: 6 MAF blocks with MADE [256, 256],
   residual generator, critic, flow pool; tempered on GMM-40 and Many-Well). It reports two
   rows: ``ugan_flow``, the paired flow nu as importance proposal (exact density), and
   ``ugan_generator``, the generator q with its *estimated* density w + log nu;
-* ``maf_rkl`` / ``iaf_rkl``: the same maf() trained by reverse KL (configs/ugan/maf_rkl.gin,
+* ``maf_rkl`` / ``iaf_rkl``: the same maf() trained by reverse KL (gin/ugan/maf_rkl.gin,
   iaf_rkl.gin), Adam 1e-3 cosine-decayed to 0 over the run;
-* ``ais``: annealed importance sampling (``smc.ais_log_normaliser``) from N(0, s^2 I)
+* ``ais``: annealed importance sampling (``samplers.smc.ais_log_normaliser``) from N(0, s^2 I)
   (s: 2 on GMM-40 in units of 10, Many-Well and the funnel; the prior N(0, I) on Sonar),
   1 000 chains, HMC with 5 leapfrog steps, as many temperatures as the budget allows;
-* ``nuts``: 4 chains of NUTS (``mcmc.nuts``, 250 burn-in, 250 draws each, tree depth <= 8) on the
-funnel and
-  Sonar (no log Z);
+* ``nuts``: 4 chains of NUTS (``samplers.mcmc.nuts``, 250 burn-in, 250 draws each, tree depth
+  <= 8) on the funnel and Sonar (no log Z);
 * ``svgd``: 1 000 particles from N(0, I), AdaGrad step 0.05 (no log Z).
 
 The learned methods' step counts (U-GAN generator steps, flow steps) are set from a probe of
@@ -24,7 +23,7 @@ probe runs on the first seed only and sets every seed's steps); each row records
 own CPU seconds (graph tracing included) and the probe's.
 
 Scores (samples mapped back to the target's units): log Z_hat and ESS / n of 2 000
-importance weights (``importance``), |log Z_hat - log Z| where log Z is known, the energy
+importance weights (``evaluation.importance``), |log Z_hat - log Z| where log Z is known, the energy
 distance of 1 000 samples to 2 000 exact ones (the ``exact`` row: 1 000 of a second exact set,
 the floor), and per target: GMM-40 — the modes holding a sample within 3.035 std of their mean
 (the 99 % disc) and KL(h || uniform) of the nearest-mode histogram h of 10 000 samples;

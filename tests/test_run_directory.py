@@ -165,8 +165,7 @@ from vagan_tf.run import callbacks
 save = callbacks.CheckpointEachEpoch.on_epoch_end
 def on_epoch_end(self, epoch, logs=None):
     if {before_checkpoint} and epoch == 1:
-        os.kill(os.getpid(), signal.SIGKILL)   # the record of step 20 is written, its checkpoint
-        not
+        os.kill(os.getpid(), signal.SIGKILL)   # the record of step 20 is written, not its checkpoint
     save(self, epoch, logs)
     if not {before_checkpoint} and epoch == 1:
         os.kill(os.getpid(), signal.SIGKILL)   # both are written, the process dies before step 21

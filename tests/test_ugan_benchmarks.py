@@ -4,12 +4,12 @@ import sys
 import numpy as np
 import pytest
 
-from benchmarks import ugan_mode_trajectory, ugan_quality
+from benchmarks import common, ugan_mode_trajectory, ugan_quality
 
 
 def written(monkeypatch, path):
     """The records of a results file the benchmark wrote (stamped, as save_results writes)."""
-    stamp, content = load(monkeypatch, "common").read_results(path)
+    stamp, content = common.read_results(path)
     assert stamp["command"] and stamp["versions"]["tensorflow"]
     return content
 

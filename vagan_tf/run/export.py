@@ -20,6 +20,8 @@ import uuid
 import keras
 import tensorflow as tf
 
+from vagan_tf.models.unnormalized_gan import UnnormalizedGAN
+
 
 def write_atomically(write, path):
     """Runs ``write(version)`` into a new directory, then points the link ``path`` at it in one
@@ -116,7 +118,7 @@ def export_generator(model, path):
 
 
 def _add_log_weight_endpoints(archive, model):
-    """``flow_log_weights(n)``: log u(x) - log nu(x) at x ~ nu; with a critic,
+    """``flow_log_weights(n)``: log u(x) - log nu(x) at x ~ nu; a U-GAN with a critic adds
     ``generator_log_weights(n)``: log u(x) - (w(x) + log nu(x)) at x ~ q (q's estimated density)."""
     n_spec = [tf.TensorSpec((), tf.int32, name="n")]
 
@@ -125,8 +127,8 @@ def _add_log_weight_endpoints(archive, model):
         return model.target.log_prob(x) - log_nu
 
     archive.add_endpoint("flow_log_weights", flow_log_weights, input_signature=n_spec)
-    if model.critic is None:
-        return
+    if not isinstance(model, UnnormalizedGAN) or model.critic is None:
+        return  # only a U-GAN's critic estimates its generator's density
     archive.track(model.critic)
 
     def generator_log_weights(n):
