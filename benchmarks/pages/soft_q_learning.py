@@ -97,7 +97,7 @@ def per_seed_table(runs):
 
 
 def aims(runs):
-    """The issue's aims, checked on ``runs`` (a line each)."""
+    """The aims, checked on ``runs`` (a line each)."""
     stats = {(r["sampler"], r["seed"]): prefix_statistics(r["eval_return"],
                                                          len(r["eval_return"]))
              for r in runs}
@@ -280,7 +280,7 @@ def render():
         "--parallel 1` (the γ = 0.999 one-step run went on to 20,000 steps; `base` and "
         "`polyak` are the 50,000-step γ = 0.99 runs of the harness study): U-GAN sampler, "
         "seed 0, one TensorFlow thread each, on two cores shared with four other jobs (so "
-        "the CPU times are 3× those of an idle machine). The issue's grid (γ ∈ {0.99, 0.995, "
+        "the CPU times are 3× those of an idle machine). The planned grid (γ ∈ {0.99, 0.995, "
         "0.999, 0.9999} × reward scale, both samplers, 2 seeds, 100,000 steps) did not fit "
         "the 90 CPU-minutes at hand; γ = 0.9999 and a larger α were not run.",
         "",
