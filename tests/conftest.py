@@ -14,7 +14,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 
-
 @pytest.fixture(autouse=True)
 def clean_gin():
     gin.clear_config()

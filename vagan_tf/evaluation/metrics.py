@@ -151,8 +151,7 @@ def pair_distance_order_statistics(points, ranks, max_held=2**22, bins=4096):
         counts = np.zeros(bins, np.int64)
         for _, block in _distance_blocks(points, points, upper=True):
             inside = block[(block >= low) & (block < high)]
-            counts += np.bincount(np.clip(np.searchsorted(edges, inside, side="right") - 1,
-                                          0, bins - 1), minlength=bins)
+            counts += np.bincount(_bin_index(inside, edges), minlength=bins)
         if counts.sum() <= max_held:
             break
         cumulative = below + np.cumsum(counts)
@@ -166,6 +165,17 @@ def pair_distance_order_statistics(points, ranks, max_held=2**22, bins=4096):
         [block[(block >= low) & (block < high)]
          for _, block in _distance_blocks(points, points, upper=True)]))
     return [held[rank - below] for rank in ranks]
+
+
+def _bin_index(values, edges):
+    """k with edges[k] <= v < edges[k + 1] for each v in [edges[0], edges[-1]): the arithmetic
+    guess of equal-width bins, corrected by one where rounding put v across an edge."""
+    bins = len(edges) - 1
+    width = (edges[-1] - edges[0]) / bins
+    index = np.clip(((values - edges[0]) / width).astype(np.int64), 0, bins - 1)
+    index -= (values < edges[index]) & (index > 0)
+    index += (values >= edges[index + 1]) & (index < bins - 1)
+    return index
 
 
 def gaussian_mmd2(x, y, bandwidth=None):
