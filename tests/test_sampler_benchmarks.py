@@ -260,6 +260,43 @@ def test_ais_recovers_a_gaussians_log_z():
     np.testing.assert_allclose(weights @ states, 1.0, atol=0.3)  # the weighted mean of the target
     with pytest.raises(ValueError, match="num_chains >= 2"):
         smc.ais_log_normaliser(target, num_chains=1)
+    with pytest.raises(ValueError, match="step_sizes must be 200 positive numbers"):
+        smc.ais_log_normaliser(target, num_steps=200, step_sizes=np.full(100, 0.1))
+
+
+class Banana(Target):
+    """log u(x) = -x_1^2 / (2 s^2) - (x_2 - b (x_1^2 - s^2))^2 / 2: a shear of N(0, diag(s^2, 1)),
+    so Z = 2 pi s."""
+
+    name = "banana"
+    dim = 2
+
+    def __init__(self, s=2.0, b=0.5):
+        self.s, self.b = s, b
+
+    def _log_prob(self, x):
+        bend = x[:, 1] - self.b * (tf.square(x[:, 0]) - self.s ** 2)
+        return -0.5 * tf.square(x[:, 0] / self.s) - 0.5 * tf.square(bend)
+
+
+def test_ais_with_the_pilots_step_sizes_recovers_a_curved_targets_log_z():
+    estimates, _, _ = smc.ais_log_normaliser(Banana(), num_chains=2000, num_steps=100,
+                                             reference_scale=3.0, seed=1)
+    assert estimates["log_z_hat"] == pytest.approx(math.log(2 * math.pi * 2.0), abs=0.05)
+
+
+def test_the_pilots_step_sizes_shrink_with_the_path():
+    """From N(0, I) to N(0, 0.05^2 I): HMC's step size scales with the tempered width
+    (beta / 0.05^2 + 1 - beta)^(-1/2), 20x narrower at the end."""
+    target = ShiftedNormalEnergy(3, 0.0)
+    target._log_prob = lambda x: -0.5 * tf.reduce_sum(tf.square(x / 0.05), axis=1)
+    step_sizes = smc.pilot_step_sizes(target, 300, num_chains=50, seed=0)
+    assert step_sizes.shape == (300,)
+
+    def width(beta):
+        return (beta / 0.05 ** 2 + 1 - beta) ** -0.5
+
+    assert step_sizes[-1] / step_sizes[30] == pytest.approx(width(1.0) / width(0.1), rel=0.3)
 
 
 # ----------------------------------------------------------------- gin files
