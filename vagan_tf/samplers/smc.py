@@ -31,7 +31,15 @@ tfd = tfp.distributions
 
 
 def gaussian_reference(dim, scale):
-    """pi_0 = N(0, scale^2 I_dim), the start of the path for a target without a prior."""
+    """pi_0 = N(0, scale^2 I_dim), the start of the path for a target without a prior.
+
+    Args:
+      dim: the dimension.
+      scale: the standard deviation of each coordinate.
+
+    Returns:
+      A ``tfd.MultivariateNormalDiag`` (float32).
+    """
     return tfd.MultivariateNormalDiag(loc=tf.zeros([dim]), scale_diag=tf.fill([dim], float(scale)))
 
 
