@@ -76,6 +76,7 @@ class GANExperiment(RunDirectory):
         ``steps_per_execution`` > 1 under a strategy; a model that is no
         ``TrainableSampler``; a ``batch_size`` that the replicas or the packed critic's
         rows do not divide.
+      ValueError: the model needs an optimizer that is not given (``model.compile``).
     """
 
     def __init__(self, model_dir, model=gin.REQUIRED, dataset_fn=gin.REQUIRED,
