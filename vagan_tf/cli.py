@@ -102,7 +102,14 @@ def working_bytes_per_row(function):
     """Bytes of all the tensors a call of the concrete ``function`` computes, per row of its
     batch: the sum over its graph's outputs of shape [batch, ...] of prod(...) x itemsize.
     An upper bound on the memory one row costs while the call runs (TensorFlow frees each
-    tensor when its last reader is done)."""
+    tensor when its last reader is done).
+
+    Args:
+        function: a concrete function of a loaded SavedModel (``sampler.sample``'s).
+
+    Returns:
+        The bytes per row, an int (0 if no tensor has a leading batch dimension).
+    """
     total = 0
     for op in function.graph.get_operations():
         for tensor in op.outputs:
@@ -237,6 +244,12 @@ def _rollout(args):
 
 
 def build_parser():
+    """The ``vagan`` argument parser.
+
+    Returns:
+        An ``argparse.ArgumentParser`` with one subcommand per command; each sets ``run``,
+        the function that runs it on the parsed arguments.
+    """
     parser = argparse.ArgumentParser(prog="vagan", description=__doc__.split("\n\n")[0])
     parser.add_argument("--debug", action="store_true",
                         help="show the traceback of an error instead of its one-line message")
@@ -297,7 +310,11 @@ def _one_line(error):
 def set_tensorflow_environment(verbose=False):
     """The environment TensorFlow reads when it is imported, set unless the user set it:
     oneDNN kernels on (4x faster DCGAN steps on CPUs where TensorFlow leaves them off,
-    benchmarks/image_speed.py) and, unless ``verbose``, its C++ log lines off."""
+    benchmarks/image_speed.py) and, unless ``verbose``, its C++ log lines off.
+
+    Args:
+        verbose: leave TensorFlow's C++ log lines on (``TF_CPP_MIN_LOG_LEVEL`` untouched).
+    """
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     if not verbose:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -339,6 +356,18 @@ def _user_errors():
 
 
 def main(argv=None):
+    """Runs one ``vagan`` command.
+
+    Args:
+        argv: the arguments after the program's name; None reads ``sys.argv``.
+
+    Returns:
+        0, the exit status of a command that succeeded.
+
+    Raises:
+        SystemExit: a user error (``_user_errors``) or Ctrl-C, with a one-line message (with
+            ``--debug``, the error itself propagates); argparse's usage errors (status 2).
+    """
     args = build_parser().parse_args(argv)
     set_tensorflow_environment(args.verbose or args.debug)  # before TensorFlow is imported
     try:

@@ -14,22 +14,50 @@ import tensorflow as tf
 
 
 def likelihood_beta(lam):
-    """beta = 1 + lambda for a likelihood term lambda * E_q[-log p_data]."""
+    """beta = 1 + lambda for a likelihood term lambda * E_q[-log p_data].
+
+    Args:
+        lam: lambda, a float or float tensor.
+
+    Returns:
+        beta, of ``lam``'s type and shape.
+    """
     return 1.0 + lam
 
 
 def likelihood_lambda(beta):
-    """Inverse of ``likelihood_beta``: lambda = beta - 1."""
+    """Inverse of ``likelihood_beta``: lambda = beta - 1.
+
+    Args:
+        beta: beta, a float or float tensor.
+
+    Returns:
+        lambda, of ``beta``'s type and shape.
+    """
     return beta - 1.0
 
 
 def entropy_beta(lam):
-    """beta = 1 / (1 + lambda) for an entropy term lambda * E_q[log q]."""
+    """beta = 1 / (1 + lambda) for an entropy term lambda * E_q[log q].
+
+    Args:
+        lam: lambda (> -1), a float or float tensor.
+
+    Returns:
+        beta, of ``lam``'s type and shape.
+    """
     return 1.0 / (1.0 + lam)
 
 
 def entropy_lambda(beta):
-    """Inverse of ``entropy_beta``: lambda = 1 / beta - 1."""
+    """Inverse of ``entropy_beta``: lambda = 1 / beta - 1.
+
+    Args:
+        beta: beta (> 0), a float or float tensor.
+
+    Returns:
+        lambda, of ``beta``'s type and shape.
+    """
     return 1.0 / beta - 1.0
 
 
@@ -39,14 +67,33 @@ FORMS = {"likelihood": likelihood_beta, "entropy": entropy_beta}
 
 
 def check_form(form, owner):
-    """Raises ValueError naming ``owner`` unless ``form`` is one of ``FORMS``."""
+    """Raises ValueError naming ``owner`` unless ``form`` is one of ``FORMS``.
+
+    Args:
+        form: the form to check, 'likelihood' or 'entropy'.
+        owner: the name of what holds ``form`` (a class or binding), for the message.
+
+    Raises:
+        ValueError: ``form`` is not a key of ``FORMS``.
+    """
     if form not in FORMS:
         raise ValueError(f"{owner}.form must be one of {tuple(FORMS)}, got {form!r}")
 
 
 def beta(form, lam):
     """beta_t for weight lambda of an annealing term of ``form``: 1 + lambda (likelihood)
-    or 1 / (1 + lambda) (entropy)."""
+    or 1 / (1 + lambda) (entropy).
+
+    Args:
+        form: 'likelihood' or 'entropy' (a key of ``FORMS``).
+        lam: lambda_t, a float or float tensor.
+
+    Returns:
+        beta_t, of ``lam``'s type and shape.
+
+    Raises:
+        KeyError: ``form`` is not a key of ``FORMS``.
+    """
     return FORMS[form](lam)
 
 
@@ -57,6 +104,11 @@ class Schedule:
         return self.value(tf.cast(step, tf.float32))
 
     def value(self, t):
+        """lambda_t at step t; each schedule defines it.
+
+        Args:
+            t: the step, a float32 tensor.
+        """
         raise NotImplementedError
 
     def __repr__(self):
@@ -66,12 +118,24 @@ class Schedule:
 
 @gin.configurable("constant_schedule")  # gin itself owns the name `constant`
 class Constant(Schedule):
-    """lambda_t = lambda_0. With a likelihood term this is DFM (lambda_0 = 0.06)."""
+    """lambda_t = lambda_0. With a likelihood term this is DFM (lambda_0 = 0.06).
+
+    Args:
+        initial: lambda_0.
+    """
 
     def __init__(self, initial=gin.REQUIRED):
         self.initial = float(initial)
 
     def value(self, t):
+        """lambda_0 at every step.
+
+        Args:
+            t: the step, a float32 tensor.
+
+        Returns:
+            A float32 tensor of ``t``'s shape filled with lambda_0.
+        """
         return tf.fill(tf.shape(t), self.initial)
 
 
@@ -108,6 +172,14 @@ class Linear(_Decaying):
         self.decay_fraction = float(decay_fraction)
 
     def value(self, t):
+        """lambda_t of the linear decay.
+
+        Args:
+            t: the step, a float32 tensor.
+
+        Returns:
+            lambda_t, a float32 tensor of ``t``'s shape.
+        """
         t_max = self.decay_fraction * self.total_steps
         magnitude = tf.maximum(abs(self.initial) * (1.0 - t / t_max), 0.0)
         return math.copysign(1.0, self.initial) * magnitude
@@ -115,7 +187,16 @@ class Linear(_Decaying):
 
 @gin.configurable("exponential")
 class Exponential(_Decaying):
-    """lambda_t = lambda_0 exp(-tau t),  tau = -log(final_ratio) / T, so lambda_T = final_ratio * lambda_0."""
+    """lambda_t = lambda_0 exp(-tau t),  tau = -log(final_ratio) / T, so lambda_T = final_ratio * lambda_0.
+
+    Args:
+        initial: lambda_0.
+        total_steps: T, the run's generator steps.
+        final_ratio: lambda_T / lambda_0, in (0, 1).
+
+    Raises:
+        ValueError: ``total_steps`` <= 0, or ``final_ratio`` outside (0, 1).
+    """
 
     def __init__(self, initial=gin.REQUIRED, total_steps=gin.REQUIRED, final_ratio=1e-3):
         super().__init__(initial, total_steps)
@@ -125,9 +206,18 @@ class Exponential(_Decaying):
 
     @property
     def tau(self):
+        """tau = -log(final_ratio) / T, the decay rate per step."""
         return -math.log(self.final_ratio) / self.total_steps
 
     def value(self, t):
+        """lambda_t of the exponential decay.
+
+        Args:
+            t: the step, a float32 tensor.
+
+        Returns:
+            lambda_t, a float32 tensor of ``t``'s shape.
+        """
         return self.initial * tf.exp(-self.tau * t)
 
 
@@ -150,7 +240,11 @@ class _Oscillating(_Decaying):
         return tf.ones_like(t)
 
     def wave(self, phase):
-        """The wave w(phase) with period 1 and values in [-1, 1]."""
+        """The wave w(phase) with period 1 and values in [-1, 1].
+
+        Args:
+            phase: K t / T, a float32 tensor.
+        """
         raise NotImplementedError
 
     def value(self, t):
@@ -160,12 +254,30 @@ class _Oscillating(_Decaying):
 
 @gin.configurable("sinusoidal")
 class Sinusoidal(_Oscillating):
-    """lambda_t = lambda_0 a(t) cos(2 pi K t / T)."""
+    """lambda_t = lambda_0 a(t) cos(2 pi K t / T).
+
+    Args:
+        initial: lambda_0.
+        total_steps: T, the run's generator steps.
+        cycles: K, the number of periods over T.
+        decay: the envelope a(t): max(1 - t / T, 0) if true, else 1.
+
+    Raises:
+        ValueError: ``total_steps`` <= 0 or ``cycles`` <= 0.
+    """
 
     def __init__(self, initial=gin.REQUIRED, total_steps=gin.REQUIRED, cycles=5, decay=False):
         super().__init__(initial, total_steps, cycles, decay)
 
     def wave(self, phase):
+        """w(phase) = cos(2 pi phase).
+
+        Args:
+            phase: K t / T, a float32 tensor.
+
+        Returns:
+            w, a float32 tensor of ``phase``'s shape.
+        """
         return tf.cos(2.0 * math.pi * phase)
 
 
@@ -174,12 +286,29 @@ class Stepwise(_Oscillating):
     """The square wave of ``Sinusoidal``: lambda_t = lambda_0 a(t) sign(cos(2 pi K t / T)).
 
     At the zeros of the cosine the wave takes +1, so it is never 0.
+
+    Args:
+        initial: lambda_0.
+        total_steps: T, the run's generator steps.
+        cycles: K, the number of periods over T.
+        decay: the envelope a(t): max(1 - t / T, 0) if true, else 1.
+
+    Raises:
+        ValueError: ``total_steps`` <= 0 or ``cycles`` <= 0.
     """
 
     def __init__(self, initial=gin.REQUIRED, total_steps=gin.REQUIRED, cycles=5, decay=False):
         super().__init__(initial, total_steps, cycles, decay)
 
     def wave(self, phase):
+        """w(phase) = sign(cos(2 pi phase)), +1 at the zeros.
+
+        Args:
+            phase: K t / T, a float32 tensor.
+
+        Returns:
+            w in {-1, 1}, a float32 tensor of ``phase``'s shape.
+        """
         return tf.where(tf.cos(2.0 * math.pi * phase) >= 0.0, 1.0, -1.0)
 
 
@@ -189,11 +318,28 @@ class Triangle(_Oscillating):
 
     w is 1 at whole cycles, -1 at half cycles and linear in between. With the
     decaying envelope (the default) this is the schedule the authors' code ran.
+
+    Args:
+        initial: lambda_0.
+        total_steps: T, the run's generator steps.
+        cycles: K, the number of periods over T.
+        decay: the envelope a(t): max(1 - t / T, 0) if true, else 1.
+
+    Raises:
+        ValueError: ``total_steps`` <= 0 or ``cycles`` <= 0.
     """
 
     def __init__(self, initial=gin.REQUIRED, total_steps=gin.REQUIRED, cycles=5, decay=True):
         super().__init__(initial, total_steps, cycles, decay)
 
     def wave(self, phase):
+        """w(phase) = 4 |frac(phase) - 1/2| - 1.
+
+        Args:
+            phase: K t / T, a float32 tensor.
+
+        Returns:
+            w in [-1, 1], a float32 tensor of ``phase``'s shape.
+        """
         frac = phase - tf.floor(phase)
         return 4.0 * tf.abs(frac - 0.5) - 1.0

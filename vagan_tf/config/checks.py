@@ -26,7 +26,15 @@ class TrainingStoppedError(RuntimeError):
 
 def error_line(error):
     """The line of ``error``'s message that says what happened: the first, or for TensorFlow's
-    "Graph execution error" the op's own message after the stack of where the op was made."""
+    "Graph execution error" the op's own message after the stack of where the op was made.
+
+    Args:
+        error: an exception.
+
+    Returns:
+        That line with its runs of whitespace made single spaces, or the error's type name if
+        its message is empty.
+    """
     lines = [" ".join(line.split()) for line in str(error).strip().splitlines()]
     lines = [line for line in lines if line]
     if lines and lines[0].startswith("Graph execution error"):
@@ -37,12 +45,34 @@ def error_line(error):
 
 
 def positive_int(binding, value):
-    """``value`` as an int, or ``ConfigurationError`` naming ``binding`` unless it is an integer >= 1."""
+    """``value`` as an int, or ``ConfigurationError`` naming ``binding`` unless it is an integer >= 1.
+
+    Args:
+        binding: the gin binding that holds ``value`` (e.g. 'SoftQAgent.n_step').
+        value: the bound value.
+
+    Returns:
+        ``int(value)``.
+
+    Raises:
+        ConfigurationError: ``value`` is not an integer (a bool is not) or is below 1.
+    """
     return _integer(binding, value, minimum=1, what="a positive integer")
 
 
 def non_negative_int(binding, value):
-    """``value`` as an int, or ``ConfigurationError`` naming ``binding`` unless it is an integer >= 0."""
+    """``value`` as an int, or ``ConfigurationError`` naming ``binding`` unless it is an integer >= 0.
+
+    Args:
+        binding: the gin binding that holds ``value``.
+        value: the bound value.
+
+    Returns:
+        ``int(value)``.
+
+    Raises:
+        ConfigurationError: ``value`` is not an integer (a bool is not) or is negative.
+    """
     return _integer(binding, value, minimum=0, what="an integer >= 0")
 
 
@@ -53,6 +83,16 @@ def _integer(binding, value, minimum, what):
 
 
 def multiple_of(binding, value, unit_binding, unit):
-    """Raises ``ConfigurationError`` unless ``value`` is a multiple of ``unit``."""
+    """Raises ``ConfigurationError`` unless ``value`` is a multiple of ``unit``.
+
+    Args:
+        binding: the gin binding that holds ``value``.
+        value: the bound integer.
+        unit_binding: the name of what sets ``unit``, for the message.
+        unit: the integer ``value`` must be a multiple of.
+
+    Raises:
+        ConfigurationError: ``value % unit`` is not 0.
+    """
     if value % unit:
         raise ConfigurationError(f"{binding} ({value}) must be a multiple of {unit_binding} ({unit})")

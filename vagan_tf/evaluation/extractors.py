@@ -36,7 +36,11 @@ INCEPTION_2015_INPUTS = ("ExpandDims:0", "Mul:0")
 
 
 def build_digit_classifier():
-    """CNN 32x32x1 -> ([B, 128] features, [B, 10] logits); untrained."""
+    """CNN 32x32x1 -> ([B, 128] features, [B, 10] logits); untrained.
+
+    Returns:
+        A ``keras.Model`` images [B, 32, 32, 1] -> [features [B, 128], logits [B, 10]].
+    """
     images = keras.Input((32, 32, 1), name="images")
     h = images
     for i, filters in enumerate((32, 64, 64)):
@@ -50,7 +54,18 @@ def build_digit_classifier():
 
 @gin.configurable
 def digit_classifier(weights_path=DIGIT_WEIGHTS):
-    """The shipped digit classifier (train it anew with scripts/train_digit_classifier.py)."""
+    """The shipped digit classifier (train it anew with scripts/train_digit_classifier.py).
+
+    Args:
+        weights_path: the ``.weights.h5`` file; the default is the package's copy.
+
+    Returns:
+        ``build_digit_classifier()``'s model with those weights: images [B, 32, 32, 1] in
+        [-1, 1] -> [features [B, 128], logits [B, 10]].
+
+    Raises:
+        FileNotFoundError: no file at ``weights_path``.
+    """
     _require_file(weights_path, "the digit classifier's weights",
                   "python scripts/train_digit_classifier.py writes them")
     model = build_digit_classifier()
@@ -65,6 +80,17 @@ def inception_v3(weights_path=gin.REQUIRED, image_size=299):
     Grey images are repeated over three channels; every image is resized bilinearly to
     ``image_size`` (InceptionV3 takes inputs in [-1, 1], the generators' range). Sizes
     other than 299 (at least 75) run the same weights on a coarser grid.
+
+    Args:
+        weights_path: Keras' ``inception_v3_weights_tf_dim_ordering_tf_kernels.h5``.
+        image_size: the side every image is resized to.
+
+    Returns:
+        A ``keras.Model`` images [B, h, w, C] in [-1, 1] (C = 1 or 3) -> [features [B, 2048],
+        log probabilities [B, 1000]].
+
+    Raises:
+        FileNotFoundError: no file at ``weights_path``.
     """
     _require_file(weights_path, "InceptionV3 weights",
                   f"download {INCEPTION_WEIGHTS_URL} on a machine with internet")
@@ -84,7 +110,13 @@ def inception_v3(weights_path=gin.REQUIRED, image_size=299):
 
 
 class FrozenGraphExtractor:
-    """A wrapped frozen graph with the extractor interface: images [-1, 1] -> [features, logits]."""
+    """A wrapped frozen graph with the extractor interface: images [-1, 1] -> [features, logits].
+
+    Args:
+        function: images [B, h, w, C] float32 -> [features, logits].
+        name: the extractor's name, for messages and the evaluation record.
+        source: the graph file's path, for the evaluation record.
+    """
 
     input_shape = (None, None, None, None)
 
@@ -132,6 +164,21 @@ def standard_inception(graph_path=gin.REQUIRED, input_tensor="ExpandDims:0", log
     ``quantize`` (the values an image file of the samples would hold, as TTUR reads).
     The graph's ``BatchNormWithGlobalNormalization`` nodes are rewritten into the ops they
     compute (``frozen_graph.fold_global_batch_norms``) so that it runs eagerly in TF 2.
+
+    Args:
+        graph_path: the path of ``classify_image_graph_def.pb``.
+        input_tensor: where the images enter: 'ExpandDims:0' (TTUR's) or 'Mul:0' (TF-GAN's).
+        logits_bias: add the bias of ``softmax/logits`` to the logits.
+        quantize: round the pixels to integers.
+
+    Returns:
+        A ``FrozenGraphExtractor``: images [B, h, w, C] in [-1, 1] (C = 1 or 3) ->
+        [pool_3 [B, 2048], logits [B, 1008]].
+
+    Raises:
+        ValueError: an unknown ``input_tensor``, a file that is not a GraphDef, or a graph
+            without the nodes the extractor reads.
+        FileNotFoundError: no file at ``graph_path``.
     """
     if input_tensor not in INCEPTION_2015_INPUTS:
         raise ValueError(f"standard_inception.input_tensor must be one of {INCEPTION_2015_INPUTS}; "
@@ -182,7 +229,19 @@ def _require_file(path, what, how):
 
 
 def extract(extractor, images, batch_size=250):
-    """(features [n, F], logits [n, K]) of images [n, h, w, c] in [-1, 1], as float64 arrays."""
+    """(features [n, F], logits [n, K]) of images [n, h, w, c] in [-1, 1], as float64 arrays.
+
+    Args:
+        extractor: a model images -> [features, logits] with ``name`` and ``input_shape``.
+        images: images [n, h, w, c] in [-1, 1] (an array or array-like).
+        batch_size: images per call of the extractor.
+
+    Returns:
+        (features float64 [n, F], logits float64 [n, K]).
+
+    Raises:
+        ValueError: ``images`` is not 4-D or does not fit the extractor's input shape.
+    """
     images = np.asarray(images, np.float32)
     expected = extractor.input_shape[1:]
     if len(images.shape) != 4 or any(e is not None and e != s

@@ -21,7 +21,20 @@ V1 = tf.compat.v1
 
 def load_graph_def(path, what="the frozen graph", how=""):
     """The ``GraphDef`` in the binary protobuf file ``path``; names the file on any failure
-    (``how``: where to get it, for the message of a missing file)."""
+    (``how``: where to get it, for the message of a missing file).
+
+    Args:
+        path: the ``.pb`` file.
+        what: what the file is, in words, for the messages.
+        how: where to get the file, for the message of a missing file ('' for none).
+
+    Returns:
+        The parsed ``GraphDef``.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        ValueError: the file is not a binary GraphDef, or holds no nodes.
+    """
     if not path or not os.path.isfile(path):
         raise FileNotFoundError(f"{what} not found at {path!r}" + (f"; {how}" if how else ""))
     graph_def = graph_pb2.GraphDef()
@@ -59,6 +72,16 @@ def fold_global_batch_norms(graph_def):
     scale_after_normalization is false); the node keeps its name and becomes the final Add
     of Sub, Add, Rsqrt, Mul and Mul nodes, so its consumers are unchanged. Device
     placements of the replaced node are dropped.
+
+    Args:
+        graph_def: a ``GraphDef``.
+
+    Returns:
+        The rewritten ``GraphDef`` (``graph_def`` is unchanged).
+
+    Raises:
+        ValueError: a node of the result has an op that this TensorFlow does not register or
+            that its GraphDef version has removed.
     """
     folded = graph_pb2.GraphDef()
     folded.versions.CopyFrom(graph_def.versions)
@@ -102,6 +125,15 @@ def wrap_graph(graph_def, input_name, input_signature, outputs_fn):
     ``outputs_fn(graph)`` maps the imported ``tf.Graph`` to the output tensors (it may add
     ops, e.g. a matmul with one of the graph's constants). The function is pruned to what
     the outputs need, so unfed placeholders of the original graph (its JPEG input) are gone.
+
+    Args:
+        graph_def: the ``GraphDef`` to import.
+        input_name: the name of the tensor the argument replaces (e.g. 'ExpandDims:0').
+        input_signature: the ``tf.TensorSpec`` of the argument.
+        outputs_fn: ``outputs_fn(graph)`` -> the list of output tensors.
+
+    Returns:
+        The pruned concrete function: argument -> the list of ``outputs_fn``'s tensors.
     """
     def imported(x):
         V1.import_graph_def(graph_def, input_map={input_name: x}, name="")

@@ -36,7 +36,11 @@ class ImageQuality:
         self.reference = None
 
     def reference_features(self):
-        """Features of the real reference images (computed once)."""
+        """Features of the real reference images (computed once).
+
+        Returns:
+            (features float64 [reference_size, F], (mean [F], covariance [F, F])).
+        """
         if self.reference is None:
             images = real_images(self.dataset_fn, self.reference_size)
             features, _ = extract(self.extractor, images)
@@ -55,7 +59,16 @@ class ImageQuality:
 
 
 def real_images(dataset_fn, num_images, batch_size=500):
-    """The first ``num_images`` images of a pipeline, as one float32 array."""
+    """The first ``num_images`` images of a pipeline, as one float32 array.
+
+    Args:
+        dataset_fn: the pipeline, ``dataset_fn(batch_size=..., start=0)``.
+        num_images: how many images to take.
+        batch_size: the largest batch asked of the pipeline.
+
+    Returns:
+        The images [num_images, h, w, C] (fewer if the pipeline ends first).
+    """
     batches, count = [], 0
     for batch in dataset_fn(batch_size=min(batch_size, num_images), start=0):
         batches.append(batch.numpy())

@@ -24,6 +24,12 @@ import tensorflow as tf
 def log_normaliser_estimate(log_weights):
     """log Z_hat = logsumexp(l) - log n for log weights l [n] (float64).
 
+    Args:
+      log_weights: the log weights l, any array-like (flattened to [n]).
+
+    Returns:
+      log Z_hat, a Python float.
+
     Raises:
       ValueError: no weights, or a NaN among them.
     """
@@ -33,6 +39,12 @@ def log_normaliser_estimate(log_weights):
 
 def effective_sample_fraction(log_weights):
     """Reverse ESS / n = exp(2 logsumexp(l) - logsumexp(2 l)) / n for log weights l [n].
+
+    Args:
+      log_weights: the log weights l, any array-like (flattened to [n]).
+
+    Returns:
+      ESS / n in [0, 1], a Python float; 0.0 when the largest log weight is not finite.
 
     Raises:
       ValueError: no weights, or a NaN among them.
@@ -46,7 +58,18 @@ def effective_sample_fraction(log_weights):
 
 def log_weight_estimates(log_weights, log_z=None):
     """{log_z_hat, ess_fraction[, log_z_error]} from log weights [n]; the error is
-    |log Z_hat - log_z| when the true (or reference) ``log_z`` is given."""
+    |log Z_hat - log_z| when the true (or reference) ``log_z`` is given.
+
+    Args:
+      log_weights: the log weights l, any array-like (flattened to [n]).
+      log_z: the true or reference log Z; None: no error is reported.
+
+    Returns:
+      A dict of Python floats: log_z_hat, ess_fraction and, with ``log_z``, log_z_error.
+
+    Raises:
+      ValueError: no weights, or a NaN among them.
+    """
     estimates = {"log_z_hat": log_normaliser_estimate(log_weights),
                  "ess_fraction": effective_sample_fraction(log_weights)}
     if log_z is not None:
@@ -60,6 +83,16 @@ def proposal_log_weights(target, proposal, n, seed):
     ``proposal`` is a tfp distribution (a flow's ``distribution()``) drawn with
     ``experimental_sample_and_log_prob`` (for an IAF the density of its own draws costs no
     extra pass); ``seed`` a stateless seed pair. Returns (log weights float64 [n], x [n, d]).
+
+    Args:
+      target: the target, with ``log_prob(x)`` = log u(x) for x [n, d].
+      proposal: a tfp distribution nu over R^d.
+      n: the number of draws.
+      seed: a stateless seed pair for ``proposal``'s draws.
+
+    Returns:
+      (log weights float64 [n], x [n, d]); a row of x or of its log weight that is not
+      finite has the log weight -inf.
     """
     x, log_nu = proposal.experimental_sample_and_log_prob(n, seed=seed)
     return _log_weights(target, x, log_nu), x
@@ -71,6 +104,16 @@ def generator_log_weights(target, model, n, seed=None):
     ``model`` is an ``UnnormalizedGAN`` with a critic: w + log nu stands in for q's
     unknown density (exact only where the critic is the optimal log q / nu). Returns
     (log weights float64 [n], x [n, d]).
+
+    Args:
+      target: the target, with ``log_prob(x)`` = log u(x) for x [n, d].
+      model: an ``UnnormalizedGAN`` with a critic.
+      n: the number of draws.
+      seed: the seed of ``model.sample``; None: unseeded.
+
+    Returns:
+      (log weights float64 [n], x [n, d]); a row of x or of its log weight that is not
+      finite has the log weight -inf.
 
     Raises:
       ValueError: the model has no critic (without it, q's estimate is the flow itself).

@@ -61,6 +61,17 @@ def mode_statistics(samples, centers, std, n_std=3.0, min_share=0.1):
     nearest centre; ``mode_counts[k]`` the high-quality samples at centre k; a mode
     is covered when ``mode_counts[k] >= min_share * n / K``. ``reverse_kl`` is
     ``mode_histogram_reverse_kl(mode_counts)``.
+
+    Args:
+        samples: points [n, d].
+        centers: the mixture's centres [K, d].
+        std: the components' standard deviation.
+        n_std: the radius of a high-quality sample, in units of ``std``.
+        min_share: the share of the fair n / K a covered mode holds.
+
+    Returns:
+        {'modes_covered': int, 'high_quality': float, 'reverse_kl': float,
+        'mode_counts': list of K ints}.
     """
     samples = np.asarray(samples, np.float64)
     centers = np.asarray(centers, np.float64)
@@ -93,6 +104,12 @@ def mode_histogram_reverse_kl(mode_counts):
     evenly over m of the K modes (log 4 for 2 of 8), and finite when modes are missed
     (the generated histogram comes first). With no high-quality sample it is undefined:
     NaN.
+
+    Args:
+        mode_counts: the counts c_k [K].
+
+    Returns:
+        KL(p_hat || u), a Python float (NaN when every count is 0).
     """
     counts = np.asarray(mode_counts, np.float64)
     total = counts.sum()
@@ -103,7 +120,19 @@ def mode_histogram_reverse_kl(mode_counts):
 
 
 def histogram_symmetric_kl(samples, reference, bins=50, limits=None, pseudo_count=1e-3):
-    """KL(P||Q) + KL(Q||P) between 2-D histograms of ``samples`` (Q) and ``reference`` (P)."""
+    """KL(P||Q) + KL(Q||P) between 2-D histograms of ``samples`` (Q) and ``reference`` (P).
+
+    Args:
+        samples: points [n, 2].
+        reference: points [m, 2] of the reference law.
+        bins: bins per axis.
+        limits: [(low, high), (low, high)], the grid's range per axis; None: the range of
+            ``reference`` widened by a tenth on each side.
+        pseudo_count: added to every bin before normalising, so that no bin is empty.
+
+    Returns:
+        The symmetric KL, a Python float.
+    """
     samples = np.asarray(samples, np.float64)
     reference = np.asarray(reference, np.float64)
     if limits is None:
@@ -118,7 +147,15 @@ def histogram_symmetric_kl(samples, reference, bins=50, limits=None, pseudo_coun
 
 
 def energy_distance(x, y):
-    """2 mean||x_i - y_j|| - mean||x_i - x_j|| - mean||y_i - y_j|| (V-statistic)."""
+    """2 mean||x_i - y_j|| - mean||x_i - x_j|| - mean||y_i - y_j|| (V-statistic).
+
+    Args:
+        x: points [m, d].
+        y: points [n, d].
+
+    Returns:
+        The energy distance, a Python float.
+    """
     x = np.asarray(x, np.float64)
     y = np.asarray(y, np.float64)
     return float(2.0 * _pairwise_sum(x, y) / (len(x) * len(y))
@@ -126,7 +163,14 @@ def energy_distance(x, y):
 
 
 def median_bandwidth(*samples):
-    """Median heuristic: the median of ||z_i - z_j|| over the pairs i < j of the pooled samples."""
+    """Median heuristic: the median of ||z_i - z_j|| over the pairs i < j of the pooled samples.
+
+    Args:
+        *samples: point sets [n_i, d], pooled.
+
+    Returns:
+        The median distance, a Python float (NaN for fewer than 2 pooled points).
+    """
     pooled = np.concatenate([np.asarray(sample, np.float64) for sample in samples])
     pairs = len(pooled) * (len(pooled) - 1) // 2
     if pairs == 0:
@@ -139,7 +183,17 @@ def pair_distance_order_statistics(points, ranks, max_held=2**22, bins=4096):
     """The ``ranks``-th smallest (from 0) of the ||z_i - z_j||, i < j, of ``points`` [n, d],
     without holding the n (n - 1) / 2 distances: passes over blocks of them count the
     distances in the bins of a range holding the ranks, narrowing it until at most
-    ``max_held`` distances fall in it; those are then sorted."""
+    ``max_held`` distances fall in it; those are then sorted.
+
+    Args:
+        points: points z [n, d] (float64), n >= 2.
+        ranks: the ranks wanted, ints in [0, n (n - 1) / 2).
+        max_held: the most distances held at once for the final sort.
+        bins: bins of each counting pass.
+
+    Returns:
+        The distances of those ranks, a list in the order of ``ranks``.
+    """
     low, high = np.inf, -np.inf
     for _, block in _distance_blocks(points, points, upper=True):
         if block.size:
@@ -188,6 +242,17 @@ def gaussian_mmd2(x, y, bandwidth=None):
     (and can be slightly negative) when the two laws agree. h is ``bandwidth``, or the
     median heuristic on the pooled samples when None; fix h to compare several sample
     sets against one reference.
+
+    Args:
+        x: points [m, d], m >= 2.
+        y: points [n, d], n >= 2.
+        bandwidth: h; None: ``median_bandwidth(x, y)``.
+
+    Returns:
+        MMD^2_u, a Python float.
+
+    Raises:
+        ValueError: a set with fewer than 2 points, or h <= 0.
     """
     x = np.asarray(x, np.float64)
     y = np.asarray(y, np.float64)
@@ -216,6 +281,17 @@ def marginal_moment_errors(samples, reference):
     with the sample means and the unbiased standard deviations (ddof = 1): how far each
     marginal is off in units of the reference's spread, and whether it is too narrow (< 1)
     or too wide (> 1). Non-finite samples give non-finite values, not an error.
+
+    Args:
+        samples: points [n, d], n >= 2.
+        reference: points [m, d], m >= 2.
+
+    Returns:
+        (mean_error float64 [d], std_ratio float64 [d]).
+
+    Raises:
+        ValueError: the shapes differ or are not 2-D, a set has fewer than 2 rows, or a
+            coordinate of ``reference`` has a standard deviation that is 0 or not finite.
     """
     samples, reference = _marginal_sets("marginal_moment_errors", samples, reference)
     reference_std = _reference_spread("marginal_moment_errors", "std",
@@ -231,6 +307,17 @@ def marginal_iqr_ratios(samples, reference):
     A spread ratio that heavy tails do not dominate: where a marginal's variance is infinite
     or rests on rare excursions (the BLR posterior's w on separable data, docs/design.md
     §6.3), the ratio of standard deviations is noise and this one is not.
+
+    Args:
+        samples: points [n, d], n >= 2.
+        reference: points [m, d], m >= 2.
+
+    Returns:
+        The ratios, float64 [d].
+
+    Raises:
+        ValueError: the shapes differ or are not 2-D, a set has fewer than 2 rows, or a
+            coordinate of ``reference`` has an interquartile range that is 0 or not finite.
     """
     samples, reference = _marginal_sets("marginal_iqr_ratios", samples, reference)
     reference_iqr = _reference_spread("marginal_iqr_ratios", "interquartile range",
@@ -265,7 +352,14 @@ def _reference_spread(name, what, spread):
 
 
 def gaussian_statistics(features):
-    """(mean [F], covariance [F, F]) of features [n, F] (unbiased covariance)."""
+    """(mean [F], covariance [F, F]) of features [n, F] (unbiased covariance).
+
+    Args:
+        features: features [n, F].
+
+    Returns:
+        (mean float64 [F], covariance float64 [F, F]).
+    """
     features = np.asarray(features, np.float64)
     return features.mean(axis=0), np.cov(features, rowvar=False)
 
@@ -280,6 +374,15 @@ def frechet_distance(mean1, cov1, mean2, cov2):
 
     Tr((C1 C2)^(1/2)) is computed as Tr((C1^(1/2) C2 C1^(1/2))^(1/2)), a symmetric PSD
     matrix with the same eigenvalues, so no complex matrix square root is needed.
+
+    Args:
+        mean1: m1 [F].
+        cov1: C1 [F, F].
+        mean2: m2 [F].
+        cov2: C2 [F, F].
+
+    Returns:
+        The squared distance, a Python float.
     """
     mean1, mean2 = np.asarray(mean1, np.float64), np.asarray(mean2, np.float64)
     cov1, cov2 = np.atleast_2d(cov1).astype(np.float64), np.atleast_2d(cov2).astype(np.float64)
@@ -295,6 +398,16 @@ def kernel_distance(features1, features2, num_subsets=100, subset_size=1000, see
     Each subset draws min(subset_size, n1, n2) rows of each set without replacement;
     MMD^2_u = mean_{i!=j} k(x_i, x_j) + mean_{i!=j} k(y_i, y_j) - 2 mean_{i,j} k(x_i, y_j).
     Returns (mean, standard deviation) over the subsets.
+
+    Args:
+        features1: features x [n1, F].
+        features2: features y [n2, F].
+        num_subsets: the number of subsets.
+        subset_size: rows per subset and set (fewer if a set is smaller).
+        seed: seed of the subsets' draws.
+
+    Returns:
+        (mean, standard deviation) of MMD^2_u over the subsets, Python floats.
     """
     x = np.asarray(features1, np.float64)
     y = np.asarray(features2, np.float64)
@@ -314,7 +427,15 @@ def kernel_distance(features1, features2, num_subsets=100, subset_size=1000, see
 
 
 def inception_score(logits, num_splits=10):
-    """exp(E_x KL(p(y|x) || p(y))) with p(y) the split's mean prediction; (mean, std) over splits."""
+    """exp(E_x KL(p(y|x) || p(y))) with p(y) the split's mean prediction; (mean, std) over splits.
+
+    Args:
+        logits: the classifier's logits (or log probabilities) [n, K].
+        num_splits: the number of splits of the n rows.
+
+    Returns:
+        (mean, standard deviation) of the score over the splits, Python floats.
+    """
     logits = np.asarray(logits, np.float64)
     log_p = logits - logits.max(axis=1, keepdims=True)
     log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
@@ -333,6 +454,15 @@ def mixture_report(samples, mixture=gin.REQUIRED, reference_size=None, seed=(1, 
     ``mode_statistics`` (modes covered, high-quality fraction, mode-histogram reverse KL,
     mode counts), the symmetric KL of 50 x 50 histograms and the energy distance, both
     against ``reference_size`` (default: as many as ``samples``) exact samples.
+
+    Args:
+        samples: points [n, 2].
+        mixture: the ``targets.GaussianMixture`` the samples are of.
+        reference_size: exact samples to compare with; None: n.
+        seed: the stateless seed of the exact samples.
+
+    Returns:
+        ``mode_statistics``' dict with 'symmetric_kl' and 'energy_distance' added.
     """
     samples = np.asarray(samples)
     reference = mixture.sample(reference_size or len(samples), seed=seed).numpy()
@@ -345,7 +475,17 @@ def mixture_report(samples, mixture=gin.REQUIRED, reference_size=None, seed=(1, 
 
 @gin.configurable
 def sample_report(samples, target=gin.REQUIRED, reference_size=None, seed=(1, 2)):
-    """Energy distance and Gaussian MMD^2 (median bandwidth) of samples to exact target draws."""
+    """Energy distance and Gaussian MMD^2 (median bandwidth) of samples to exact target draws.
+
+    Args:
+        samples: points [n, d].
+        target: a target with ``sample(n, seed=)``.
+        reference_size: exact draws to compare with; None: n.
+        seed: the stateless seed of the exact draws.
+
+    Returns:
+        {'energy_distance': float, 'mmd2': float}.
+    """
     samples = np.asarray(samples, np.float64)
     reference = np.asarray(target.sample(reference_size or len(samples), seed=seed), np.float64)
     return {"energy_distance": energy_distance(samples, reference),
@@ -358,7 +498,19 @@ def mode_mass_report(samples, mixture=gin.REQUIRED, reference_size=None, seed=(1
     samples put on each mode (``nearest_mode_masses``), the smallest of them, the largest
     distance of a mode's mass from its weight (``mode_mass_error`` = max_k |m_k - w_k|), and
     each mode's fit (``mode_fits``): ``mode_fit_kl`` and the ``mode_fit_masses`` those fits
-    call for (None for a mode with too few samples to fit)."""
+    call for (None for a mode with too few samples to fit).
+
+    Args:
+        samples: points [n, d].
+        mixture: the ``targets.GaussianMixture`` the samples are of.
+        reference_size: exact draws to compare with; None: n.
+        seed: the stateless seed of the exact draws.
+
+    Returns:
+        ``sample_report``'s dict with 'mode_masses' ([K]), 'smallest_mode_mass',
+        'mode_weights' ([K]), 'mode_mass_error', 'mode_fit_kl' ([K]) and 'mode_fit_masses'
+        ([K]) added.
+    """
     masses = nearest_mode_masses(samples, mixture.centers)
     fit_kl, fit_masses = mode_fits(samples, mixture)
     return {**sample_report(samples, mixture, reference_size, seed),
@@ -383,6 +535,14 @@ def mode_fits(samples, mixture):
     least at pi_k = w_k exp(-KL_k) / sum_j w_j exp(-KL_j): the masses a reverse-KL fit
     settles on given how well it fits each mode. Masses that follow pi_k are limited by the
     mode fits; masses away from them by the optimisation (mass that cannot cross the valley).
+
+    Args:
+        samples: points [n, d].
+        mixture: a ``targets.GaussianMixture`` (``centers`` [K, d], ``weights`` [K], ``std``).
+
+    Returns:
+        (KL float64 [K], pi float64 [K]), nan for the modes too sparse to fit (pi all nan
+        when every mode is).
     """
     samples = np.asarray(samples, np.float64)
     centers = np.asarray(mixture.centers, np.float64)
@@ -406,6 +566,17 @@ def gaussian_fit_kl(samples, mean, std):
     log det Sigma ((n - 1) S is Wishart). For samples that are not Gaussian it is a lower
     bound on KL(q || N(mean, std^2 I)), which depends on q through its first two moments and
     its entropy, and the Gaussian has the largest entropy for given moments.
+
+    Args:
+        samples: points [n, d], n > d + 1.
+        mean: the reference mean [d].
+        std: s, the reference's standard deviation per coordinate.
+
+    Returns:
+        The bias-corrected KL, a Python float.
+
+    Raises:
+        ValueError: n <= d + 1.
     """
     samples = np.asarray(samples, np.float64)
     n, d = samples.shape
@@ -438,6 +609,13 @@ def predictive_report(samples, target=gin.REQUIRED):
 
     For ``targets.BayesianLogisticRegression``: test accuracy and mean test log-likelihood of
     p(y = 1 | x) = mean_s sigmoid(x . w_s + b_s).
+
+    Args:
+        samples: parameter draws [S, d].
+        target: a target with ``test_metrics``.
+
+    Returns:
+        ``target.test_metrics(samples)``.
     """
     return target.test_metrics(samples)
 
@@ -447,13 +625,28 @@ def nearest_mode_masses(samples, centers):
 
     The mass a sampler puts on each mode of a mixture, whatever the dimension (a radius
     of 3 std, as in ``mode_statistics``, holds no samples of a Gaussian in d >> 9 dimensions).
+
+    Args:
+        samples: points [n, d].
+        centers: the centres [K, d].
+
+    Returns:
+        The shares, float64 [K], summing to 1.
     """
     nearest = nearest_centres(samples, centers)
     return np.bincount(nearest, minlength=len(centers)) / len(nearest)
 
 
 def nearest_centres(samples, centers):
-    """The index of the centre [K, d] nearest each of ``samples`` [n, d]: [n]."""
+    """The index of the centre [K, d] nearest each of ``samples`` [n, d]: [n].
+
+    Args:
+        samples: points [n, d].
+        centers: the centres [K, d].
+
+    Returns:
+        The indices, int [n].
+    """
     return np.argmin(_pairwise_distances(np.asarray(samples, np.float64),
                                          np.asarray(centers, np.float64)), axis=1)
 

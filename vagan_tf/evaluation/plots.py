@@ -10,6 +10,17 @@ def image_grid(images, columns=None, padding=1):
     """Images [n, h, w, c] in [-1, 1] -> one uint8 picture [H, W, c] of a near-square grid.
 
     Cells are separated by ``padding`` white pixels; empty cells are white.
+
+    Args:
+        images: images [n, h, w, c] in [-1, 1] (values outside are clipped).
+        columns: cells per row; None: ceil(sqrt(n)).
+        padding: white pixels between and around the cells.
+
+    Returns:
+        The grid, uint8 [rows (h + padding) + padding, columns (w + padding) + padding, c].
+
+    Raises:
+        ValueError: ``images`` is not 4-D.
     """
     images = np.asarray(images, np.float32)
     if images.ndim != 4:
@@ -28,7 +39,17 @@ def image_grid(images, columns=None, padding=1):
 
 def save_samples_png(samples, path, title=None, max_images=64):
     """A grid of the first ``max_images`` images [n, h, w, c], or a scatter plot of points
-    [n, d] (d >= 2; for d > 2 their first two coordinates)."""
+    [n, d] (d >= 2; for d > 2 their first two coordinates).
+
+    Args:
+        samples: images [n, h, w, c] in [-1, 1], or points [n, d].
+        path: the PNG file to write.
+        title: the scatter plot's title; None: none (images have no title).
+        max_images: the most images in the grid.
+
+    Raises:
+        ValueError: ``samples`` is neither images nor points with d >= 2.
+    """
     samples = np.asarray(samples)
     if samples.ndim == 4:
         grid = image_grid(samples[:max_images])
@@ -55,6 +76,13 @@ def save_density_and_clouds_png(target, clouds, reference, path, max_points=3000
     ``clouds`` maps panel titles to samples [n, 2]; the frame is the 0.5-99.5 %
     range of ``reference`` (exact samples) plus 15 %, and each title says how much
     of its cloud falls outside the frame.
+
+    Args:
+        target: a 2-D target with ``log_prob`` and ``name``.
+        clouds: ``{panel title: samples [n, 2]}``, one panel each.
+        reference: exact samples [m, 2] of the target, which set the frame.
+        path: the PNG file to write.
+        max_points: the most points of each cloud drawn.
     """
     low, high = np.percentile(reference, 0.5, axis=0), np.percentile(reference, 99.5, axis=0)
     pad = 0.15 * (high - low)

@@ -89,12 +89,28 @@ class AnnealedGAN(TrainableSampler):
     # ------------------------------------------------------------------ set-up
     def compile(self, generator_optimizer, critic_optimizer, denoiser_optimizer=None, **kwargs):
         """One optimizer per network; ``denoiser_optimizer`` is needed iff the term has a denoiser
-        (``TrainableSampler.compile_optimizers``)."""
+        (``TrainableSampler.compile_optimizers``).
+
+        Args:
+          generator_optimizer: the keras optimizer of the generator.
+          critic_optimizer: the keras optimizer of the discriminator.
+          denoiser_optimizer: the keras optimizer of the annealing term's denoiser, or None.
+          **kwargs: passed to ``keras.Model.compile``.
+
+        Raises:
+          ValueError: the term has a denoiser and ``denoiser_optimizer`` is None.
+        """
         self.compile_optimizers({"generator_optimizer": generator_optimizer,
                                  "critic_optimizer": critic_optimizer,
                                  "denoiser_optimizer": denoiser_optimizer}, **kwargs)
 
     def optimizer_needs(self):
+        """The optimizers ``compile`` needs: the generator's, the critic's and, when the
+        annealing term has a denoiser, the denoiser's.
+
+        Returns:
+          {``compile`` argument name: why the model needs that optimizer}.
+        """
         needs = {"generator_optimizer": "AnnealedGAN trains a generator",
                  "critic_optimizer": "AnnealedGAN trains a critic"}
         if self.denoiser is not None:
@@ -112,11 +128,19 @@ class AnnealedGAN(TrainableSampler):
         return self.packing
 
     def examples_per_step(self, batch_size):
-        """Real examples one ``train_step`` consumes: n_critic * B."""
+        """Real examples one ``train_step`` consumes: n_critic * B.
+
+        Args:
+          batch_size: B, the generator's batch.
+
+        Returns:
+          n_critic * B.
+        """
         return self.n_critic * batch_size
 
     @property
     def denoiser(self):
+        """The annealing term's denoiser (None for ``no_annealing``)."""
         return self.annealing.denoiser
 
     def _loss_names(self):
@@ -206,6 +230,13 @@ class AnnealedGAN(TrainableSampler):
         """(L_G, logs): L_G = objective.generator_loss(y_fake) + annealing term.
 
         ``logs`` = {"generator_loss": the adversarial part}, by tracker name.
+
+        Args:
+          z: latents [B, latent_dim].
+          lam: lambda_t, a float32 scalar tensor.
+
+        Returns:
+          (L_G, logs): L_G a scalar tensor (this replica's mean), logs {name: scalar tensor}.
         """
         fake = self.generator(z, training=True)
         fake_logits, fake_features = self.discriminator(fake, training=True)
@@ -236,6 +267,9 @@ class AnnealedGAN(TrainableSampler):
         distribute.repeat(lambda i: self._critic_step(critic_batches[i]), self.n_critic)
 
     def train_step(self, data):
+        """One step of the module docstring on a real batch x [n_critic B, *data_shape] (or
+        a tuple whose first element is x); returns the logs: each tracker's mean since the
+        epoch began, lambda and beta."""
         real = self._real_batch(data)
         # NaN data need not reach the losses (oneDNN's ReLU maps NaN to 0): count it apart
         self.trackers[NON_FINITE_REAL].update_state(

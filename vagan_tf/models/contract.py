@@ -87,15 +87,32 @@ class TrainableSampler(keras.Model):
         return self.generator
 
     def examples_per_step(self, batch_size):
-        """Elements of the pipeline one ``train_step`` consumes for a generator batch B: B."""
+        """Elements of the pipeline one ``train_step`` consumes for a generator batch B: B.
+
+        Args:
+          batch_size: B, the generator's batch.
+
+        Returns:
+          B.
+        """
         return batch_size
 
     def sample(self, n, seed=None):
-        """n samples x = G(z) [n, *data_shape] of the ``sampling_generator``, in float32."""
+        """n samples x = G(z) [n, *data_shape] of the ``sampling_generator``, in float32.
+
+        Args:
+          n: the number of samples (an int or int scalar tensor).
+          seed: the latents' seed: a ``keras.random.SeedGenerator`` or an int; None:
+            TensorFlow's global generator (``latents.Latent``).
+
+        Returns:
+          float32 [n, *data_shape].
+        """
         z = self.latent.sample((n, self.latent_dim), seed=seed)
         return tf.cast(self.sampling_generator(z, training=False), tf.float32)
 
     def call(self, z, training=False):
+        """G(z): the generator's output [B, *data_shape] for latents z [B, latent_dim]."""
         return self.generator(z, training=training)
 
     # ------------------------------------------------------------------ shared set-up
@@ -105,6 +122,10 @@ class TrainableSampler(keras.Model):
         Each optimizer of ``optimizer_needs()`` becomes the attribute of its name, wrapped in
         a ``LossScaleOptimizer`` under the 'mixed_float16' dtype policy; the other names of
         ``optimizers`` (networks this model does not have) are set to None.
+
+        Args:
+          optimizers: {``compile`` argument name: keras optimizer or None}.
+          **keras_arguments: passed to ``keras.Model.compile``.
 
         Raises:
           ValueError: a needed optimizer is None; the message names it and why it is needed.
@@ -126,11 +147,16 @@ class TrainableSampler(keras.Model):
 
     def track(self, names):
         """Makes ``self.trackers``: a ``keras.metrics.Mean`` per logged name (``metrics``
-        returns them, so Keras resets them at each epoch)."""
+        returns them, so Keras resets them at each epoch).
+
+        Args:
+          names: the logged names, in the order of the logs.
+        """
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @property
     def metrics(self):
+        """The trackers (``track``), which Keras resets at each epoch."""
         return list(self.trackers.values())
 
 
@@ -145,6 +171,12 @@ def missing_members(model):
 
     An attribute counts when the model has it; a method when the model's class, below
     ``TrainableSampler``, defines it. A model that is no ``TrainableSampler`` lacks them all.
+
+    Args:
+      model: any object, usually a ``TrainableSampler``.
+
+    Returns:
+      The sorted list of the names of ``REQUIRED_ATTRIBUTES`` and ``REQUIRED_METHODS`` it lacks.
     """
     if not isinstance(model, TrainableSampler):
         return sorted(REQUIRED_ATTRIBUTES + REQUIRED_METHODS)

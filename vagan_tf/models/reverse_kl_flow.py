@@ -23,6 +23,10 @@ class FlowGenerator(keras.layers.Layer):
 
     Draws of ``latents.NormalLatent`` through it are draws of the flow, so the export's
     ``serve(z)`` and ``sample(n)`` sample it.
+
+    Args:
+      flow: a ``flows.MAF`` or ``flows.IAF``.
+      name: the layer's name.
     """
 
     def __init__(self, flow, name="flow_generator"):
@@ -30,10 +34,12 @@ class FlowGenerator(keras.layers.Layer):
         self.flow = flow
 
     def call(self, z, training=False):
+        """x = T(z), float32 [B, d], for base noise z [B, d]."""
         del training
         return self.flow.bijector().forward(tf.cast(z, tf.float32))
 
     def compute_output_shape(self, input_shape):
+        """z's shape: x has it too."""
         return input_shape
 
 
@@ -73,10 +79,23 @@ class ReverseKLFlow(TrainableSampler):
         self.track(["kl_up_to_log_z", "target_log_prob"])
 
     def compile(self, generator_optimizer, **kwargs):
-        """The flow's optimizer (the flow is the generator; ``compile_optimizers``)."""
+        """The flow's optimizer (the flow is the generator; ``compile_optimizers``).
+
+        Args:
+          generator_optimizer: the keras optimizer of the flow.
+          **kwargs: passed to ``keras.Model.compile``.
+
+        Raises:
+          ValueError: ``generator_optimizer`` is None.
+        """
         self.compile_optimizers({"generator_optimizer": generator_optimizer}, **kwargs)
 
     def optimizer_needs(self):
+        """The optimizers ``compile`` needs: the flow's.
+
+        Returns:
+          {``compile`` argument name: why the model needs that optimizer}.
+        """
         return {"generator_optimizer": "ReverseKLFlow trains its flow"}
 
     def build_all(self):
@@ -86,24 +105,52 @@ class ReverseKLFlow(TrainableSampler):
         self.built = True
 
     def sample(self, n, seed=None):
-        """n samples [n, d] of the flow."""
+        """n samples [n, d] of the flow.
+
+        Args:
+          n: the number of samples.
+          seed: a stateless seed pair, an int, or None (``flows.MAF.sample``).
+
+        Returns:
+          float32 [n, d].
+        """
         return self.flow.sample(n, seed=seed)
 
     def log_normaliser_estimate(self, n, seed=(0, 0)):
         """{log_z_hat, ess_fraction} of n importance weights u / q, x ~ q (the flow's own
-        density; ``importance.log_weight_estimates``); ``seed``: a stateless seed pair."""
+        density; ``importance.log_weight_estimates``); ``seed``: a stateless seed pair.
+
+        Args:
+          n: the number of draws.
+          seed: a stateless seed pair for the flow's draws.
+
+        Returns:
+          {'log_z_hat': float, 'ess_fraction': float}.
+
+        Raises:
+          ValueError: a NaN among the log weights.
+        """
         log_weights, _ = importance.proposal_log_weights(self.target, self.flow.distribution(),
                                                          n, seed)
         return importance.log_weight_estimates(log_weights)
 
     def loss_terms(self, n):
-        """(mean[log q - log u], mean log u) over n reparameterised samples."""
+        """(mean[log q - log u], mean log u) over n reparameterised samples.
+
+        Args:
+          n: the number of samples (an int or int32 scalar tensor).
+
+        Returns:
+          (the loss, mean log u), float32 scalar tensors.
+        """
         seed = keras.random.randint([2], 0, 2**30, seed=self.seed_generator)
         x, log_q = self.flow.distribution().experimental_sample_and_log_prob(n, seed=seed)
         log_u = self.target.log_prob(x)
         return tf.reduce_mean(log_q - log_u), tf.reduce_mean(log_u)
 
     def train_step(self, data):
+        """One flow update on as many samples as ``data`` (a ``step_counter`` batch) has rows;
+        returns the logs: kl_up_to_log_z and target_log_prob, means since the epoch began."""
         batch = tf.shape(tf.convert_to_tensor(data))[0]
         with tf.GradientTape() as tape:
             loss, log_u = self.loss_terms(batch)

@@ -131,12 +131,28 @@ class UnnormalizedGAN(TrainableSampler):
     # ------------------------------------------------------------------ set-up
     def compile(self, generator_optimizer, flow_optimizer, critic_optimizer=None, **kwargs):
         """One optimizer per network; ``critic_optimizer`` is needed iff there is a critic
-        (``TrainableSampler.compile_optimizers``)."""
+        (``TrainableSampler.compile_optimizers``).
+
+        Args:
+          generator_optimizer: the keras optimizer of the generator.
+          flow_optimizer: the keras optimizer of the flow.
+          critic_optimizer: the keras optimizer of the critic, or None.
+          **kwargs: passed to ``keras.Model.compile``.
+
+        Raises:
+          ValueError: a needed optimizer is None.
+        """
         self.compile_optimizers({"generator_optimizer": generator_optimizer,
                                  "flow_optimizer": flow_optimizer,
                                  "critic_optimizer": critic_optimizer}, **kwargs)
 
     def optimizer_needs(self):
+        """The optimizers ``compile`` needs: the generator's, the flow's and, with a critic,
+        the critic's.
+
+        Returns:
+          {``compile`` argument name: why the model needs that optimizer}.
+        """
         needs = {"generator_optimizer": "UnnormalizedGAN trains a generator",
                  "flow_optimizer": "UnnormalizedGAN trains a flow"}
         if self.critic is not None:
@@ -162,6 +178,16 @@ class UnnormalizedGAN(TrainableSampler):
         'generator' (with a critic): x ~ q with weights u / exp(w + log nu), q's density
         *estimated* by the critic, so these numbers rest on the critic's fit.
         ``seed``: a stateless seed pair for nu's draws.
+
+        Args:
+          n: draws per proposal.
+          seed: a stateless seed pair for nu's draws (q's draws are unseeded).
+
+        Returns:
+          {'flow': {'log_z_hat', 'ess_fraction'}[, 'generator': {...}]}, Python floats.
+
+        Raises:
+          ValueError: a NaN among a proposal's log weights.
         """
         flow_weights, _ = importance.proposal_log_weights(self.target, self.flow.distribution(),
                                                           n, seed)
@@ -172,9 +198,22 @@ class UnnormalizedGAN(TrainableSampler):
         return estimates
 
     def lam(self):
+        """lambda_t at the model's step.
+
+        Returns:
+          The schedule's lambda_t, a float32 scalar tensor (0 without a schedule).
+        """
         return self.schedule(self.step) if self.schedule is not None else tf.constant(0.0)
 
     def beta(self, lam):
+        """beta_t of the model's ``form`` for weight lambda.
+
+        Args:
+          lam: lambda_t, a float or float32 tensor.
+
+        Returns:
+          1 + lambda (likelihood) or 1 / (1 + lambda) (entropy), of ``lam``'s shape.
+        """
         return schedules.beta(self.form, lam)
 
     # ------------------------------------------------------------------ steps
@@ -222,13 +261,28 @@ class UnnormalizedGAN(TrainableSampler):
         self.trackers["critic_loss"].update_state(loss)
 
     def generator_terms(self, x):
-        """(w(x), log nu(x), log u(x)), each [B], at points x (w = 0 without a critic)."""
+        """(w(x), log nu(x), log u(x)), each [B], at points x (w = 0 without a critic).
+
+        Args:
+          x: points [B, d], float32.
+
+        Returns:
+          (w [B], log nu [B], log u [B]), float32 tensors.
+        """
         log_nu = self.flow.log_prob(x)
         w = tf.zeros_like(log_nu) if self.critic is None else self._critic_logit(x)[:, 0]
         return w, log_nu, self.target.log_prob(x)
 
     def generator_loss(self, x, lam):
-        """(L_G, logs) at generated points x; logs: kl_up_to_log_z, target_log_prob."""
+        """(L_G, logs) at generated points x; logs: kl_up_to_log_z, target_log_prob.
+
+        Args:
+          x: generated points [B, d], float32.
+          lam: lambda_t, a float or float32 scalar tensor.
+
+        Returns:
+          (L_G, logs) of ``ugan_updates.generator_loss``: scalar tensors.
+        """
         return ugan_updates.generator_loss(*self.generator_terms(x), lam, self.form)
 
     def _generator_step(self, batch, lam):
@@ -240,6 +294,8 @@ class UnnormalizedGAN(TrainableSampler):
             self.trackers[name].update_state(value)
 
     def train_step(self, data):
+        """One step of the module docstring with B = the rows of ``data`` (a ``step_counter``
+        batch); returns the logs: each tracker's mean since the epoch began, lambda and beta."""
         batch = tf.shape(tf.convert_to_tensor(data))[0]
         # each kind of step traced once, in a graph loop: three unrolled flow steps were
         # 80 % of the step's graph at d = 62 and most of a BLR run's first-call latency

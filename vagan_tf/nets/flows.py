@@ -47,6 +47,18 @@ def made_degrees(event_dim, hidden_units, input_order="left-to-right", seed=None
     1, 2, ...), so every degree is present when a layer has at least d - 1 units.
     For d = 1 the hidden degrees are 0: no input may reach any output, and the
     hidden units carry only biases and the context.
+
+    Args:
+        event_dim: d, the number of inputs.
+        hidden_units: the sizes of the hidden layers.
+        input_order: 'left-to-right', 'right-to-left' or 'random'.
+        seed: the seed of the 'random' order's permutation (NumPy's ``RandomState``).
+
+    Returns:
+        (input degrees int [d], [hidden degrees int [units] per hidden layer]).
+
+    Raises:
+        ValueError: an unknown ``input_order``.
     """
     if input_order == "left-to-right":
         input_degrees = np.arange(1, event_dim + 1)
@@ -66,6 +78,14 @@ def made_masks(input_degrees, hidden_degrees):
 
     The output mask is tiled twice (shift, log_scale). Output i then depends only
     on inputs j with m(j) < m(i).
+
+    Args:
+        input_degrees: the inputs' degrees [d] (``made_degrees``).
+        hidden_degrees: the hidden layers' degrees, a list of [units] arrays.
+
+    Returns:
+        The float32 masks of 0s and 1s: one [n_in, units] per hidden layer, then the output
+        mask [units_last, 2 d].
     """
     masks, previous = [], input_degrees
     for degrees in hidden_degrees:
@@ -93,6 +113,19 @@ class MADE(keras.layers.Layer):
     ``tfb.MaskedAutoregressiveFlow`` expects. The masks are constants derived from
     (d, hidden_units, input_order, seed), not variables: a "random" order needs a
     fixed ``seed`` for saved weights to load into the same connectivity.
+
+    Args:
+        hidden_units: the sizes of the hidden layers.
+        activation: the hidden layers' activation (a name or a function).
+        context_dim: None, or the size of the context.
+        input_order: 'left-to-right', 'right-to-left' or 'random'.
+        log_scale_bound: B of the log-scale clamp; None: unclamped.
+        kernel_initializer: the initializer of the hidden kernels.
+        seed: the seed of a 'random' order.
+        name: the layer's name.
+
+    Raises:
+        ValueError: an unknown ``input_order``.
     """
 
     def __init__(self, hidden_units=(512, 512), activation="relu", context_dim=None,
@@ -110,6 +143,7 @@ class MADE(keras.layers.Layer):
         self.seed = seed
 
     def build(self, input_shape):
+        """Makes the masks and the weights for inputs of ``input_shape`` [..., d]."""
         self.event_dim = int(input_shape[-1])
         input_degrees, hidden_degrees = made_degrees(
             self.event_dim, self.hidden_units, self.input_order, self.seed)
@@ -130,6 +164,11 @@ class MADE(keras.layers.Layer):
                 shape=(n_out,), initializer="zeros", name=f"{prefix}_bias"))
 
     def call(self, x, context=None):
+        """(shift, log_scale), each [..., d], for x [..., d] and context [..., context_dim].
+
+        Raises:
+            ValueError: a context is given without ``context_dim``, or missing with it.
+        """
         if (context is None) != (self.context_dim is None):
             raise ValueError(f"{self.name}: context_dim={self.context_dim} but context is "
                              f"{'missing' if context is None else 'given'}")
@@ -156,15 +195,35 @@ class _Flow(keras.layers.Layer):
     """
 
     def bijector(self, context=None):
+        """The map z -> x; each flow defines it.
+
+        Args:
+            context: None, or the context [..., context_dim] of a conditional flow.
+        """
         raise NotImplementedError
 
     def distribution(self, context=None):
-        """TransformedDistribution of N(0, I_d) through ``bijector(context)``."""
+        """TransformedDistribution of N(0, I_d) through ``bijector(context)``.
+
+        Args:
+            context: None, or the context [..., context_dim] of a conditional flow.
+
+        Returns:
+            A ``tfd.TransformedDistribution`` over R^d.
+        """
         base = tfd.MultivariateNormalDiag(loc=tf.zeros([self.event_dim], self.dtype))
         return tfd.TransformedDistribution(base, self.bijector(context))
 
     def log_prob(self, x, context=None):
-        """log q(x | context), shape x.shape[:-1], in float32."""
+        """log q(x | context), shape x.shape[:-1], in float32.
+
+        Args:
+            x: points [..., d].
+            context: None, or the context [..., context_dim] of a conditional flow.
+
+        Returns:
+            float32 [...].
+        """
         return self.distribution(context).log_prob(tf.cast(x, tf.float32))
 
     def sample(self, n, seed=None, context=None):
@@ -173,13 +232,23 @@ class _Flow(keras.layers.Layer):
         ``seed``: a stateless seed (two ints) gives the same draws on every call; an
         int seeds a stateful op (tfp's convention), so repeated calls differ. A
         context of shape [n, context_dim] gives one sample per context row.
+
+        Args:
+            n: the number of samples.
+            seed: a stateless seed pair, an int, or None.
+            context: None, or the context of a conditional flow.
+
+        Returns:
+            float32 [n, d].
         """
         return self.distribution(context).sample(n, seed=seed)
 
     def call(self, x, context=None):
+        """``log_prob(x, context)``: float32 [...] for x [..., d]."""
         return self.log_prob(x, context)
 
     def compute_output_shape(self, input_shape):
+        """x's shape without its last axis."""
         return tuple(input_shape[:-1])
 
 
@@ -217,7 +286,14 @@ class MAF(_Flow):
         self.built = True
 
     def bijector(self, context=None):
-        """tfb.Chain mapping z -> x: [block_1, reverse, ..., block_K, reverse] in that order."""
+        """tfb.Chain mapping z -> x: [block_1, reverse, ..., block_K, reverse] in that order.
+
+        Args:
+            context: None, or the context [..., context_dim] of a conditional flow.
+
+        Returns:
+            The ``tfb.Chain``.
+        """
         steps = []  # in the order they act on z
         for k, made in enumerate(self.mades):
             shift_and_log_scale = functools.partial(made, context=context)
@@ -226,7 +302,11 @@ class MAF(_Flow):
         return tfb.Chain(steps[::-1], name="maf_chain")  # tfb.Chain applies its last first
 
     def inverse_autoregressive(self):
-        """An ``IAF`` layer sharing this flow's MADEs (the same variables)."""
+        """An ``IAF`` layer sharing this flow's MADEs (the same variables).
+
+        Returns:
+            ``IAF(self)``.
+        """
         return IAF(self)
 
 
@@ -235,6 +315,10 @@ class IAF(_Flow):
 
     x = maf.bijector.inverse(z): sampling is K MADE passes and reparameterised;
     log q(x) = log N(z) + sum_k sum_i a_i^(k), z = maf.bijector.forward(x), costs K d passes.
+
+    Args:
+        maf: the ``MAF`` whose chain is inverted.
+        name: the layer's name; None: '<maf's name>_inverted'.
     """
 
     def __init__(self, maf, name=None):
@@ -245,4 +329,12 @@ class IAF(_Flow):
         self.built = True
 
     def bijector(self, context=None):
+        """The inverted chain of the ``MAF``, z -> x.
+
+        Args:
+            context: None, or the context [..., context_dim] of a conditional flow.
+
+        Returns:
+            ``tfb.Invert(maf.bijector(context))``.
+        """
         return tfb.Invert(self.maf.bijector(context), name="iaf_chain")

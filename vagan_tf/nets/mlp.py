@@ -20,6 +20,17 @@ def mlp(inputs, output_dim, width, depth, activation="relu", prefix="mlp"):
     ``depth`` hidden layers have ``width`` units, the output layer is linear of size
     ``output_dim``. Layers are named ``{prefix}_inputs``, ``{prefix}_dense_{i}`` and
     ``{prefix}_output``.
+
+    Args:
+        inputs: a list of keras tensors [B, *].
+        output_dim: the size of y.
+        width: units of each hidden layer.
+        depth: number of hidden layers.
+        activation: the hidden layers' Keras activation.
+        prefix: the prefix of the layers' names.
+
+    Returns:
+        The keras tensor y [B, output_dim].
     """
     h = (keras.layers.Concatenate(name=f"{prefix}_inputs")(inputs) if len(inputs) > 1
          else inputs[0])
@@ -28,16 +39,23 @@ def mlp(inputs, output_dim, width, depth, activation="relu", prefix="mlp"):
 
 
 class BijectorOutput(keras.layers.Layer):
-    """x = bijector.forward(u): a fixed change of coordinates after a network's last layer."""
+    """x = bijector.forward(u): a fixed change of coordinates after a network's last layer.
+
+    Args:
+        bijector: a tfp bijector on vectors, without variables.
+        **kwargs: passed to ``keras.layers.Layer`` (``name``, ...).
+    """
 
     def __init__(self, bijector, **kwargs):
         super().__init__(**kwargs)
         self.bijector = bijector
 
     def call(self, u):
+        """x = bijector.forward(u), of u's shape [B, d]."""
         return self.bijector.forward(u)
 
     def compute_output_shape(self, input_shape):
+        """u's shape: the bijector keeps it."""
         return input_shape
 
 
@@ -159,11 +177,13 @@ class MLPDenoiser(keras.Model):
         self.reshape = None
 
     def build(self, input_shape):
+        """Sizes the output layer for inputs h of ``input_shape`` [B, ...]."""
         event_shape = tuple(input_shape[1:])
         self.output_layer = keras.layers.Dense(int(np.prod(event_shape)), name="denoiser_output")
         self.reshape = keras.layers.Reshape(event_shape)
 
     def call(self, h, training=False):
+        """r(h), of h's shape [B, ...]."""
         x = self.flatten(h)
         for layer in self.hidden:
             x = layer(x, training=training)

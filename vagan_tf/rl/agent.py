@@ -61,6 +61,11 @@ class SoftQAgent:
       n_step: n, the transitions of each Q target (1: the one-step soft Bellman target).
       bound_soft_value: cap V_target(s') at the mean of Q_target over ``value_particles``
         of the sampler's actions at s' plus alpha m log 2 (``soft_q.entropy_bounded_value``).
+
+    Raises:
+      ValueError: ``value_proposal`` is neither 'uniform' nor 'policy', or is 'policy' with a
+        policy update that has no ``value_particles``.
+      ConfigurationError: ``num_q_networks`` or ``n_step`` is not a positive integer.
     """
 
     def __init__(self, observation_dim, action_dim, policy_update=gin.REQUIRED,
@@ -109,7 +114,13 @@ class SoftQAgent:
         self.train_iteration = tf.function(self._train_iteration, jit_compile=self.jit_compile)
 
     def checkpoint_variables(self):
-        """Every variable of the agent by part, for ``tf.train.Checkpoint(**...)``."""
+        """Every variable of the agent by part, for ``tf.train.Checkpoint(**...)``.
+
+        Returns:
+          {part name: list of variables}: the Q and target networks, the sampler, the Q
+          optimizer, the policy update, the replay buffer and the agent's random state and
+          iteration count.
+        """
         return {"q_network": self.q_variables(self.q_networks),
                 "target_q_network": self.q_variables(self.target_q_networks),
                 "sampler": list(self.sampler.variables),
@@ -120,37 +131,82 @@ class SoftQAgent:
 
     @staticmethod
     def q_variables(networks, trainable=False):
-        """The (trainable) variables of ``networks``, in order."""
+        """The (trainable) variables of ``networks``, in order.
+
+        Args:
+          networks: a list of keras models.
+          trainable: only the trainable variables.
+
+        Returns:
+          A list of variables.
+        """
         return [v for network in networks
                 for v in (network.trainable_variables if trainable else network.variables)]
 
     @staticmethod
     def minimum_q(networks, observations, actions):
-        """Q(s, a) = min_i Q_i(s, a) [n] over ``networks``."""
+        """Q(s, a) = min_i Q_i(s, a) [n] over ``networks``.
+
+        Args:
+          networks: the Q networks, each ``[s, a]`` -> [n, 1].
+          observations: s [n, obs_dim].
+          actions: a [n, m].
+
+        Returns:
+          Q [n].
+        """
         return tf.reduce_min(tf.stack([network([observations, actions])[:, 0]
                                        for network in networks]), axis=0)
 
     def log_policy_target(self, observations, actions):
-        """Q(s, a) / alpha [n]: the policy's unnormalised log density."""
+        """Q(s, a) / alpha [n]: the policy's unnormalised log density.
+
+        Args:
+          observations: s [n, obs_dim].
+          actions: a [n, m].
+
+        Returns:
+          Q(s, a) / alpha [n], Q the minimum of the online networks.
+        """
         return self.minimum_q(self.q_networks, observations, actions) / self.alpha
 
     @tf.function
     def act(self, observations, rng=None):
         """a ~ the sampler's policy [B, m] in [-1, 1]^m for observations [B, obs_dim], with
-        ``rng`` (a ``tf.random.Generator``; the agent's own when None)."""
+        ``rng`` (a ``tf.random.Generator``; the agent's own when None).
+
+        Args:
+          observations: s [B, obs_dim].
+          rng: a ``tf.random.Generator``, or None for the agent's ``rng``.
+
+        Returns:
+          a [B, m].
+        """
         rng = self.rng if rng is None else rng
         return self.sampler.sample(tf.cast(observations, tf.float32), rng)
 
     def sample_batch(self):
         """B transitions from the replay buffer: one-step ones, or n-step ones from windows
-        (``soft_q.n_step_transitions``, with their ``discounts`` gamma^L)."""
+        (``soft_q.n_step_transitions``, with their ``discounts`` gamma^L).
+
+        Returns:
+          {field: [B, ...]}: the fields of ``replay.FIELDS`` and, with ``n_step`` > 1,
+          ``discounts`` [B].
+        """
         if self.n_step == 1:
             return self.replay.sample(self.batch_size, self.rng)
         return soft_q.n_step_transitions(
             self.replay.sample_windows(self.batch_size, self.n_step, self.rng), self.discount)
 
     def q_targets(self, batch):
-        """(y [B], V_target(s') [B]) for a batch of ``sample_batch``."""
+        """(y [B], V_target(s') [B]) for a batch of ``sample_batch``.
+
+        Args:
+          batch: a batch of ``sample_batch``.
+
+        Returns:
+          (y [B], V_target(s') [B]).
+        """
         if self.value_proposal == "policy":
             particles, log_proposal = self.policy_update.value_particles(
                 batch["next_observations"], self.value_particles, self.rng)
@@ -170,7 +226,14 @@ class SoftQAgent:
         return targets, next_values
 
     def target_q_at_policy_actions(self, observations):
-        """Q_target(s, a_j) [B, K] at K = ``value_particles`` sampler actions a_j per state."""
+        """Q_target(s, a_j) [B, K] at K = ``value_particles`` sampler actions a_j per state.
+
+        Args:
+          observations: s [B, obs_dim].
+
+        Returns:
+          Q_target [B, K], the minimum of the target networks.
+        """
         tiled = tf.repeat(observations, self.value_particles, axis=0)
         actions = tf.reshape(self.sampler.sample(tiled, self.rng),
                              [-1, self.value_particles, self.action_dim])
@@ -180,7 +243,14 @@ class SoftQAgent:
 
     def q_step(self, batch):
         """One step on L_Q = 1/2 mean (Q(s, a) - sg[y])^2 for a batch of ``sample_batch``;
-        returns its logs."""
+        returns its logs.
+
+        Args:
+          batch: a batch of ``sample_batch``.
+
+        Returns:
+          {'q_loss', 'q_mean', 'soft_value' (mean V_target(s'))}: scalar tensors.
+        """
         targets, next_values = self.q_targets(batch)
         with tf.GradientTape() as tape:
             q_values = tf.stack([network([batch["observations"], batch["actions"]])[:, 0]
@@ -205,7 +275,11 @@ class SoftQAgent:
         return logs
 
     def mean_losses(self):
-        """The mean of each loss since the last call, as floats (the means restart)."""
+        """The mean of each loss since the last call, as floats (the means restart).
+
+        Returns:
+          {loss name: float}.
+        """
         means = {name: float(tracker.result()) for name, tracker in self.trackers.items()}
         for tracker in self.trackers.values():
             tracker.reset_state()
@@ -234,7 +308,15 @@ def make_env(name, **kwargs):
 
 
 def to_env_action(actions, action_space):
-    """a in [-1, 1]^m -> low + (a + 1) (high - low) / 2, in the space's dtype."""
+    """a in [-1, 1]^m -> low + (a + 1) (high - low) / 2, in the space's dtype.
+
+    Args:
+        actions: a [..., m] in [-1, 1].
+        action_space: the environment's Box action space (``low``, ``high``, ``dtype``).
+
+    Returns:
+        The environment's actions, a NumPy array of ``actions``' shape.
+    """
     low, high = action_space.low, action_space.high
     return (low + (np.asarray(actions) + 1.0) * 0.5 * (high - low)).astype(action_space.dtype)
 
@@ -257,12 +339,20 @@ class EnvironmentLoop:
         self.episode_return = 0.0
 
     def reset(self, seed=None):
-        """Starts a new episode (abandoning one in progress)."""
+        """Starts a new episode (abandoning one in progress).
+
+        Args:
+            seed: the seed of ``env.reset``; None: unseeded.
+        """
         self.observation, _ = self.env.reset(seed=seed)
         self.episode_return = 0.0
 
     def step(self):
-        """One environment step; returns the episode's return if the step ended it, else None."""
+        """One environment step; returns the episode's return if the step ended it, else None.
+
+        Returns:
+            The finished episode's reward sum (a float), or None.
+        """
         if self.observation is None:
             self.reset()
         observation = np.asarray(self.observation, np.float32)
@@ -290,6 +380,15 @@ def play_episodes(envs, agent, seed=None):
     play the same episodes. Every step acts on all unfinished episodes in one batch.
     Returns one dict per episode: ``observations`` [T, obs_dim] (the states acted in),
     ``actions`` [T, m] (in the environment's bounds) and ``rewards`` [T].
+
+    Args:
+        envs: one gymnasium environment per episode.
+        agent: the ``SoftQAgent`` whose policy plays.
+        seed: the episodes' seed; None: unseeded, with the evaluation generator's state as
+            it is.
+
+    Returns:
+        A list of dicts of NumPy arrays, one per environment.
     """
     if seed is not None:
         agent.evaluation_rng.reset_from_seed(seed)

@@ -41,6 +41,15 @@ def export_policy_sampler(sampler, action_low, action_high, path):
     The actions are a = low + (tanh(g_pre(s, eps)) + 1) (high - low) / 2 with a fresh
     eps ~ N(0, I) per row, inside the environment's bounds [low, high]; loading it
     needs TensorFlow only.
+
+    Args:
+        sampler: the agent's ``PolicySampler``.
+        action_low: the environment's lower action bounds [m].
+        action_high: the environment's upper action bounds [m].
+        path: the export's link (``write_atomically``).
+
+    Returns:
+        The absolute ``path``.
     """
     low = tf.constant(action_low, tf.float32)
     high = tf.constant(action_high, tf.float32)
@@ -73,6 +82,12 @@ class RLExperiment(RunDirectory):
       seed: seed of the environments' episodes.
       checkpoints_to_keep: how many checkpoints the manager keeps (each holds the replay buffer).
       verbose: print one line per epoch.
+
+    Raises:
+      ConfigurationError: a count that is not a positive (``warmup_steps``,
+        ``eval_episodes``: non-negative) integer, or ``total_env_steps`` not a multiple of
+        ``steps_per_epoch``.
+      ImportError: gymnasium is not installed.
     """
 
     def __init__(self, model_dir, agent=gin.REQUIRED, total_env_steps=gin.REQUIRED,
@@ -101,9 +116,19 @@ class RLExperiment(RunDirectory):
             checks.positive_int("RLExperiment.checkpoints_to_keep", checkpoints_to_keep))
 
     def step(self):
+        """The environment steps taken, as the checkpointed counter holds them.
+
+        Returns:
+          An int.
+        """
         return int(self.env_steps.numpy())
 
     def length(self):
+        """The run's length.
+
+        Returns:
+          ``total_env_steps``.
+        """
         return self.total_env_steps
 
     def train(self, extend=False, stretch_schedules=False):
@@ -112,6 +137,18 @@ class RLExperiment(RunDirectory):
         Holds the run directory's lock throughout; ``extend`` lets a resumed run change its
         length, ``stretch_schedules`` the horizon of the schedules that read it (see
         ``RunDirectory.begin``).
+
+        Args:
+          extend: allow a length that differs from the run's.
+          stretch_schedules: allow a length change that re-stretches schedules.
+
+        Returns:
+          The last epoch's record (as in ``metrics.json``), or {'step', 'eval_return'} of
+          the restored policy when nothing was left to train.
+
+        Raises:
+          RunDirectoryError: the run directory refuses the run (``RunDirectory.begin``).
+          NonFiniteLossError: a loss of an epoch is not finite.
         """
         with self.lock():
             start = self.begin(extend=extend, stretch_schedules=stretch_schedules)
@@ -133,7 +170,14 @@ class RLExperiment(RunDirectory):
 
     def evaluation_seed(self, step):
         """The seed of the evaluation after environment step ``step`` (see ``agent.play_episodes``):
-        the agent checkpointed at ``step`` replays its evaluation episodes from it."""
+        the agent checkpointed at ``step`` replays its evaluation episodes from it.
+
+        Args:
+          step: the environment step.
+
+        Returns:
+          seed * 1_000_003 + step, an int.
+        """
         return self.seed * 1_000_003 + step
 
     def _run_epoch(self, epoch, loop, writer):
@@ -187,6 +231,17 @@ class RLExperiment(RunDirectory):
 
         ``seed`` None takes that step's evaluation seed: with ``num_episodes`` equal to
         ``eval_episodes`` the episodes are the ones its evaluation scored.
+
+        Args:
+          num_episodes: the episodes to play, a positive integer.
+          seed: the first episode's seed; None: the step's evaluation seed.
+
+        Returns:
+          (step, episodes): the checkpoint's step and ``play_episodes``' list of dicts.
+
+        Raises:
+          ConfigurationError: ``num_episodes`` is not a positive integer.
+          RunDirectoryError: no checkpoint to restore, or the lock cannot be taken.
         """
         num_episodes = checks.positive_int("num_episodes", num_episodes)
         with self.lock():

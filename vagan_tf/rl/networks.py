@@ -72,6 +72,7 @@ class PolicySampler(keras.Model):
       noise_dim: size of eps (the action size when None, as in Haarnoja et al. 2017).
       width: units of each of the MLP's hidden layers.
       depth: the number of hidden layers.
+      name: the model's name.
     """
 
     def __init__(self, observation_dim, action_dim, noise_dim=None, width=128, depth=2,
@@ -85,13 +86,37 @@ class PolicySampler(keras.Model):
         self.noise_dim = int(noise_dim or action_dim)
 
     def noise(self, batch, rng):
-        """eps [batch, noise_dim] ~ N(0, I) from ``rng``, a ``tf.random.Generator``."""
+        """eps [batch, noise_dim] ~ N(0, I) from ``rng``, a ``tf.random.Generator``.
+
+        Args:
+          batch: the number of rows (an int or integer scalar tensor).
+          rng: a ``tf.random.Generator``.
+
+        Returns:
+          float32 eps [batch, noise_dim].
+        """
         return rng.normal([batch, self.noise_dim])
 
     def pre_squash(self, observations, rng):
-        """x = g_pre(s, eps) [B, m] for one fresh eps per row of ``observations``."""
+        """x = g_pre(s, eps) [B, m] for one fresh eps per row of ``observations``.
+
+        Args:
+          observations: s [B, observation_dim].
+          rng: a ``tf.random.Generator`` for eps.
+
+        Returns:
+          x [B, m].
+        """
         return self([observations, self.noise(tf.shape(observations)[0], rng)])
 
     def sample(self, observations, rng):
-        """a = tanh(g_pre(s, eps)) [B, m], one action per row of ``observations``."""
+        """a = tanh(g_pre(s, eps)) [B, m], one action per row of ``observations``.
+
+        Args:
+          observations: s [B, observation_dim].
+          rng: a ``tf.random.Generator`` for eps.
+
+        Returns:
+          a [B, m] in (-1, 1).
+        """
         return tf.tanh(self.pre_squash(observations, rng))

@@ -23,7 +23,14 @@ from vagan_tf.training.distribute import descend
 
 def log_abs_det_tanh(x):
     """log |det d tanh(x) / dx| = sum_i log(1 - tanh(x_i)^2)
-                               = sum_i 2 (log 2 - x_i - softplus(-2 x_i))."""
+                               = sum_i 2 (log 2 - x_i - softplus(-2 x_i)).
+
+    Args:
+      x: pre-squash points [..., m].
+
+    Returns:
+      The log-determinant [...].
+    """
     return tf.reduce_sum(2.0 * (tf.math.log(2.0) - x - tf.nn.softplus(-2.0 * x)), axis=-1)
 
 
@@ -43,9 +50,17 @@ class PolicyUpdate:
 
     @property
     def variables(self):
+        """The variables the update owns besides the sampler's, for checkpoints."""
         raise NotImplementedError
 
     def update(self, observations, log_target, rng):
+        """One sampler update on a batch of states; each update defines it.
+
+        Args:
+          observations: s [B, obs_dim].
+          log_target: ``log_target(s [n, obs_dim], a [n, m])`` -> log pi(a | s) + const [n].
+          rng: a ``tf.random.Generator``.
+        """
         raise NotImplementedError
 
 
@@ -95,6 +110,7 @@ class UGANPolicyUpdate(PolicyUpdate):
 
     @property
     def variables(self):
+        """The flow's and the critic's variables and the three optimizers' (a list)."""
         return (list(self.flow.variables) + list(self.critic.variables)
                 + list(self.sampler_optimizer.variables) + list(self.flow_optimizer.variables)
                 + list(self.critic_optimizer.variables))
@@ -102,7 +118,16 @@ class UGANPolicyUpdate(PolicyUpdate):
     def value_particles(self, observations, num_particles, rng):
         """(a [B, K, m], log q(a) [B, K]): K // 2 actions a = tanh x, x ~ nu(. | s), and the
         rest ~ U[-1, 1]^m per state, all weighted by q = 1/2 U + 1/2 nu_a, where
-        log nu_a(a) = log nu(x | s) - log |det d tanh / dx| at x = atanh a."""
+        log nu_a(a) = log nu(x | s) - log |det d tanh / dx| at x = atanh a.
+
+        Args:
+          observations: s [B, obs_dim].
+          num_particles: K, a Python int.
+          rng: a ``tf.random.Generator`` (the flow's seed and the uniform draws).
+
+        Returns:
+          (a [B, K, m], log q(a) [B, K]).
+        """
         batch, action_dim = tf.shape(observations)[0], self.flow.event_dim
         from_flow = num_particles // 2
         context = tf.repeat(observations, num_particles, axis=0)
@@ -120,15 +145,40 @@ class UGANPolicyUpdate(PolicyUpdate):
         return actions, log_q
 
     def critic_logit(self, observations, actions):
-        """w(s, a) [B]."""
+        """w(s, a) [B].
+
+        Args:
+          observations: s [B, obs_dim].
+          actions: a [B, m] (squashed).
+
+        Returns:
+          The logits w [B].
+        """
         return self.critic([observations, actions])[:, 0]
 
     def flow_step(self, observations, x_q):
-        """Step 1 on the sampler's points x_q [B, m]; returns L_nu."""
+        """Step 1 on the sampler's points x_q [B, m]; returns L_nu.
+
+        Args:
+          observations: s [B, obs_dim], the flow's context.
+          x_q: the sampler's pre-squash points [B, m].
+
+        Returns:
+          L_nu, a scalar tensor.
+        """
         return ugan_updates.flow_step(self.flow, self.flow_optimizer, x_q, context=observations)
 
     def critic_step(self, observations, x_q, rng):
-        """Step 2 against fresh x_nu ~ nu(. | s); returns L_w."""
+        """Step 2 against fresh x_nu ~ nu(. | s); returns L_w.
+
+        Args:
+          observations: s [B, obs_dim].
+          x_q: the sampler's pre-squash points [B, m].
+          rng: a ``tf.random.Generator`` (the flow's seed).
+
+        Returns:
+          L_w, a float32 scalar tensor.
+        """
         seed = tf.cast(rng.make_seeds(1)[:, 0], tf.int32)
         x_nu = self.flow.sample(tf.shape(observations)[0], seed=seed, context=observations)
         return ugan_updates.critic_step(
@@ -136,7 +186,16 @@ class UGANPolicyUpdate(PolicyUpdate):
             self.critic.trainable_variables, self.critic_optimizer, x_q, x_nu)
 
     def sampler_step(self, observations, log_target, rng):
-        """Step 3 at fresh x = g_pre(s, eps); returns L_g."""
+        """Step 3 at fresh x = g_pre(s, eps); returns L_g.
+
+        Args:
+          observations: s [B, obs_dim].
+          log_target: ``log_target(s [n, obs_dim], a [n, m])`` -> log pi(a | s) + const [n].
+          rng: a ``tf.random.Generator``.
+
+        Returns:
+          L_g, a scalar tensor.
+        """
         def sampler_terms():
             """(w(s, a), log nu(x | s), log u(x | s)) at fresh x = g_pre(s, eps), a = tanh x."""
             x = self.sampler.pre_squash(observations, rng)
@@ -149,6 +208,16 @@ class UGANPolicyUpdate(PolicyUpdate):
         return sampler_loss
 
     def update(self, observations, log_target, rng):
+        """Steps 1-3 on one batch of states (steps 1 and 2 on the same x_q).
+
+        Args:
+          observations: s [B, obs_dim].
+          log_target: ``log_target(s [n, obs_dim], a [n, m])`` -> log pi(a | s) + const [n].
+          rng: a ``tf.random.Generator``.
+
+        Returns:
+          {'flow_loss', 'critic_loss', 'sampler_loss'}: scalar tensors.
+        """
         x_q = self.sampler.pre_squash(observations, rng)
         return {"flow_loss": self.flow_step(observations, x_q),
                 "critic_loss": self.critic_step(observations, x_q, rng),
@@ -162,6 +231,13 @@ def fixed_to_updated_kernel(fixed, updated):
     k(a_j, a_i) = exp(-||a_j - a_i||^2 / h), with a bandwidth per state by the median
     heuristic of ``vagan_tf.samplers.svgd.svgd_bandwidth``:
     h = median_ji ||a_j - a_i||^2 / log(J + 1).
+
+    Args:
+      fixed: a_j [B, J, m].
+      updated: a_i [B, I, m].
+
+    Returns:
+      (k [B, J, I], grad_{a_j} k [B, J, I, m]).
     """
     differences = fixed[:, :, None, :] - updated[:, None, :, :]
     squared = tf.reduce_sum(tf.square(differences), axis=-1)
@@ -197,6 +273,9 @@ class AmortizedSVGDUpdate(PolicyUpdate):
       num_particles: K per state (16 in soft Q-learning).
       fixed_fraction: J / K (0.5 in soft Q-learning).
       sampler_optimizer: keras optimizer.
+
+    Raises:
+      ValueError: J = round(K fixed_fraction) is not strictly between 0 and K.
     """
 
     loss_names = ("svgd_surrogate", "svgd_direction_norm")
@@ -214,9 +293,20 @@ class AmortizedSVGDUpdate(PolicyUpdate):
 
     @property
     def variables(self):
+        """The sampler optimizer's variables (a list)."""
         return list(self.sampler_optimizer.variables)
 
     def update(self, observations, log_target, rng):
+        """One step on the surrogate L for K actions per state.
+
+        Args:
+          observations: s [B, obs_dim].
+          log_target: ``log_target(s [n, obs_dim], a [n, m])`` -> log pi(a | s) + const [n].
+          rng: a ``tf.random.Generator``.
+
+        Returns:
+          {'svgd_surrogate': L, 'svgd_direction_norm': mean ||phi(a_i)||}: scalar tensors.
+        """
         batch = tf.shape(observations)[0]
         tiled = tf.repeat(observations, self.num_particles, axis=0)
         with tf.GradientTape() as tape:

@@ -44,11 +44,16 @@ class ReplayBuffer:
 
     @property
     def variables(self):
-        """Every variable of the buffer, in a fixed order (for checkpoints)."""
+        """Every variable of the buffer, in a fixed order (for checkpoints): the storage of each
+        field of ``FIELDS``, then the count of transitions added."""
         return [self.storage[name] for name in FIELDS] + [self.num_added]
 
     def size(self):
-        """min(n_added, N): the number of transitions that can be sampled."""
+        """min(n_added, N): the number of transitions that can be sampled.
+
+        Returns:
+          An int64 scalar tensor.
+        """
         return tf.minimum(self.num_added, self.capacity)
 
     @tf.function
@@ -57,6 +62,13 @@ class ReplayBuffer:
 
         A batch longer than N keeps only its last N transitions, as adding them one by
         one would.
+
+        Args:
+          observations: s [n, observation_dim].
+          actions: a [n, action_dim].
+          rewards: r [n].
+          next_observations: s' [n, observation_dim].
+          terminals: [n], 1 where s' is terminal, else 0.
         """
         batch = {"observations": observations, "actions": actions, "rewards": rewards,
                  "next_observations": next_observations, "terminals": terminals}
@@ -70,7 +82,19 @@ class ReplayBuffer:
 
     def sample(self, batch_size, rng):
         """A dict of B transitions drawn uniformly (with replacement) with ``rng``, a
-        ``tf.random.Generator``; the buffer must not be empty."""
+        ``tf.random.Generator``; the buffer must not be empty.
+
+        Args:
+          batch_size: B.
+          rng: a ``tf.random.Generator``.
+
+        Returns:
+          {field of ``FIELDS``: float32 [B, ...]}.
+
+        Raises:
+          tf.errors.InvalidArgumentError: the buffer is empty (when the check runs: at once
+            eagerly, when the graph runs inside a ``tf.function``).
+        """
         tf.debugging.assert_positive(self.size(), "ReplayBuffer.sample: the buffer is empty")
         slots = rng.uniform([batch_size], 0, self.size(), dtype=tf.int64)
         return {name: tf.gather(self.storage[name], slots) for name in FIELDS}
@@ -81,6 +105,18 @@ class ReplayBuffer:
         Returns the fields of ``FIELDS`` with shapes [B, length, ...] and ``continues``
         [B, length - 1]: 1 where transition k + 1 was stored and continues transition k's
         episode (s_{k+1} = s'_k), else 0 (the fields after a 0 belong to no window).
+
+        Args:
+          batch_size: B.
+          length: the transitions per window.
+          rng: a ``tf.random.Generator``.
+
+        Returns:
+          {field of ``FIELDS``: float32 [B, length, ...], 'continues': float32
+          [B, length - 1]}.
+
+        Raises:
+          tf.errors.InvalidArgumentError: the buffer is empty (when the check runs).
         """
         tf.debugging.assert_positive(self.size(),
                                      "ReplayBuffer.sample_windows: the buffer is empty")

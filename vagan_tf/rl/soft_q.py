@@ -42,7 +42,17 @@ def soft_value(q_values, log_proposal, alpha):
 
 
 def uniform_action_particles(batch, num_particles, action_dim, rng):
-    """(a [batch, K, m] ~ U[-1, 1]^m, log q(a) = -m log 2 [batch, K])."""
+    """(a [batch, K, m] ~ U[-1, 1]^m, log q(a) = -m log 2 [batch, K]).
+
+    Args:
+      batch: the number of states.
+      num_particles: K, the particles per state.
+      action_dim: m.
+      rng: a ``tf.random.Generator``.
+
+    Returns:
+      (a float32 [batch, K, m], log q(a) float32 [batch, K]).
+    """
     actions = rng.uniform([batch, num_particles, action_dim], -1.0, 1.0)
     log_density = tf.fill([batch, num_particles], -action_dim * math.log(2.0))
     return actions, log_density
@@ -50,7 +60,15 @@ def uniform_action_particles(batch, num_particles, action_dim, rng):
 
 def defensive_mixture_log_density(log_density, action_dim):
     """log q(a) of q = 1/2 U[-1, 1]^m + 1/2 p, given log p(a) [...]: a proposal that covers
-    the box wherever p does not (Hesterberg's defensive importance sampling)."""
+    the box wherever p does not (Hesterberg's defensive importance sampling).
+
+    Args:
+      log_density: log p(a) [...].
+      action_dim: m.
+
+    Returns:
+      log q(a), of ``log_density``'s shape.
+    """
     log_uniform = -action_dim * math.log(2.0)
     return tf.reduce_logsumexp(tf.stack([tf.fill(tf.shape(log_density), log_uniform),
                                          log_density]), axis=0) - math.log(2.0)
@@ -74,6 +92,9 @@ def entropy_bounded_value(values, policy_q, alpha, action_dim):
       policy_q: Q(s, a_j) [..., J] at the sampler's actions.
       alpha: the temperature.
       action_dim: m.
+
+    Returns:
+      The capped V(s) [...].
     """
     bound = tf.reduce_mean(policy_q, axis=-1) + alpha * action_dim * math.log(2.0)
     return tf.minimum(values, bound)
@@ -133,7 +154,16 @@ def n_step_transitions(window, discount):
 
 
 def q_at_particles(q_network, observations, actions):
-    """Q(s_b, a_bk) [B, K] for observations [B, obs_dim] and actions [B, K, m]."""
+    """Q(s_b, a_bk) [B, K] for observations [B, obs_dim] and actions [B, K, m].
+
+    Args:
+      q_network: ``q_network([s, a])`` -> Q [n, 1] for s [n, obs_dim] and a [n, m].
+      observations: s [B, obs_dim].
+      actions: a [B, K, m].
+
+    Returns:
+      Q [B, K].
+    """
     batch, num_particles = tf.shape(actions)[0], tf.shape(actions)[1]
     tiled = tf.repeat(observations, num_particles, axis=0)
     flat_actions = tf.reshape(actions, [batch * num_particles, -1])

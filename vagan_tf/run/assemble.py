@@ -58,6 +58,14 @@ def experiment(model_dir, factory=gin.REQUIRED, seed=0):
     ``seed`` seeds Python, NumPy and Keras before anything is built, so the
     initial weights of a run are a function of its config; the run keeps it as
     ``run_seed`` (a GAN run's evaluation noise at step t is seeded by (seed, t)).
+
+    Args:
+        model_dir: the run's directory.
+        factory: the experiment class (``GANExperiment``, ``RLExperiment``, ...).
+        seed: the run's seed.
+
+    Returns:
+        The run, ``factory(model_dir=model_dir)``.
     """
     import keras
 
@@ -68,7 +76,18 @@ def experiment(model_dir, factory=gin.REQUIRED, seed=0):
 
 
 def parse_gin(files, params):
-    """Parses gin files and bindings; gin's errors become one ``ConfigurationError`` line."""
+    """Parses gin files and bindings; gin's errors become one ``ConfigurationError`` line.
+
+    The config is finalized (locked) after parsing.
+
+    Args:
+        files: gin files, looked up in the working directory and then in ``config_dir()``.
+        params: gin bindings, parsed after the files.
+
+    Raises:
+        ConfigurationError: a file or binding gin cannot parse or resolve, a file that
+            includes itself, or no shipped configs.
+    """
     # importing the subpackages registers their configurables (the rl files import vagan_tf.rl)
     from vagan_tf import models, nets, samplers, targets  # noqa: F401
     from vagan_tf.annealing import schedules  # noqa: F401

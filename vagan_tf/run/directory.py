@@ -54,6 +54,12 @@ def config_bindings(text):
     """``{name: value}`` of the bindings in a gin config text as ``gin.config_str()`` writes it.
 
     A binding is a line ``name = value`` at column 0; indented lines continue its value.
+
+    Args:
+        text: the config text.
+
+    Returns:
+        ``{name: value text}``; other lines at column 0 (imports) map to ''.
     """
     bindings, name = {}, None
     for line in text.splitlines():
@@ -71,7 +77,15 @@ def config_bindings(text):
 
 
 def config_changes(old_text, new_text):
-    """The bindings that differ between two config texts: ``[(name, old, new)]``, None if absent."""
+    """The bindings that differ between two config texts: ``[(name, old, new)]``, None if absent.
+
+    Args:
+        old_text: the run's config text.
+        new_text: the config text to compare with it.
+
+    Returns:
+        The changed bindings sorted by name, ``PLACEMENT_BINDINGS`` left out.
+    """
     old, new = config_bindings(old_text), config_bindings(new_text)
     return [(name, old.get(name), new.get(name)) for name in sorted(set(old) | set(new))
             if old.get(name) != new.get(name) and not PLACEMENT_BINDINGS.search(name)]
@@ -80,7 +94,15 @@ def config_changes(old_text, new_text):
 def restretched_schedules(old_text, new_text):
     """The bindings, other than the run's length, whose value (macros resolved) differs
     between two config texts that differ in length bindings only: the schedules that read
-    ``%TOTAL_STEPS`` or got another horizon (``[(name, old value, new value)]``)."""
+    ``%TOTAL_STEPS`` or got another horizon (``[(name, old value, new value)]``).
+
+    Args:
+        old_text: the run's config text.
+        new_text: the config text to compare with it.
+
+    Returns:
+        The changed bindings bound in both texts, sorted by name, with their resolved values.
+    """
     old, new = config_bindings(old_text), config_bindings(new_text)
     return [(name, _resolved(old, name), _resolved(new, name))
             for name in sorted(set(old) & set(new)) if not RUN_LENGTH_BINDINGS.search(name)
@@ -99,7 +121,14 @@ def _resolved(bindings, name):
 
 
 def checkpoints_on_disk(directory):
-    """``[(step, absolute prefix)]`` of the ``ckpt-<step>`` files in ``directory``, newest first."""
+    """``[(step, absolute prefix)]`` of the ``ckpt-<step>`` files in ``directory``, newest first.
+
+    Args:
+        directory: the checkpoints' folder (it need not exist).
+
+    Returns:
+        The list, empty when there is no checkpoint.
+    """
     found = []
     for index in glob.glob(os.path.join(os.path.abspath(directory), "ckpt-*.index")):
         match = re.fullmatch(r"ckpt-(\d+)\.index", os.path.basename(index))
@@ -114,6 +143,14 @@ class RunDirectory:
     ``_write_export()``."""
 
     def path(self, *names):
+        """A path inside the run's directory.
+
+        Args:
+            *names: the path's parts below ``model_dir``.
+
+        Returns:
+            ``os.path.join(model_dir, *names)``.
+        """
         return os.path.join(self.model_dir, *names)
 
     def step(self):
@@ -125,7 +162,12 @@ class RunDirectory:
         raise NotImplementedError
 
     def keep_checkpoints(self, checkpoint, max_to_keep):
-        """Checkpoints ``checkpoint`` into ``D/checkpoints``, keeping the newest ``max_to_keep``."""
+        """Checkpoints ``checkpoint`` into ``D/checkpoints``, keeping the newest ``max_to_keep``.
+
+        Args:
+            checkpoint: the run's ``tf.train.Checkpoint``.
+            max_to_keep: the number of checkpoints kept.
+        """
         self.checkpoint = checkpoint
         self.checkpoints_to_keep = max_to_keep
         try:
@@ -140,7 +182,12 @@ class RunDirectory:
     # ------------------------------------------------------------------ one writer
     @contextlib.contextmanager
     def lock(self):
-        """Holds ``D/lock`` while the block runs (creating D if needed); refuses if it is held."""
+        """Holds ``D/lock`` while the block runs (creating D if needed); refuses if it is held.
+
+        Raises:
+            RunDirectoryError: D is a file or cannot be written, or another process holds the
+                lock.
+        """
         if os.path.exists(self.model_dir) and not os.path.isdir(self.model_dir):
             raise RunDirectoryError(f"{self.model_dir} is a file, not a run directory")
         try:
@@ -186,6 +233,12 @@ class RunDirectory:
         """Restores the newest readable checkpoint, if any; returns the step it resumes at.
 
         Sets ``restored_from`` to that checkpoint's prefix (None for a new run).
+
+        Returns:
+            The step of the restored checkpoint, or the current step when there is none.
+
+        Raises:
+            RunDirectoryError: there are checkpoints and none can be restored.
         """
         directory = self.path("checkpoints")
         on_disk = checkpoints_on_disk(directory)
@@ -219,6 +272,17 @@ class RunDirectory:
         re-stretches a schedule only with ``stretch_schedules``), a length shorter than the
         step trained, records of a trained run without its checkpoints, and an unreadable
         ``D/metrics.json``; only after every check writes ``D/config.gin``.
+
+        Args:
+            extend: allow a length that differs from the run's.
+            stretch_schedules: allow a length change that re-stretches schedules.
+
+        Returns:
+            The step to resume at.
+
+        Raises:
+            RunDirectoryError: any of the refusals above, or a checkpoint step that is not a
+                multiple of ``steps_per_epoch``.
         """
         config = gin.config_str()
         self._check_layout()
@@ -316,12 +380,26 @@ class RunDirectory:
         self.keep_checkpoints(self.checkpoint, self.checkpoints_to_keep)
 
     def export(self):
-        """Writes ``D/export`` from the current weights, holding the lock; returns its path."""
+        """Writes ``D/export`` from the current weights, holding the lock; returns its path.
+
+        Returns:
+            The export's path.
+
+        Raises:
+            RunDirectoryError: the lock cannot be taken.
+        """
         with self.lock():
             return self._write_export()
 
     def export_latest(self):
-        """Restores the newest checkpoint and exports it, holding the lock; returns (step, path)."""
+        """Restores the newest checkpoint and exports it, holding the lock; returns (step, path).
+
+        Returns:
+            (the checkpoint's step, the export's path).
+
+        Raises:
+            RunDirectoryError: no checkpoint, none readable, or the lock cannot be taken.
+        """
         with self.lock():
             step = self.restore()
             if self.restored_from is None:
@@ -338,7 +416,14 @@ class RunDirectory:
 
 def lock_holder(path):
     """The id of the process holding the ``flock`` on ``path``, from ``/proc/locks`` (Linux);
-    None where that cannot be told."""
+    None where that cannot be told.
+
+    Args:
+        path: the lock file.
+
+    Returns:
+        The process id (an int), or None.
+    """
     try:
         inode = os.stat(path).st_ino
         with open("/proc/locks", encoding="utf-8") as f:
@@ -354,7 +439,17 @@ def lock_holder(path):
 
 
 def read_records(path):
-    """The JSON list of evaluation records in ``path``; names the file if it is damaged."""
+    """The JSON list of evaluation records in ``path``; names the file if it is damaged.
+
+    Args:
+        path: a ``metrics.json`` file.
+
+    Returns:
+        The list of records (dicts).
+
+    Raises:
+        RunDirectoryError: the file is not JSON, or not a list of objects.
+    """
     try:
         with open(path, encoding="utf-8") as f:
             records = json.load(f)
@@ -373,7 +468,16 @@ def read_records(path):
 def atomic_file(path, mode="w", tmp_suffix=".tmp"):
     """Yields a file open on ``path + tmp_suffix``; when the block ends, syncs it to disk and
     renames it ``path``. A failure (a full disk, a file size limit, Ctrl-C) removes it: a
-    reader, or a process killed meanwhile, finds the old ``path`` or the new one."""
+    reader, or a process killed meanwhile, finds the old ``path`` or the new one.
+
+    Args:
+        path: the file to write.
+        mode: the ``open`` mode ('w' opens text as UTF-8; 'wb' for bytes).
+        tmp_suffix: the suffix of the temporary file.
+
+    Yields:
+        The open temporary file.
+    """
     tmp = f"{path}{tmp_suffix}"
     try:
         with open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
@@ -388,13 +492,26 @@ def atomic_file(path, mode="w", tmp_suffix=".tmp"):
 
 
 def write_text_atomically(path, text):
-    """Writes ``text`` to ``path`` atomically and durably (``atomic_file``)."""
+    """Writes ``text`` to ``path`` atomically and durably (``atomic_file``).
+
+    Args:
+        path: the file to write.
+        text: its content.
+    """
     with atomic_file(path) as f:
         f.write(text)
 
 
 def write_json_atomically(path, value):
-    """Writes ``value`` as JSON to ``path``, as ``write_text_atomically`` does."""
+    """Writes ``value`` as JSON to ``path``, as ``write_text_atomically`` does.
+
+    Args:
+        path: the file to write.
+        value: a JSON-serialisable value (NumPy scalars and arrays included).
+
+    Raises:
+        TypeError: ``value`` holds something else.
+    """
     write_text_atomically(path, json.dumps(value, indent=1, default=_plain))
 
 
@@ -408,7 +525,15 @@ def _plain(value):
 
 
 def append_record(path, record):
-    """Adds ``record`` to the records in ``path``, replacing any earlier record of its step."""
+    """Adds ``record`` to the records in ``path``, replacing any earlier record of its step.
+
+    Args:
+        path: a ``metrics.json`` file (created if absent).
+        record: a dict with a ``step``.
+
+    Raises:
+        RunDirectoryError: the existing file is damaged (``read_records``).
+    """
     records = read_records(path) if os.path.exists(path) else []
     records = [r for r in records if r.get("step") != record.get("step")] + [record]
     write_json_atomically(path, records)

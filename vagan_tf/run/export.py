@@ -33,6 +33,13 @@ def write_atomically(write, path):
     A failure inside ``write`` leaves ``path`` as it was. The version just replaced is
     kept (a reader may still be loading it); older versions and leftovers are removed.
     Directories and files get the modes of the rest of the run (0777 / 0666 less the umask).
+
+    Args:
+        write: ``write(version)`` writes the export into the empty directory ``version``.
+        path: the link to point at the new version.
+
+    Returns:
+        The absolute ``path``.
     """
     path = os.path.abspath(path)
     versions = path + "s"

@@ -69,6 +69,14 @@ class GANExperiment(RunDirectory):
       callbacks: extra keras callbacks, run after checkpointing and evaluation; a
         ``SampleGrid`` among them writes to ``D/samples`` and ``D/logs``.
       verbose: ``fit``'s verbosity (1: progress bar).
+
+    Raises:
+      ConfigurationError: a count that is not a positive integer; ``total_steps`` not a
+        multiple of ``steps_per_epoch``, or ``steps_per_epoch`` of ``steps_per_execution``;
+        ``steps_per_execution`` > 1 under a strategy; a model that is no
+        ``TrainableSampler``; a ``batch_size`` that the replicas or the packed critic's
+        rows do not divide.
+      ValueError: the model needs an optimizer that is not given (``model.compile``).
     """
 
     def __init__(self, model_dir, model=gin.REQUIRED, dataset_fn=gin.REQUIRED,
@@ -137,9 +145,19 @@ class GANExperiment(RunDirectory):
             checkpoints_to_keep)
 
     def step(self):
+        """The generator steps taken, as the model's checkpointed ``step`` holds them.
+
+        Returns:
+          An int.
+        """
         return int(self.model.step.numpy())
 
     def length(self):
+        """The run's length.
+
+        Returns:
+          ``total_steps``.
+        """
         return self.total_steps
 
     def train(self, extend=False, stretch_schedules=False):
@@ -148,6 +166,18 @@ class GANExperiment(RunDirectory):
         Holds the run directory's lock throughout; ``extend`` lets a resumed run change its
         length, ``stretch_schedules`` the horizon of the schedules that read it (see
         ``RunDirectory.begin``).
+
+        Args:
+          extend: allow a length that differs from the run's.
+          stretch_schedules: allow a length change that re-stretches schedules.
+
+        Returns:
+          The last evaluation's record (``PeriodicEvaluation.evaluate``).
+
+        Raises:
+          RunDirectoryError: the run directory refuses the run (``RunDirectory.begin``).
+          NonFiniteLossError: a loss, a real batch or a weight became NaN or inf.
+          TrainingStoppedError: an op failed during ``fit``.
         """
         with self.lock():
             start = self.begin(extend=extend, stretch_schedules=stretch_schedules)
@@ -214,6 +244,9 @@ def replica_share_options():
     Every worker runs the pipeline and its replicas take their contiguous rows of each
     global batch (auto-sharding by DATA, never by FILE), so a multi-worker run sees the
     batches of a one-device run in the same order, and resumes exactly at ``start``.
+
+    Returns:
+      A ``tf.data.Options`` with the DATA auto-shard policy.
     """
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA

@@ -34,7 +34,19 @@ EVALUATION_FILE = "evaluation.json"
 
 
 def check_run(model_dir, num_samples=None):
-    """Checks what can be checked before anything is built; returns the run's config.gin path."""
+    """Checks what can be checked before anything is built; returns the run's config.gin path.
+
+    Args:
+      model_dir: the run's directory.
+      num_samples: the samples asked for; None: the run's own count.
+
+    Returns:
+      The path of ``model_dir/config.gin``.
+
+    Raises:
+      ConfigurationError: ``num_samples`` <= 0.
+      RunDirectoryError: no such directory, no ``config.gin`` or no checkpoint in it.
+    """
     if num_samples is not None and num_samples <= 0:
         raise ConfigurationError(f"--num_samples must be positive; got {num_samples}")
     if not os.path.isdir(model_dir):
@@ -61,6 +73,14 @@ def evaluate_run(model_dir, num_samples=None, files=(), params=(), chunk_size=50
 
     The process's gin config is cleared and replaced by the run's (then locked, as in
     ``vagan train``).
+
+    Returns:
+      The record written to ``D/evaluation.json`` (the module docstring shows its keys).
+
+    Raises:
+      ConfigurationError: ``num_samples`` <= 0, a gin error, or a run without an evaluator.
+      RunDirectoryError: no run directory, config or checkpoint; a run that is not a
+        ``GANExperiment``; no checkpoint that the built model can restore.
     """
     from vagan_tf.run.callbacks import draw_samples, evaluation_seed
 
@@ -108,7 +128,15 @@ def evaluate_run(model_dir, num_samples=None, files=(), params=(), chunk_size=50
 
 
 def summary_line(record, model_dir):
-    """One line: the step, sample count, evaluator and the scalar metrics of a record."""
+    """One line: the step, sample count, evaluator and the scalar metrics of a record.
+
+    Args:
+      record: a record of ``evaluate_run``.
+      model_dir: the run's directory.
+
+    Returns:
+      The line, without a newline.
+    """
     scalars = ", ".join(f"{key} {value:.4g}" for key, value in record["metrics"].items()
                         if isinstance(value, (int, float, np.number)) and math.isfinite(value))
     scorer = record["evaluator"] + (f" with {record['extractor']}" if record["extractor"] else "")

@@ -34,7 +34,14 @@ COMMUNICATIONS = {"auto": tf.distribute.experimental.CommunicationImplementation
 # first again, for all-reduces of other shapes.
 @gin.configurable("mirrored")
 def mirrored(devices=None):
-    """Synchronous data parallelism over the devices of one machine (all its GPUs by default)."""
+    """Synchronous data parallelism over the devices of one machine (all its GPUs by default).
+
+    Args:
+      devices: the device names, e.g. ['/gpu:0', '/gpu:1']; None: TensorFlow's default.
+
+    Returns:
+      The ``tf.distribute.MirroredStrategy`` (one per device list and process).
+    """
     return _mirrored(None if devices is None else tuple(devices))
 
 
@@ -49,6 +56,15 @@ def multi_worker_mirrored(communication="auto"):
 
     The cluster and this process's task come from the ``TF_CONFIG`` environment variable;
     every worker runs the same command. ``communication``: 'auto', 'ring' or 'nccl'.
+
+    Args:
+      communication: the collectives' implementation: 'auto', 'ring' or 'nccl'.
+
+    Returns:
+      The ``tf.distribute.MultiWorkerMirroredStrategy`` (one per setting and process).
+
+    Raises:
+      ValueError: an unknown ``communication``.
     """
     if communication not in COMMUNICATIONS:
         raise ValueError(f"multi_worker_mirrored.communication must be one of "
@@ -65,7 +81,15 @@ def _multi_worker_mirrored(communication):
 
 @gin.configurable("tpu")
 def tpu(address=""):
-    """The cores of a TPU (``address``: its name or grpc:// address; '' for a local TPU VM)."""
+    """The cores of a TPU (``address``: its name or grpc:// address; '' for a local TPU VM).
+
+    Args:
+      address: the TPU's name or grpc:// address; '': a local TPU VM.
+
+    Returns:
+      The ``tf.distribute.TPUStrategy`` (one per address and process), its TPU system
+      initialised.
+    """
     return _tpu(address)
 
 
@@ -93,6 +117,12 @@ def distributed_experiment(model_dir, factory=gin.REQUIRED, strategy=None,
       dtype_policy: 'float32', 'mixed_bfloat16' or 'mixed_float16'.
       sync_batch_norm: batch normalisation over the global batch (the moments are
         all-reduced across replicas) instead of each replica's share.
+
+    Returns:
+      The run, ``factory(model_dir=...)``.
+
+    Raises:
+      ValueError: an unknown ``dtype_policy``.
     """
     if dtype_policy not in DTYPE_POLICIES:
         raise ValueError(f"distributed_experiment.dtype_policy must be one of {DTYPE_POLICIES}, "
@@ -111,6 +141,13 @@ def worker_model_dir(model_dir, strategy):
     Every worker trains the same replicated model, so each can checkpoint, evaluate and
     export it; a directory of its own keeps the workers from writing the same files, and
     lets each resume from its own checkpoints.
+
+    Args:
+      model_dir: the run's directory.
+      strategy: the ``tf.distribute.Strategy`` of the run.
+
+    Returns:
+      This worker's directory.
     """
     if strategy.extended.should_checkpoint:
         return model_dir
@@ -120,7 +157,11 @@ def worker_model_dir(model_dir, strategy):
 
 @contextlib.contextmanager
 def keras_dtype_policy(name):
-    """Layers created inside get the Keras dtype policy ``name``; the old policy is restored."""
+    """Layers created inside get the Keras dtype policy ``name``; the old policy is restored.
+
+    Args:
+      name: a Keras dtype policy name ('float32', 'mixed_bfloat16', ...).
+    """
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(name)
     try:
@@ -134,6 +175,9 @@ def synchronise_batch_norm(model):
 
     Keras reads ``synchronized`` when a layer is called, so this works on built layers
     (before ``fit`` traces the train step).
+
+    Args:
+      model: a keras model.
     """
     for layer in model._flatten_layers(include_self=False):  # pylint: disable=protected-access
         if isinstance(layer, keras.layers.BatchNormalization):

@@ -45,6 +45,7 @@ class DenoisingAutoencoder(keras.Model):
         self.loss_tracker = keras.metrics.Mean(name="denoiser_loss")
 
     def call(self, x, training=False):
+        """r(x), of x's shape [B, ...]."""
         return self.network(x, training=training)
 
     def denoising_loss(self, x, training=True):
@@ -52,6 +53,13 @@ class DenoisingAutoencoder(keras.Model):
 
         Under a ``tf.distribute`` strategy xi is this replica's rows of the global
         batch's draw and the mean is over this replica's share of the batch.
+
+        Args:
+            x: clean points [B, ...] (no gradient flows to them).
+            training: run the network in training mode (batch normalisation).
+
+        Returns:
+            The loss, a float32 scalar tensor.
         """
         x = tf.cast(tf.stop_gradient(x), tf.float32)
         event_shape = tf.shape(x)[1:]
@@ -63,11 +71,25 @@ class DenoisingAutoencoder(keras.Model):
         return tf.reduce_mean(tf.square(restored - x))
 
     def score(self, x):
-        """DAE-score s(x) = (r(x) - x) / sigma^2, with r in inference mode."""
+        """DAE-score s(x) = (r(x) - x) / sigma^2, with r in inference mode.
+
+        Args:
+            x: points [B, ...].
+
+        Returns:
+            s(x), of x's shape.
+        """
         return (self(x, training=False) - x) / self.sigma**2
 
     def residual_score(self, x):
-        """DAE-residual s_r(x) = -grad_x ||r(x) - x||^2 (per example)."""
+        """DAE-residual s_r(x) = -grad_x ||r(x) - x||^2 (per example).
+
+        Args:
+            x: points [B, ...], a tensor.
+
+        Returns:
+            s_r(x), of x's shape.
+        """
         with tf.GradientTape() as tape:
             tape.watch(x)
             axes = list(range(1, len(x.shape)))
@@ -76,9 +98,12 @@ class DenoisingAutoencoder(keras.Model):
 
     @property
     def metrics(self):
+        """The loss tracker, which Keras resets at each epoch."""
         return [self.loss_tracker]
 
     def train_step(self, data):
+        """One step on ``denoising_loss`` of a batch of clean points (or a tuple whose first
+        element is it); returns the logs: denoiser_loss, its mean since the epoch began."""
         x = data[0] if isinstance(data, (tuple, list)) else data
         with tf.GradientTape() as tape:
             loss = self.denoising_loss(x)

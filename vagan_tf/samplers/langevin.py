@@ -21,20 +21,37 @@ import tensorflow_probability as tfp
 
 
 class UnadjustedLangevin(tfp.mcmc.TransitionKernel):
-    """ULA as a TFP kernel: x' = x + (step_size / 2) score_fn(x) + sqrt(step_size) xi."""
+    """ULA as a TFP kernel: x' = x + (step_size / 2) score_fn(x) + sqrt(step_size) xi.
+
+    Args:
+        score_fn: states [chains, d] -> scores [chains, d].
+        step_size: the step size (> 0).
+    """
 
     def __init__(self, score_fn, step_size):
         self._parameters = {"score_fn": score_fn, "step_size": step_size}
 
     @property
     def parameters(self):
+        """{'score_fn', 'step_size'}: the kernel's arguments."""
         return self._parameters
 
     @property
     def is_calibrated(self):
+        """False: ULA has no accept/reject, so its stationary law is not the target's."""
         return False
 
     def one_step(self, current_state, previous_kernel_results, seed=None):
+        """One ULA transition.
+
+        Args:
+            current_state: x [chains, d].
+            previous_kernel_results: the kernel results, passed through ([]).
+            seed: a stateless seed (``tfp.random.sanitize_seed``'s argument).
+
+        Returns:
+            (x' [chains, d], ``previous_kernel_results``).
+        """
         step_size = tf.cast(self._parameters["step_size"], current_state.dtype)
         noise = tf.random.stateless_normal(tf.shape(current_state), tfp.random.sanitize_seed(seed),
                                            dtype=current_state.dtype)
@@ -42,6 +59,14 @@ class UnadjustedLangevin(tfp.mcmc.TransitionKernel):
         return current_state + drift + tf.sqrt(step_size) * noise, previous_kernel_results
 
     def bootstrap_results(self, init_state):
+        """The kernel keeps no results.
+
+        Args:
+            init_state: the first states (unused).
+
+        Returns:
+            [].
+        """
         return []
 
 
@@ -121,8 +146,12 @@ def mala(log_prob_fn, initial, step_size=gin.REQUIRED, num_steps=gin.REQUIRED, b
 
     Args:
         log_prob_fn: states [chains, d] -> log densities [chains] (unnormalised is fine).
-        initial: as for ``ula``, like ``step_size``, ``num_steps``, ``burn_in``, ``thin``
-            and ``seed``.
+        initial: the chains' first states [chains, d].
+        step_size: the step size (> 0).
+        num_steps: transitions per chain.
+        burn_in: transitions before the first kept state.
+        thin: one state kept every ``thin`` transitions after ``burn_in``.
+        seed: a stateless seed pair.
 
     Returns:
         (kept states [(num_steps - burn_in) // thin, chains, d], acceptance rate): the rate

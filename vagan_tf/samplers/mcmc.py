@@ -17,6 +17,12 @@ def finite_log_prob(target):
 
     A diverging leapfrog trajectory can leave a chain's proposal non-finite; the target's
     input check would then abort the whole run, whereas -inf makes NUTS reject it.
+
+    Args:
+        target: an object with ``log_prob(x) -> [n]``.
+
+    Returns:
+        The function x [n, dim] -> log densities [n].
     """
 
     def log_prob(x):

@@ -18,6 +18,13 @@ def svgd_bandwidth(squared_distances, num_points):
     The median is over the last two axes of the *squared* distances [..., J, I] (in
     TensorFlow, per leading index); ``num_points`` is n, a float tensor. Not
     ``metrics.median_bandwidth``, the median plain distance of pooled samples for MMD.
+
+    Args:
+        squared_distances: ||a_j - a_i||^2 [..., J, I].
+        num_points: n, a float tensor.
+
+    Returns:
+        h [...].
     """
     leading = tf.shape(squared_distances)[:-2]
     flat = tf.sort(tf.reshape(squared_distances, tf.concat([leading, [-1]], 0)), axis=-1)
@@ -26,7 +33,14 @@ def svgd_bandwidth(squared_distances, num_points):
 
 
 def rbf_kernel(x):
-    """(K [n, n], sum_j grad_{x_j} k(x_j, x_i) [n, d]) for the median-heuristic RBF kernel."""
+    """(K [n, n], sum_j grad_{x_j} k(x_j, x_i) [n, d]) for the median-heuristic RBF kernel.
+
+    Args:
+        x: the particles [n, d].
+
+    Returns:
+        (K [n, n], the repulsion [n, d]).
+    """
     n = tf.cast(tf.shape(x)[0], x.dtype)
     sq = tf.reduce_sum(tf.square(x[:, None, :] - x[None, :, :]), axis=-1)
     h = svgd_bandwidth(sq, n)
@@ -37,7 +51,15 @@ def rbf_kernel(x):
 
 
 def svgd_direction(x, score):
-    """phi(x_i) for every particle, given the scores s(x_j) [n, d]."""
+    """phi(x_i) for every particle, given the scores s(x_j) [n, d].
+
+    Args:
+        x: the particles [n, d].
+        score: s(x_j) [n, d].
+
+    Returns:
+        phi [n, d].
+    """
     kernel, repulsion = rbf_kernel(x)
     n = tf.cast(tf.shape(x)[0], x.dtype)
     return (kernel @ score + repulsion) / n

@@ -41,11 +41,33 @@ class Target:
         return tf.debugging.assert_all_finite(x, message)
 
     def log_prob(self, x):
-        """log density at points x [n, dim] -> [n]."""
+        """log density at points x [n, dim] -> [n].
+
+        Args:
+            x: points [n, dim] (any real dtype; cast to float32).
+
+        Returns:
+            float32 [n].
+
+        Raises:
+            ValueError: x is not [n, dim], or (eagerly) holds NaN or inf.
+            tf.errors.InvalidArgumentError: x holds NaN or inf inside a ``tf.function``.
+        """
         return self._log_prob(self._checked_points(x))
 
     def score(self, x):
-        """grad_x log_prob(x) at points x [n, dim] -> [n, dim] (by automatic differentiation)."""
+        """grad_x log_prob(x) at points x [n, dim] -> [n, dim] (by automatic differentiation).
+
+        Args:
+            x: points [n, dim].
+
+        Returns:
+            float32 [n, dim].
+
+        Raises:
+            ValueError: x is not [n, dim], or (eagerly) holds NaN or inf.
+            tf.errors.InvalidArgumentError: x holds NaN or inf inside a ``tf.function``.
+        """
         x = self._checked_points(x)
         with tf.GradientTape() as tape:
             tape.watch(x)
@@ -95,6 +117,21 @@ def rejection_sample(target, n, low, high, log_bound, seed=(0, 0), batch=10_000)
     rounds of ``batch`` with the stateless seeds split from ``seed``. ``log_bound`` must
     bound log u on the box: a proposal above it raises, since the draws would then not
     follow u.
+
+    Args:
+        target: a ``Target``.
+        n: the number of draws.
+        low: the box's lower corner [dim] (or a scalar).
+        high: the box's upper corner [dim] (or a scalar).
+        log_bound: an upper bound of log u on the box.
+        seed: a stateless seed pair.
+        batch: proposals per round.
+
+    Returns:
+        float32 [n, dim].
+
+    Raises:
+        ValueError: a proposal has log u above ``log_bound``.
     """
     low = tf.constant(low, tf.float32)
     high = tf.constant(high, tf.float32)

@@ -47,6 +47,12 @@ GMM40_STD = math.log1p(math.e)  # softplus(1) = 1.3133
 def gmm40_means(path=GMM40_MEANS):
     """The 40 means [40, 2] (float64) of FAB's GMM-40, read from ``path`` after its sha256 check.
 
+    Args:
+      path: the CSV of the means (one header row); the default is the package's copy.
+
+    Returns:
+      The means, float64 [40, 2].
+
     Raises:
       ValueError: the file's sha256 is not FAB's means' (names the file).
     """
@@ -58,26 +64,48 @@ def gmm40_means(path=GMM40_MEANS):
 
 @gin.configurable
 def gmm40():
-    """FAB's GMM-40: 40 equal-weight N(mu_k, 1.3133^2 I_2), mu_k the shipped means; log Z = 0."""
+    """FAB's GMM-40: 40 equal-weight N(mu_k, 1.3133^2 I_2), mu_k the shipped means; log Z = 0.
+
+    Returns:
+      A ``GaussianMixture`` named 'gmm40' with ``log_z`` = 0.
+
+    Raises:
+      ValueError: the shipped means fail their sha256 check.
+    """
     mixture = GaussianMixture(gmm40_means(), GMM40_STD, name="gmm40")
     mixture.log_z = 0.0
     return mixture
 
 
 def double_well_log_density(x):
-    """The 1-D well's log density up to a constant: -(x^4 - 6 x^2 - 0.5 x) (numpy or tf)."""
+    """The 1-D well's log density up to a constant: -(x^4 - 6 x^2 - 0.5 x) (numpy or tf).
+
+    Args:
+      x: points, a NumPy array or tensor of any shape.
+
+    Returns:
+      The log density, elementwise, of x's type and shape.
+    """
     return -(x**4 - 6.0 * x**2 - 0.5 * x)
 
 
 def double_well_normaliser():
-    """Z_1 = int exp(-(x^4 - 6 x^2 - 0.5 x)) dx by adaptive quadrature (scipy.integrate.quad)."""
+    """Z_1 = int exp(-(x^4 - 6 x^2 - 0.5 x)) dx by adaptive quadrature (scipy.integrate.quad).
+
+    Returns:
+      Z_1, a Python float.
+    """
     value, _ = integrate.quad(lambda x: np.exp(double_well_log_density(x)), -np.inf, np.inf,
                               points=None, epsabs=0.0, epsrel=1e-12)
     return value
 
 
 def double_well_deep_mass():
-    """The 1-D well's mass on x > 0 (the deeper well): int_0^inf exp(...) dx / Z_1."""
+    """The 1-D well's mass on x > 0 (the deeper well): int_0^inf exp(...) dx / Z_1.
+
+    Returns:
+      The mass, a Python float.
+    """
     value, _ = integrate.quad(lambda x: np.exp(double_well_log_density(x)), 0.0, np.inf,
                               epsabs=0.0, epsrel=1e-12)
     return value / double_well_normaliser()
@@ -94,6 +122,10 @@ class ManyWell(Target):
       num_pairs: the number of pairs (d = 2 num_pairs).
       grid_size: points of the grid on [-grid_bound, grid_bound] whose CDF the exact sampler
         inverts (by linear interpolation, ``numpy.interp``).
+      grid_bound: the half-width of that grid.
+
+    Raises:
+      ValueError: ``num_pairs`` < 1.
     """
 
     def __init__(self, num_pairs=16, grid_size=200_001, grid_bound=5.0):
@@ -115,7 +147,15 @@ class ManyWell(Target):
                              axis=1)
 
     def sample(self, n, seed=(0, 0)):
-        """n exact samples [n, d]: x1 by the inverse CDF on the grid, x2 ~ N(0, 1)."""
+        """n exact samples [n, d]: x1 by the inverse CDF on the grid, x2 ~ N(0, 1).
+
+        Args:
+          n: the number of samples.
+          seed: a stateless seed pair.
+
+        Returns:
+          float32 [n, d].
+        """
         seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
         uniform = tf.random.stateless_uniform([n, self.num_pairs], seeds[0], dtype=tf.float64)
         x1 = np.interp(uniform.numpy(), self._cdf, self._grid)
@@ -123,7 +163,14 @@ class ManyWell(Target):
         return tf.constant(np.stack([x1, x2], axis=2).reshape(n, self.dim), tf.float32)
 
     def deep_well_masses(self, x):
-        """The share of points x [n, d] with x1 > 0, per pair: [num_pairs]."""
+        """The share of points x [n, d] with x1 > 0, per pair: [num_pairs].
+
+        Args:
+          x: points [n, d].
+
+        Returns:
+          The shares, float64 [num_pairs].
+        """
         return np.mean(np.asarray(x)[:, 0::2] > 0, axis=0)
 
     def __repr__(self):
@@ -132,7 +179,15 @@ class ManyWell(Target):
 
 @gin.configurable("funnel")
 class Funnel(Target):
-    """Neal's funnel: x0 ~ N(0, scale^2), x_i | x0 ~ N(0, e^{x0}) for i = 1..d-1; log Z = 0."""
+    """Neal's funnel: x0 ~ N(0, scale^2), x_i | x0 ~ N(0, e^{x0}) for i = 1..d-1; log Z = 0.
+
+    Args:
+      dim: d.
+      scale: the standard deviation of x0.
+
+    Raises:
+      ValueError: ``dim`` < 2 or ``scale`` <= 0.
+    """
 
     def __init__(self, dim=10, scale=3.0):
         if dim < 2 or scale <= 0:
@@ -148,7 +203,15 @@ class Funnel(Target):
         return tfd.Normal(0.0, self.scale).log_prob(x0) + tf.reduce_sum(neck, axis=1)
 
     def sample(self, n, seed=(0, 0)):
-        """n exact samples [n, d]."""
+        """n exact samples [n, d].
+
+        Args:
+          n: the number of samples.
+          seed: a stateless seed pair.
+
+        Returns:
+          float32 [n, d].
+        """
         seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
         x0 = self.scale * tf.random.stateless_normal([n, 1], seeds[0])
         rest = tf.exp(0.5 * x0) * tf.random.stateless_normal([n, self.dim - 1], seeds[1])
@@ -194,6 +257,13 @@ class Rescaled(Target):
 
     The normaliser is u's, so log Z carries over; a sampler of p_y gives x = scale y
     (``to_target``). Exact samples are u's divided by ``scale``.
+
+    Args:
+      target: the ``Target`` u.
+      scale: the factor, > 0.
+
+    Raises:
+      ValueError: ``scale`` <= 0.
     """
 
     def __init__(self, target=gin.REQUIRED, scale=1.0):
@@ -209,10 +279,26 @@ class Rescaled(Target):
         return self.target.log_prob(self.scale * y) + self.dim * math.log(self.scale)
 
     def to_target(self, y):
-        """Points y [n, d] of this target as points x = scale y of the original one."""
+        """Points y [n, d] of this target as points x = scale y of the original one.
+
+        Args:
+          y: points [n, d].
+
+        Returns:
+          x = scale y, a NumPy array [n, d].
+        """
         return self.scale * np.asarray(y)
 
     def sample(self, n, seed=(0, 0)):
+        """n exact samples [n, d]: the original target's divided by ``scale``.
+
+        Args:
+          n: the number of samples.
+          seed: a stateless seed pair, passed to the original target's ``sample``.
+
+        Returns:
+          [n, d], of the original ``sample``'s dtype.
+        """
         return self.target.sample(n, seed) / self.scale
 
     def __repr__(self):

@@ -25,6 +25,14 @@ class BayesianLogisticRegression(Target):
 
     the last term being the log-Jacobian of alpha = exp(log alpha). The normal and gamma
     densities keep all their constants; only the evidence log p(y | x) is left out.
+
+    Args:
+        split: the ``uci.Split`` whose train rows condition the posterior.
+        prior_shape: a, the Gamma prior's shape.
+        prior_rate: r, the Gamma prior's rate.
+
+    Raises:
+        ValueError: ``prior_shape`` or ``prior_rate`` <= 0.
     """
 
     def __init__(self, split, prior_shape=1.0, prior_rate=0.01):
@@ -46,6 +54,9 @@ class BayesianLogisticRegression(Target):
         so z = sqrt(alpha) (w, b) is N(0, I) under the prior whatever alpha is. The
         posterior's funnel between log alpha and the scale of (w, b) (wide w at small alpha,
         narrow at large) becomes a funnel only as strong as the data make it.
+
+        Returns:
+            A ``NonCentredPrecision`` bijector u -> theta.
         """
         return NonCentredPrecision()
 
@@ -88,7 +99,15 @@ class BayesianLogisticRegression(Target):
     def predictive_probability(self, theta_samples, x):
         """p(y = 1 | x) = mean_s sigmoid(x . w_s + b_s) for draws theta [S, d + 2], rows x [m, d].
 
-        Returns [m].
+        Args:
+            theta_samples: posterior draws theta [S, d + 2].
+            x: feature rows [m, d].
+
+        Returns:
+            p, float32 [m].
+
+        Raises:
+            ValueError: theta or x has the wrong shape, or theta holds NaN or inf.
         """
         log_p, _ = self._log_predictive(theta_samples, x)
         return tf.exp(log_p)
@@ -98,6 +117,15 @@ class BayesianLogisticRegression(Target):
 
         test_accuracy = mean_i [(p_i > 0.5) == y_i],
         test_log_likelihood = mean_i [y_i log p_i + (1 - y_i) log(1 - p_i)].
+
+        Args:
+            theta_samples: posterior draws theta [S, d + 2].
+
+        Returns:
+            {'test_accuracy': float, 'test_log_likelihood': float}.
+
+        Raises:
+            ValueError: theta has the wrong shape or holds NaN or inf.
         """
         log_p, log_not_p = self._log_predictive(theta_samples, self.split.x_test)
         y = tf.constant(self.split.y_test, tf.float32)
@@ -120,6 +148,9 @@ class NonCentredPrecision(tfp.bijectors.Bijector):
     scaled by e^{-s/2} (s's own row is the identity); k is read from the vectors' length.
     As a generator's output layer (``mlp_generator.output_bijector``) it lets the network
     produce the funnel between s and the coefficients' scale by a product, not fit it.
+
+    Args:
+        name: the bijector's name.
     """
 
     def __init__(self, name="non_centred_precision"):
@@ -154,6 +185,17 @@ def blr_posterior(dataset=gin.REQUIRED, prior_shape=1.0, prior_rate=0.01):
 
     With a name, ``load_uci``'s own bindings (split_seed, data_home) apply:
     ``blr_posterior.dataset = 'heart'`` and ``load_uci.split_seed = 3``, say.
+
+    Args:
+        dataset: a ``uci.Split``, or a UCI name (a key of ``uci.DATASETS``).
+        prior_shape: a, the Gamma prior's shape.
+        prior_rate: r, the Gamma prior's rate.
+
+    Returns:
+        The ``BayesianLogisticRegression`` posterior.
+
+    Raises:
+        ValueError: a Gamma prior parameter <= 0.
     """
     split = dataset if isinstance(dataset, Split) else load_uci(dataset)
     return BayesianLogisticRegression(split, prior_shape=prior_shape, prior_rate=prior_rate)

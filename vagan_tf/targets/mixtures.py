@@ -15,6 +15,15 @@ class GaussianMixture(Target):
     """Mixture of isotropic Gaussians N(c_k, std^2 I) with weights w_k (equal by default).
 
     log p(x) = logsumexp_k( log w_k - ||x - c_k||^2 / (2 std^2) ) - (d/2) log(2 pi std^2).
+
+    Args:
+        centers: the centres c_k [K, d].
+        std: the components' standard deviation.
+        weights: w_k [K], positive and summing to 1; None: 1 / K each.
+        name: the target's name.
+
+    Raises:
+        ValueError: ``centers`` is not 2-D, ``std`` <= 0, or bad ``weights``.
     """
 
     def __init__(self, centers, std, weights=None, name="mixture"):
@@ -32,10 +41,12 @@ class GaussianMixture(Target):
 
     @property
     def dim(self):
+        """d, the centres' dimension."""
         return self.centers.shape[1]
 
     @property
     def num_modes(self):
+        """K, the number of components."""
         return self.centers.shape[0]
 
     def _log_prob(self, x):
@@ -46,7 +57,15 @@ class GaussianMixture(Target):
         return tf.reduce_logsumexp(log_relative_weights - sq / (2 * self.std**2), axis=1) - log_norm
 
     def sample(self, n, seed=(0, 0)):
-        """n exact samples; ``seed`` is a stateless seed pair (tuple or int tensor of shape [2])."""
+        """n exact samples; ``seed`` is a stateless seed pair (tuple or int tensor of shape [2]).
+
+        Args:
+            n: the number of samples.
+            seed: a stateless seed pair.
+
+        Returns:
+            float32 [n, d].
+        """
         seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
         if self.equal_weights:
             modes = tf.random.stateless_uniform([n], seeds[0], 0, self.num_modes, dtype=tf.int32)
@@ -73,7 +92,16 @@ def _checked_weights(weights, num_modes, name):
 
 @gin.configurable
 def ring(num_modes=8, radius=2.0, std=0.02):
-    """The 8-Gaussian ring: centres radius * (cos 2 pi k / K, sin 2 pi k / K), std 0.02."""
+    """The 8-Gaussian ring: centres radius * (cos 2 pi k / K, sin 2 pi k / K), std 0.02.
+
+    Args:
+        num_modes: K.
+        radius: the ring's radius.
+        std: the components' standard deviation.
+
+    Returns:
+        The ``GaussianMixture`` named 'ring'.
+    """
     angles = 2 * np.pi * np.arange(num_modes) / num_modes
     centers = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     return GaussianMixture(centers, std, name="ring")
@@ -81,7 +109,15 @@ def ring(num_modes=8, radius=2.0, std=0.02):
 
 @gin.configurable
 def grid(values=(-4.0, -2.0, 0.0, 2.0, 4.0), std=0.05):
-    """The 25-Gaussian grid: centres {-4, -2, 0, 2, 4}^2, std 0.05."""
+    """The 25-Gaussian grid: centres {-4, -2, 0, 2, 4}^2, std 0.05.
+
+    Args:
+        values: the centres' coordinates on each axis.
+        std: the components' standard deviation.
+
+    Returns:
+        The ``GaussianMixture`` named 'grid', len(values)^2 modes.
+    """
     centers = np.array(list(itertools.product(values, values)))
     return GaussianMixture(centers, std, name="grid")
 
@@ -94,6 +130,19 @@ def separated_mixture(dim=10, num_modes=2, separation=6.0, std=1.0, weights=None
     of standard deviations between modes); the density between them is exp(-separation^2 / 8)
     of a peak's, so a sampler fit by reverse KL tends to settle in one mode. Exact samples:
     ``sample``; K <= d. ``weights``: the modes' weights (equal by default).
+
+    Args:
+        dim: d.
+        num_modes: K, 2 <= K <= d.
+        separation: the distance between any two centres.
+        std: the components' standard deviation.
+        weights: the modes' weights [K]; None: equal.
+
+    Returns:
+        The ``GaussianMixture`` named 'mixture<K>_d<d>'.
+
+    Raises:
+        ValueError: K outside [2, d], or bad ``weights``.
     """
     if not 2 <= num_modes <= dim:
         raise ValueError(f"separated_mixture needs 2 <= num_modes <= dim; got {num_modes} "

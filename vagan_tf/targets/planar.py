@@ -29,6 +29,15 @@ class Banana(Target):
         """The sampler's map inverted: z = (x1 - x2^2 / 4, x2 / 2), N(0, I) when x ~ banana.
 
         Its spread shows how a sample set sits across (z1) and along (z2) the curve.
+
+        Args:
+            x: points [n, 2].
+
+        Returns:
+            z, float32 [n, 2].
+
+        Raises:
+            ValueError: x is not [n, 2], or (eagerly) holds NaN or inf.
         """
         x = self._checked_points(x)
         return tf.stack([x[:, 0] - tf.square(x[:, 1]) / 4.0, x[:, 1] / 2.0], axis=1)
@@ -41,6 +50,13 @@ class Banana(Target):
         (seed[0], k)) would draw from the same pair: a denoiser trained on
         ``sampler_dataset(banana, seed=0)`` with such a generator would otherwise
         see noise that is a function of its data.
+
+        Args:
+            n: the number of samples.
+            seed: a stateless seed pair.
+
+        Returns:
+            float32 [n, 2].
         """
         seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
         x2 = 2.0 * tf.random.stateless_normal([n], seeds[0])
@@ -64,6 +80,15 @@ class Kidney(Target):
     exact, by rejection (``rejection_sample``) from the uniform law on the box
     |x_i| <= radius + 6 radial_scale (outside it u < e^-18) under log u <= log 2.
     ||x|| is sqrt(max(||x||^2, 1e-30)), so the score at the origin (a cone point) is 0, not NaN.
+
+    Args:
+        radius: the ring's radius.
+        radial_scale: the ring's width.
+        offset: the lobes' distance from the origin along x1.
+        lobe_scale: the lobes' width.
+
+    Raises:
+        ValueError: ``radial_scale`` or ``lobe_scale`` <= 0.
     """
 
     name = "kidney"
@@ -85,7 +110,15 @@ class Kidney(Target):
         return ring + tf.reduce_logsumexp(-0.5 * tf.square(lobes), axis=1)
 
     def sample(self, n, seed=(0, 0)):
-        """n samples [n, 2] by rejection; ``seed`` is a stateless seed pair."""
+        """n samples [n, 2] by rejection; ``seed`` is a stateless seed pair.
+
+        Args:
+            n: the number of samples.
+            seed: a stateless seed pair.
+
+        Returns:
+            float32 [n, 2].
+        """
         half_width = self.radius + 6.0 * self.radial_scale
         return rejection_sample(self, n, [-half_width] * 2, [half_width] * 2, math.log(2.0), seed)
 

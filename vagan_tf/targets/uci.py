@@ -77,7 +77,14 @@ def _parse_sonar(text):
 
 @dataclasses.dataclass(frozen=True)
 class UciTable:
-    """Where a table lives in the UCI archive, its sha256, its train size and its parser."""
+    """Where a table lives in the UCI archive, its sha256, its train size and its parser.
+
+    Attributes:
+        url: the file's address in the UCI archive.
+        sha256: the file's sha256, a hex string.
+        n_train: the rows of the train part of a split.
+        parse: ``parse(text)`` -> (x float64 [n, d], y float64 0/1 [n]).
+    """
 
     url: str
     sha256: str
@@ -86,6 +93,7 @@ class UciTable:
 
     @property
     def filename(self):
+        """The file's name, the last part of ``url``."""
         return self.url.rsplit("/", 1)[-1]
 
 
@@ -107,7 +115,15 @@ DATASETS = {
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Split:
-    """A standardised train/test split: x float32 [n, d], y float32 0/1 [n]."""
+    """A standardised train/test split: x float32 [n, d], y float32 0/1 [n].
+
+    Attributes:
+        x_train: the train rows' features [n_train, d].
+        y_train: the train rows' labels [n_train].
+        x_test: the test rows' features [n_test, d].
+        y_test: the test rows' labels [n_test].
+        name: the dataset's name.
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -117,6 +133,7 @@ class Split:
 
     @property
     def num_features(self):
+        """d, the features per row."""
         return self.x_train.shape[1]
 
 
@@ -127,7 +144,14 @@ def _table(name):
 
 
 def resolve_data_home(data_home=None):
-    """The cache directory: ``data_home``, else ``$VAGAN_DATA_HOME``, else ~/.cache/vagan_tf/uci."""
+    """The cache directory: ``data_home``, else ``$VAGAN_DATA_HOME``, else ~/.cache/vagan_tf/uci.
+
+    Args:
+        data_home: the directory; None: the environment's or the default.
+
+    Returns:
+        The path, with ``~`` expanded.
+    """
     if data_home is None:
         data_home = os.environ.get("VAGAN_DATA_HOME") or DEFAULT_DATA_HOME
     return os.path.expanduser(data_home)
@@ -155,7 +179,19 @@ def _download(table, path):
 
 def fetch_file(name, data_home=None):
     """The verified bytes of dataset ``name``'s UCI file: the package's copy, else the
-    cache's, downloaded into the cache if absent."""
+    cache's, downloaded into the cache if absent.
+
+    Args:
+        name: a key of ``DATASETS``.
+        data_home: the cache directory (``resolve_data_home``).
+
+    Returns:
+        The file's bytes.
+
+    Raises:
+        ValueError: an unknown ``name``, or a file whose sha256 is not the table's.
+        FileNotFoundError: the file is neither shipped nor cached and cannot be downloaded.
+    """
     table = _table(name)
     path = os.path.join(SHIPPED_DIR, table.filename)
     if not os.path.exists(path):
@@ -174,13 +210,38 @@ def fetch_file(name, data_home=None):
 
 
 def raw_table(name, data_home=None):
-    """The unstandardised table of dataset ``name``: (x float64 [n, d], y float64 0/1 [n])."""
+    """The unstandardised table of dataset ``name``: (x float64 [n, d], y float64 0/1 [n]).
+
+    Args:
+        name: a key of ``DATASETS``.
+        data_home: the cache directory (``resolve_data_home``).
+
+    Returns:
+        (x float64 [n, d], y float64 [n]).
+
+    Raises:
+        ValueError: an unknown ``name``, or a damaged file.
+        FileNotFoundError: the file cannot be found or downloaded.
+    """
     return _table(name).parse(fetch_file(name, data_home).decode("ascii"))
 
 
 @gin.configurable
 def load_uci(name=gin.REQUIRED, split_seed=0, data_home=None):
-    """Dataset ``name`` split by ``split_seed`` and standardised with the train statistics."""
+    """Dataset ``name`` split by ``split_seed`` and standardised with the train statistics.
+
+    Args:
+        name: a key of ``DATASETS``.
+        split_seed: the seed of the rows' permutation.
+        data_home: the cache directory (``resolve_data_home``).
+
+    Returns:
+        The ``Split``, named ``name``.
+
+    Raises:
+        ValueError: an unknown ``name``, or a damaged file.
+        FileNotFoundError: the file cannot be found or downloaded.
+    """
     x, y = raw_table(name, data_home)
     n_train = _table(name).n_train
     perm = np.random.default_rng(split_seed).permutation(len(y))

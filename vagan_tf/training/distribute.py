@@ -28,12 +28,20 @@ import tensorflow as tf
 
 
 def num_replicas():
-    """R, the number of replicas that share each global batch (1 without a strategy)."""
+    """R, the number of replicas that share each global batch (1 without a strategy).
+
+    Returns:
+        R, a Python int.
+    """
     return tf.distribute.get_strategy().num_replicas_in_sync
 
 
 def replica_id():
-    """r in [0, R): this replica's index across all workers (0 outside a replica context)."""
+    """r in [0, R): this replica's index across all workers (0 outside a replica context).
+
+    Returns:
+        r, an int32 scalar tensor.
+    """
     context = tf.distribute.get_replica_context()
     if context is None:
         return tf.constant(0)
@@ -45,6 +53,13 @@ def replica_rows(draw, rows):
 
     ``draw(n)`` returns n random rows from a seed that is the same on every replica;
     ``rows`` = b, this replica's share. On one device this is ``draw(b)``.
+
+    Args:
+        draw: ``draw(n)`` -> n random rows [n, ...].
+        rows: b, an int or int32 scalar tensor.
+
+    Returns:
+        This replica's rows [b, ...].
     """
     start = replica_id() * rows
     return draw(num_replicas() * rows)[start:start + rows]
@@ -58,6 +73,10 @@ def repeat(step, times):
     k times the tracing); ``i`` is then a tensor. Unrolled in Python when ``times`` is 1
     or under a ``tf.distribute`` strategy, whose gradient all-reduce may not sit in graph
     control flow.
+
+    Args:
+        step: ``step(i)``, run for its effects; i a Python int or an int32 scalar tensor.
+        times: the number of steps, a Python int.
     """
     if times == 1 or tf.distribute.has_strategy():
         for i in range(times):
@@ -78,6 +97,12 @@ def descend(optimizer, tape, loss, variables):
     gradients are those of (1 / R) sum_r L_r, the global-batch mean; s is the dynamic loss
     scale of a ``LossScaleOptimizer`` (divided out again by its ``apply_gradients``), 1 for
     any other optimizer.
+
+    Args:
+        optimizer: a keras optimizer (a ``LossScaleOptimizer`` under 'mixed_float16').
+        tape: the ``tf.GradientTape`` that recorded ``loss``.
+        loss: L_r, this replica's mean loss, a scalar tensor.
+        variables: the variables to update.
     """
     upstream = optimizer.scale_loss(tf.constant(1.0 / num_replicas(), tf.float32))
     gradients = tape.gradient(loss, variables, output_gradients=tf.cast(upstream, loss.dtype))
@@ -95,6 +120,12 @@ def agree_on_finiteness(gradients):
     MultiWorkerMirroredStrategy: an overflow on another replica would reach the weights
     through the sum, or split the replicas' decisions. One all-reduced count of the
     replicas that overflowed lets all of them skip the step together.
+
+    Args:
+        gradients: this replica's gradients, a list with None for variables without one.
+
+    Returns:
+        The list of ``gradients``, each multiplied by NaN where any replica overflowed.
     """
     present = [g for g in gradients if g is not None]
     finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in present])
@@ -110,6 +141,12 @@ def fit_logs(logs):
     ``strategy.reduce(MEAN, value, axis=0)``, which fails on scalars (Keras 3.15;
     tensorflow/tensorflow#72388). There each log gets a leading axis of length 1, which
     that mean over the replicas removes again; anywhere else the logs are unchanged.
+
+    Args:
+        logs: {name: scalar tensor}.
+
+    Returns:
+        ``logs``, or under a multi-worker strategy {name: tensor [1]}.
     """
     strategy = tf.distribute.get_strategy()
     multi_worker = (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
@@ -123,6 +160,14 @@ def loss_scaled(optimizer, dtype_policy):
     """``optimizer`` wrapped in a dynamic ``LossScaleOptimizer`` under 'mixed_float16'.
 
     float16 gradients underflow; bfloat16 has float32's exponent range and needs no scaling.
+
+    Args:
+        optimizer: a keras optimizer, or None.
+        dtype_policy: the model's ``keras.DTypePolicy``.
+
+    Returns:
+        ``optimizer`` wrapped under 'mixed_float16' (unless it is a ``LossScaleOptimizer``
+        already), else ``optimizer`` itself (None stays None).
     """
     if optimizer is None or dtype_policy.name != "mixed_float16":
         return optimizer

@@ -18,6 +18,14 @@ class WeightAverage(keras.layers.Layer):
 
     ``update()`` applies one step of the recursion; ``__call__(inputs, training=False)``
     runs the network with the averaged weights.
+
+    Args:
+        network: the keras model whose trainable weights are averaged (e_0 = its weights).
+        decay: d.
+        name: the layer's name.
+
+    Raises:
+        ValueError: ``decay`` outside (0, 1).
     """
 
     def __init__(self, network, decay, name="weight_average"):
@@ -42,6 +50,7 @@ class WeightAverage(keras.layers.Layer):
             average.assign(self.decay * average + (1.0 - self.decay) * variable)
 
     def call(self, inputs, training=False):
+        """The network's outputs for ``inputs`` with the averaged weights e."""
         outputs, _ = self.network.stateless_call(
             [a.value for a in self.averages],
             [v.value for v in self.network.non_trainable_variables], inputs, training=training)

@@ -9,6 +9,13 @@ class Latent:
     (used by exported SavedModels, which must not depend on Keras seed state)."""
 
     def sample(self, shape, seed=None):
+        """z of ``shape``; each latent defines it.
+
+        Args:
+            shape: the shape of z, e.g. (n, latent_dim).
+            seed: a ``keras.random.SeedGenerator`` or an int seed of ``keras.random``; None:
+                TensorFlow's global generator.
+        """
         raise NotImplementedError
 
     def __repr__(self):
@@ -21,6 +28,16 @@ class NormalLatent(Latent):
     """z ~ N(0, I)."""
 
     def sample(self, shape, seed=None):
+        """z ~ N(0, I).
+
+        Args:
+            shape: the shape of z, e.g. (n, latent_dim).
+            seed: a ``keras.random.SeedGenerator`` or an int seed of ``keras.random``; None:
+                TensorFlow's global generator.
+
+        Returns:
+            float32 z of ``shape``.
+        """
         if seed is None:
             return tf.random.normal(shape)
         return keras.random.normal(shape, seed=seed)
@@ -28,7 +45,15 @@ class NormalLatent(Latent):
 
 @gin.configurable("uniform_latent")
 class UniformLatent(Latent):
-    """z ~ U[low, high]^d (DCGAN and DFM use U[-1, 1])."""
+    """z ~ U[low, high]^d (DCGAN and DFM use U[-1, 1]).
+
+    Args:
+        low: the lower bound.
+        high: the upper bound.
+
+    Raises:
+        ValueError: ``low`` >= ``high``.
+    """
 
     def __init__(self, low=-1.0, high=1.0):
         if not low < high:
@@ -37,6 +62,16 @@ class UniformLatent(Latent):
         self.high = float(high)
 
     def sample(self, shape, seed=None):
+        """z ~ U[low, high]^d.
+
+        Args:
+            shape: the shape of z, e.g. (n, latent_dim).
+            seed: a ``keras.random.SeedGenerator`` or an int seed of ``keras.random``; None:
+                TensorFlow's global generator.
+
+        Returns:
+            float32 z of ``shape``.
+        """
         if seed is None:
             return tf.random.uniform(shape, self.low, self.high)
         return keras.random.uniform(shape, self.low, self.high, seed=seed)

@@ -35,13 +35,35 @@ class Objective:
     has_penalty = False
 
     def critic_loss(self, real_logits, fake_logits):
+        """The critic's loss; each objective defines it.
+
+        Args:
+            real_logits: the critic's logits at real points [B, 1].
+            fake_logits: the critic's logits at generated points [B, 1].
+        """
         raise NotImplementedError
 
     def generator_loss(self, fake_logits):
+        """The generator's adversarial loss; each objective defines it.
+
+        Args:
+            fake_logits: the critic's logits at generated points [B, 1].
+        """
         raise NotImplementedError
 
     def penalty(self, critic, real, fake, seed, packing=1):
-        """Extra critic loss; zero unless the objective regularises the critic."""
+        """Extra critic loss; zero unless the objective regularises the critic.
+
+        Args:
+            critic: ``critic(x)`` -> the logit (or a tuple whose first entry is it).
+            real: real points [B, ...].
+            fake: generated points [B, ...].
+            seed: a ``keras.random.SeedGenerator`` or an int.
+            packing: m, the rows the critic judges as one input.
+
+        Returns:
+            A float32 scalar tensor (0 here).
+        """
         del critic, real, fake, seed, packing
         return tf.constant(0.0)
 
@@ -55,6 +77,13 @@ def logistic_critic_loss(positive_logits, negative_logits):
     The binary cross-entropy of logits y with the points of P labelled 1 and those of N
     labelled 0, minimised by y*(x) = log p_P(x) / p_N(x). The GAN critic uses it with
     P = data, N = generated; U-GAN's critic with P = generated, N = flow samples.
+
+    Args:
+        positive_logits: y at the points of P, [B, 1] (any shape).
+        negative_logits: y at the points of N, [B, 1] (any shape).
+
+    Returns:
+        L, a float32 scalar tensor.
     """
     return _mean_softplus(-positive_logits) + _mean_softplus(negative_logits)
 
@@ -67,6 +96,15 @@ class _LogisticCritic(Objective):
     """
 
     def critic_loss(self, real_logits, fake_logits):
+        """L_D = mean softplus(-y_real) + mean softplus(y_fake).
+
+        Args:
+            real_logits: y_real [B, 1].
+            fake_logits: y_fake [B, 1].
+
+        Returns:
+            L_D, a float32 scalar tensor.
+        """
         return logistic_critic_loss(real_logits, fake_logits)
 
 
@@ -75,6 +113,14 @@ class JensenShannon(_LogisticCritic):
     """Non-saturating GAN (Goodfellow et al. 2014): L_G = mean softplus(-y_fake)."""
 
     def generator_loss(self, fake_logits):
+        """L_G = mean softplus(-y_fake).
+
+        Args:
+            fake_logits: y_fake [B, 1].
+
+        Returns:
+            L_G, a float32 scalar tensor.
+        """
         return _mean_softplus(-fake_logits)
 
 
@@ -86,6 +132,14 @@ class ReverseKL(_LogisticCritic):
     """
 
     def generator_loss(self, fake_logits):
+        """L_G = -mean y_fake.
+
+        Args:
+            fake_logits: y_fake [B, 1].
+
+        Returns:
+            L_G, a float32 scalar tensor.
+        """
         return -_mean(fake_logits)
 
 
@@ -94,6 +148,13 @@ def safe_norm(x, epsilon=1e-12):
 
     The epsilon keeps the value and its gradient finite where x = 0, where the
     plain norm has an undefined (NaN) gradient.
+
+    Args:
+        x: a tensor [B, ...].
+        epsilon: the term added under the square root.
+
+    Returns:
+        The norms [B].
     """
     axes = list(range(1, len(x.shape)))
     return tf.sqrt(tf.reduce_sum(tf.square(x), axis=axes) + epsilon)
@@ -110,6 +171,10 @@ class WassersteinGP(Objective):
     A packed critic (PacGAN, m rows judged as one input) is a function of the pack's
     concatenated rows, so there the example is the pack: one eps per pack, and the slope is
     the norm of y's gradient with respect to all m rows together.
+
+    Args:
+        gp_weight: gamma.
+        epsilon: the epsilon of ``safe_norm`` in the slopes.
     """
 
     has_penalty = True
@@ -119,9 +184,26 @@ class WassersteinGP(Objective):
         self.epsilon = float(epsilon)
 
     def critic_loss(self, real_logits, fake_logits):
+        """L_D without the penalty: mean y_fake - mean y_real.
+
+        Args:
+            real_logits: y_real [B, 1].
+            fake_logits: y_fake [B, 1].
+
+        Returns:
+            A float32 scalar tensor.
+        """
         return _mean(fake_logits) - _mean(real_logits)
 
     def generator_loss(self, fake_logits):
+        """L_G = -mean y_fake.
+
+        Args:
+            fake_logits: y_fake [B, 1].
+
+        Returns:
+            L_G, a float32 scalar tensor.
+        """
         return -_mean(fake_logits)
 
     def penalty(self, critic, real, fake, seed, packing=1):
@@ -131,6 +213,16 @@ class WassersteinGP(Objective):
         ``packing`` rows of x; ``seed`` is a ``keras.random.SeedGenerator`` or an int. The
         interpolates and their gradients are float32 (the critic casts its input to its
         compute dtype); under a strategy eps is this replica's rows of the global batch's draw.
+
+        Args:
+            critic: ``critic(x)`` -> the logit [B / m, 1] (or a tuple whose first entry is it).
+            real: real points [B, ...].
+            fake: generated points [B, ...] (no gradient flows to them).
+            seed: a ``keras.random.SeedGenerator`` or an int, for eps.
+            packing: m, the rows the critic judges as one input; B a multiple of m.
+
+        Returns:
+            The penalty, a float32 scalar tensor.
         """
         real = tf.cast(real, tf.float32)
         fake = tf.cast(tf.stop_gradient(fake), tf.float32)
