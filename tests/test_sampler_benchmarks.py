@@ -359,13 +359,20 @@ def test_the_results_page_scores_sonar_against_the_reference_and_judges_the_aims
                  record("sonar_dds", "ugan_flow", seed, log_z_hat=-108.0, ess_fraction=0.2),
                  record("sonar_dds", "maf_rkl", seed, log_z_hat=-109.0),
                  record("sonar_dds", "iaf_rkl", seed, log_z_hat=-107.0)]
-    reference = [{"seed": s, "chains": 10, "steps": 10, "log_z_hat": v, "ess_fraction": 0.3,
-                  "seconds": 1.0} for s, v in ((0, -108.3), (1, -108.1))]
+        main.append(record("gmm40", "ais", seed, log_z_error=9.0))  # replaced by page.AIS's
+    reference = [{"method": "ais_reference", "seed": s, "chains": 10, "steps": 10,
+                  "log_z_hat": v, "ess_fraction": 0.3, "seconds": 1.0}
+                 for s, v in ((0, -108.3), (1, -108.1))]
+    reference.append({"method": "t_importance", "seed": 0, "draws": 10, "iterations": 2,
+                      "df": 10, "log_z_hat": -108.25, "ess_fraction": 0.2, "seconds": 1.0})
     (tmp_path / page.MAIN).write_text(json.dumps(main))
+    common.save_results(str(tmp_path / page.AIS),
+                        [record("gmm40", "ais", seed, log_z_error=0.07) for seed in (0, 1)]
+                        + [record("gmm40", "ugan_flow", 0, log_z_error=9.0)])  # AIS's rows only
     for seed, name in page.LONGER.items():
         (tmp_path / name).write_text(json.dumps([r for r in main if r["target"] == "gmm40"
                                                  and r["seed"] == seed]))
-    (tmp_path / page.REFERENCE).write_text(json.dumps(reference))
+    common.save_results(str(tmp_path / page.REFERENCE), reference)
     common.save_results(str(tmp_path / page.LONGEST),  # stamped, as the benchmark writes it
                         [record("funnel", "iaf_rkl", seed, log_z_hat=0.001, log_z_error=0.001,
                                 x0_std=2.99) for seed in (0, 1)])
@@ -375,6 +382,7 @@ def test_the_results_page_scores_sonar_against_the_reference_and_judges_the_aims
     assert groups["sonar_dds"]["iaf_rkl"][1]["log_z_error"] == pytest.approx(1.2)
     # ahead on Sonar (0.2 < 0.8, 1.2) on both seeds; on GMM-40 IAF-RKL wins seed 0
     assert page.ugan_ahead(groups, "sonar_dds", [0, 1])
+    assert [groups["gmm40"][m][1]["log_z_error"] for m in ("ais", "ugan_flow")] == [0.07, 0.01]
     assert not page.ugan_ahead(groups, "gmm40", [0, 1])
     text = page.render()
     assert "| GMM-40, U-GAN, paired flow ν: 40/40 modes, KL(h ‖ uniform) ≤ 0.05 | 40 / 40 modes; " \
@@ -382,7 +390,8 @@ def test_the_results_page_scores_sonar_against_the_reference_and_judges_the_aims
     assert "| Sonar, U-GAN, paired flow ν: \\|log Ẑ − reference\\| ≤ 0.3, ESS / n ≥ 0.1 | " \
            "0.20 / 0.20; ESS / n 0.200 / 0.200 | yes |" in text
     assert "on at least two of the four targets | Sonar BLR (DDS form) | no |" in text
-    assert "Reference log Z = -108.200 ± 0.141 (mean ± std over 2 seeds)" in text
+    assert "Reference log Z = -108.200 ± 0.141 (AIS, mean ± std over 2 seeds)" in text
+    assert "gives -108.250 over 1 seeds, 0.050 from the reference" in text
     # the longer funnel runs get their own table, cells per seed
     assert "| IAF-RKL | 100 / 100 | 20 (0) / 20 (0) | 0.00 / 0.00 | 0.001 / 0.001 |" in text
 
