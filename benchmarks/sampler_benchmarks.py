@@ -17,8 +17,9 @@ time of one core) per target and seed:
 * ``svgd``: 1 000 particles from N(0, I), AdaGrad step 0.05 (no log Z).
 
 The learned methods' step counts (U-GAN generator steps, flow steps) are set from a probe of
-the step time (two chunks of 10 steps on a probe model), and AIS's temperature count from a
-100-temperature probe, so that the run itself fills about --seconds (the learned methods'
+the step time (two chunks of 10 steps on a probe model), and AIS's temperature count from
+probes of 100 and 200 temperatures (their difference is the time per temperature, the rest
+the tracing and set-up a run pays once), so that the run itself fills about --seconds (the learned methods'
 probe runs on the first seed only and sets every seed's steps); each row records the run's
 own CPU seconds (graph tracing included) and the probe's.
 
@@ -171,10 +172,16 @@ def ais_rows(target_name, seconds, seed):
     target = sampled_target(target_name)
     kwargs = ({"reference_scale": AIS_REFERENCE_SCALE[target_name]}
               if target_name in AIS_REFERENCE_SCALE else {})
-    start = time.process_time()
-    smc.ais_log_normaliser(target, num_steps=100, seed=seed, **kwargs)
-    probe = time.process_time() - start
-    steps = max(100, int(100 * seconds / probe))
+
+    def cpu_seconds(steps):
+        start = time.process_time()
+        smc.ais_log_normaliser(target, num_steps=steps, seed=seed, **kwargs)
+        return time.process_time() - start
+
+    short, long = cpu_seconds(100), cpu_seconds(200)  # each traces its graph anew
+    per_step = max((long - short) / 100, 1e-6)
+    steps = max(100, int((seconds - (short - 100 * per_step)) / per_step))
+    probe = short + long
     start = time.process_time()
     estimates, states, log_weights = ais_run(target, steps, seed, **kwargs)
     run_seconds = time.process_time() - start

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from benchmarks import sql_diagnostics, sql_study, sql_swimmer
+from benchmarks import common, sql_diagnostics, sql_study, sql_swimmer
 from benchmarks.pages import soft_q_learning
 from helpers import REPO
 from vagan_tf.rl.agent import SoftQAgent
@@ -122,6 +122,8 @@ def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_p
         returns = ten[:5] + [0.0] * 5 * (i == 0)
         (tmp_path / name).write_text(json.dumps([fake_run("ugan", 0, returns)]))
     (tmp_path / page.LONG_HORIZON).write_text(json.dumps(long_horizon))  # screened too
+    common.save_results(str(tmp_path / page.LONG_RUNS),
+                        long_horizon + [fake_run("svgd", 1, [5.0] * 10)])
     for name in page.LONG_HORIZON_MORE:
         (tmp_path / name).write_text("[]")
     (tmp_path / page.DIAGNOSTICS).write_text(json.dumps([
@@ -157,6 +159,12 @@ def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_p
     # SVGD (reversed): first 150, best 144 (the first five), last 0, kept 0 %
     assert "| amortised SVGD | 0 | 10,000 | 150.0 | 144.0 | 0.0 | 0 % " in text
     assert "missed: amortised SVGD seed 0 (0.0)" in text
+    # the long runs: when each first reached 100 and how often it stayed there
+    assert ("U-GAN sampler + conditional MAF, seed 0: first evaluation ≥ 100 at 3,000 steps; "
+            "from then on 100% of 8 evaluations ≥ 100, lowest 100.") in text
+    assert "amortised SVGD, seed 0: first evaluation ≥ 100 at 1,000 steps; from then on 80% " \
+           "of 10 evaluations ≥ 100, lowest -10." in text
+    assert "amortised SVGD, seed 1: no evaluation ≥ 100 in 10,000 steps (best 5)." in text
     assert "on 1 of 1 paired seeds (seeds 0)" in text and "1.20× SVGD's" in text
     # the screening's common prefix: 5 evaluations, one window of 5 (mean 66), first 20 % =
     # the first (-10), last 20 % = the fifth (120), kept 120 / 66
