@@ -35,7 +35,7 @@ score their 1 000 particles / draws.)
 Sonar's log Z has no closed form: ``--reference`` runs long AIS (--reference_chains chains,
 --reference_steps temperatures, from the prior) per seed instead, and as an independent check
 importance sampling from a multivariate t refit to its own weighted draws
-(``t_importance_log_z``), and writes their estimates; the results page compares every Sonar
+(``samplers.population_mc``), and writes their estimates; the results page compares every Sonar
 log Z_hat with the AIS seeds' mean.
 
     python -m benchmarks.sampler_benchmarks --seconds 20 --seeds 0 1 --threads 1 \
@@ -52,12 +52,12 @@ import gin
 import keras
 import numpy as np
 import tensorflow as tf
-from scipy import optimize, special, stats
+from scipy import stats
 
 from vagan_tf import data
 from vagan_tf.evaluation import importance, metrics
 from vagan_tf.run import assemble
-from vagan_tf.samplers import mcmc, smc
+from vagan_tf.samplers import mcmc, population_mc, smc
 from vagan_tf.samplers.svgd import svgd
 from vagan_tf.targets import benchmarks
 from benchmarks.common import add_threads_argument, limit_threads, save_results  # noqa: E402
@@ -316,65 +316,6 @@ def summary(row):
             f"{row['seconds']:.0f} s (probe {row['probe_seconds']:.0f} s) {values}")
 
 
-def mode_and_curvature(target, start):
-    """(the mode m of ``target``'s log density found by BFGS from ``start`` [d], the Hessian
-    H = -grad^2 log u(m) [d, d]), in float64."""
-    def negative(w):
-        with tf.GradientTape() as tape:
-            x = tf.constant(w[None], tf.float32)
-            tape.watch(x)
-            value = -target.log_prob(x)[0]
-        return float(value), tape.gradient(value, x).numpy()[0].astype(np.float64)
-
-    mode = optimize.minimize(negative, start, jac=True, method="BFGS",
-                             options={"gtol": 1e-6}).x
-    x = tf.constant(mode[None], tf.float32)
-    with tf.GradientTape() as outer:
-        outer.watch(x)
-        with tf.GradientTape() as inner:
-            inner.watch(x)
-            value = target.log_prob(x)[0]
-        gradient = inner.gradient(value, x)[0]
-    hessian = -outer.jacobian(gradient, x)[:, 0, :].numpy().astype(np.float64)
-    return mode, 0.5 * (hessian + hessian.T)
-
-
-def t_importance_log_z(target, num_draws=100000, iterations=8, df=10, seed=0):
-    """log Z_hat by importance sampling from a multivariate t refit to its own weighted draws.
-
-    The proposal starts as t_df(m, H^-1) at the mode m and curvature H of log u
-    (``mode_and_curvature``); each iteration draws ``num_draws`` points x_i from it, weighs
-    them by w_i = u(x_i) / t(x_i) and refits the location to the weighted mean and the scale
-    matrix to 1.1 (df - 2) / df times the weighted covariance (population Monte Carlo,
-    Cappé et al. 2004). The last iteration's draws give the estimate: the proposal they come
-    from is fixed before they are drawn, so e^{log Z_hat} is unbiased for Z whatever the refits.
-
-    Args:
-      target: an object with ``log_prob(x) -> [n]`` and ``dim``, unimodal.
-      num_draws: draws per iteration.
-      iterations: proposals drawn from (the last one gives the estimate).
-      df: the t's degrees of freedom (> 2).
-      seed: an int seeding the draws.
-
-    Returns:
-      {log_z_hat, ess_fraction} of the last iteration's weights.
-    """
-    rng = np.random.default_rng(seed)
-    location, hessian = mode_and_curvature(target, np.zeros(target.dim))
-    scale = np.linalg.inv(hessian)
-    for _ in range(iterations):
-        proposal = stats.multivariate_t(loc=location, shape=scale, df=df)
-        x = proposal.rvs(size=num_draws, random_state=rng)
-        log_u = np.concatenate([target.log_prob(tf.constant(chunk, tf.float32)).numpy()
-                                for chunk in np.array_split(x, max(1, num_draws // 10000))])
-        log_weights = log_u.astype(np.float64) - proposal.logpdf(x)
-        normalised = special.softmax(log_weights)
-        location = normalised @ x
-        centred = x - location
-        scale = 1.1 * (df - 2) / df * (centred.T @ (centred * normalised[:, None]))
-    return importance.log_weight_estimates(log_weights)
-
-
 def reference(args):
     """Long AIS runs on Sonar (prior reference), one per seed, and t_importance_log_z's check."""
     target = benchmarks.SonarLogisticRegression()
@@ -387,7 +328,7 @@ def reference(args):
                                           num_chains=args.reference_chains)
                 settings = {"chains": args.reference_chains, "steps": args.reference_steps}
             else:
-                estimates = t_importance_log_z(target, seed=seed)
+                estimates = population_mc.refit_t_log_normaliser(target, seed=seed)
                 settings = {"draws": 100000, "iterations": 8, "df": 10}
             row = {"target": "sonar_dds", "seed": seed, "method": method, **settings,
                    "seconds": time.process_time() - start, **estimates}

@@ -9,13 +9,13 @@ import pytest
 import tensorflow as tf
 from scipy import special, stats
 
-from benchmarks import common, sampler_benchmarks
+from benchmarks import common
 from vagan_tf.evaluation import importance
 from vagan_tf.models import ReverseKLFlow, UnnormalizedGAN
 from vagan_tf.nets.flows import MAF
 from vagan_tf.nets.mlp import mlp_critic, mlp_generator
 from vagan_tf.run import export, assemble
-from vagan_tf.samplers import smc
+from vagan_tf.samplers import population_mc, smc
 from vagan_tf.targets import benchmarks as bt
 from vagan_tf.targets import Target
 
@@ -285,15 +285,17 @@ def test_ais_with_the_pilots_step_sizes_recovers_a_curved_targets_log_z():
     assert estimates["log_z_hat"] == pytest.approx(math.log(2 * math.pi * 2.0), abs=0.05)
 
 
-def test_t_importance_recovers_a_gaussians_and_a_curved_targets_log_z():
+def test_refit_t_importance_recovers_a_gaussians_and_a_curved_targets_log_z():
     gaussian = ShiftedNormalEnergy(5, 1.0)
     gaussian._log_prob = lambda x: -0.5 * tf.reduce_sum(tf.square((x - 1.0) / 2.0), axis=1)
-    estimates = sampler_benchmarks.t_importance_log_z(gaussian, num_draws=20000, iterations=2)
+    estimates = population_mc.refit_t_log_normaliser(gaussian, num_draws=20000, iterations=2)
     assert estimates["log_z_hat"] == pytest.approx(
         5 * (math.log(2.0) + 0.5 * math.log(2 * math.pi)), abs=0.01)
     assert estimates["ess_fraction"] > 0.5
-    banana = sampler_benchmarks.t_importance_log_z(Banana(), num_draws=20000, iterations=4)
+    banana = population_mc.refit_t_log_normaliser(Banana(), num_draws=20000, iterations=4)
     assert banana["log_z_hat"] == pytest.approx(math.log(2 * math.pi * 2.0), abs=0.03)
+    with pytest.raises(ValueError, match="df > 2; got 20000, 2, 2"):
+        population_mc.refit_t_log_normaliser(gaussian, num_draws=20000, iterations=2, df=2)
 
 
 def test_the_pilots_step_sizes_shrink_with_the_path():
