@@ -18,8 +18,10 @@ time of one core) per target and seed:
 
 The learned methods' step counts (U-GAN generator steps, flow steps) are set from a probe of
 the step time (two chunks of 10 steps on a probe model), and AIS's temperature count from
-probes of 100 and 200 temperatures (their difference is the time per temperature, the rest
-the tracing and set-up a run pays once), so that the run itself fills about --seconds (the learned methods'
+probes of 100 and 300 temperatures (their difference is the time per temperature, the rest
+the tracing and set-up a run pays once; where the tracing's jitter swamps the difference, the
+300-temperature probe's time per temperature, which makes the run fall short), so that the
+run itself fills about --seconds (the learned methods'
 probe runs on the first seed only and sets every seed's steps); each row records the run's
 own CPU seconds (graph tracing included) and the probe's.
 
@@ -178,9 +180,11 @@ def ais_rows(target_name, seconds, seed):
         smc.ais_log_normaliser(target, num_steps=steps, seed=seed, **kwargs)
         return time.process_time() - start
 
-    short, long = cpu_seconds(100), cpu_seconds(200)  # each traces its graph anew
-    per_step = max((long - short) / 100, 1e-6)
-    steps = max(100, int((seconds - (short - 100 * per_step)) / per_step))
+    short, long = cpu_seconds(100), cpu_seconds(300)  # each traces its graph anew
+    per_step = (long - short) / 200
+    if per_step < 0.1 * long / 300:  # the tracing's jitter swamps the difference
+        per_step = long / 300  # an upper bound: the run falls short of its budget
+    steps = max(100, int((seconds - max(short - 100 * per_step, 0.0)) / per_step))
     probe = short + long
     start = time.process_time()
     estimates, states, log_weights = ais_run(target, steps, seed, **kwargs)

@@ -239,7 +239,7 @@ def render():
         "numbers come from far longer runs (FAB's Many-Well: millions of target evaluations). "
         "The learned methods' step counts were set by a probe of the step time on the first "
         "seed (its CPU seconds in brackets); AIS's temperature count came from probes of 100 "
-        "and 200 temperatures (its pilot run included); AIS's rows come from a second run "
+        "and 300 temperatures (its pilot run included); AIS's rows come from a second run "
         f"of AIS alone (`{SCRIPT} {AIS_COMMAND}`); NUTS ran a fixed 4 × (250 + 250) draws and reports its own time. The numbers below measure what each sampler reaches in a short budget on "
         "a shared 2-core machine, not what it reaches converged.")
     sections = [f"# Sampler benchmarks: log Z, ESS and sample quality at equal CPU time\n\n{intro}"]
