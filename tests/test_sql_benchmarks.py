@@ -124,6 +124,10 @@ def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_p
     (tmp_path / page.LONG_HORIZON).write_text(json.dumps(long_horizon))  # screened too
     common.save_results(str(tmp_path / page.LONG_RUNS),
                         long_horizon + [fake_run("svgd", 1, [5.0] * 10)])
+    common.save_results(str(tmp_path / page.LONG_RUNS_DIAGNOSTICS), [
+        {"model_dir": "runs/sql_long_horizon/svgd_1", "step": 10000, "discount": 0.999,
+         "n_step": 5, "alpha": 0.0333, "return": 5.0, "reward": 0.005, "soft_gap": 0.5,
+         "target_gap": 0.04, "q": 12.0, "q_closed_form": 6.0, "q_ratio": 2.0, "saturated": 0.8}])
     for name in page.LONG_HORIZON_MORE:
         (tmp_path / name).write_text("[]")
     (tmp_path / page.DIAGNOSTICS).write_text(json.dumps([
@@ -165,6 +169,8 @@ def test_the_results_page_tabulates_each_run_from_its_returns(monkeypatch, tmp_p
     assert "amortised SVGD, seed 0: first evaluation ≥ 100 at 1,000 steps; from then on 80% " \
            "of 10 evaluations ≥ 100, lowest -10." in text
     assert "amortised SVGD, seed 1: no evaluation ≥ 100 in 10,000 steps (best 5)." in text
+    assert ("| `sql_long_horizon/svgd_1` | 10,000 | 0.999 | 5 | 0.0333 | 5.0 | 0.0050 | 0.5000 "
+            "| 0.0400 | 12.00 | 6.00 | 2.00 | 80 % |") in text
     assert "on 1 of 1 paired seeds (seeds 0)" in text and "1.20× SVGD's" in text
     # the screening's common prefix: 5 evaluations, one window of 5 (mean 66), first 20 % =
     # the first (-10), last 20 % = the fifth (120), kept 120 / 66

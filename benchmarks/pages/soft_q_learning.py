@@ -34,6 +34,7 @@ DIAGNOSTICS = "sql_diagnostics.json"
 LONG_RUNS = "sql_long_horizon.json"  # rl/swimmer_long_horizon*.gin as shipped, both samplers
 LONG_RUNS_ROOT = "runs/sql_long_horizon"
 LONG_RUNS_FIGURE = "docs/results/soft_q_learning_long_runs.png"
+LONG_RUNS_DIAGNOSTICS = "sql_diagnostics_long_runs.json"
 SWIMS = 100.0  # an evaluation at or above it: the long gait, not the gamma = 0.99 wiggle
 WINDOW = 5
 SCREENING_FIGURE = "docs/results/soft_q_learning_screening.png"
@@ -140,11 +141,12 @@ def paper_setting_summary():
             f"| 0.99 | {steps:,} | {'; '.join(parts)} |")
 
 
-def diagnostics_table():
+def diagnostics_table(name=DIAGNOSTICS):
+    """One row per run of the diagnostics file ``name`` (sql_diagnostics.py's records)."""
     lines = ["| run | step | γ | n | α | return | reward / step | soft gap α(H + KL) "
              "| gap in the target | mean Q | fixed point | Q / that "
              "| saturated actions |", "|---" * 13 + "|"]
-    for r in load(DIAGNOSTICS):
+    for r in load(name):
         run = os.path.relpath(r["model_dir"], "runs") if r["model_dir"].startswith("runs") \
             else r["model_dir"]
         lines.append(f"| `{run}` | {r['step']:,} | {r['discount']:g} | {r['n_step']} "
@@ -250,6 +252,12 @@ def long_runs_section():
         aims(runs),
         "",
         *lines,
+        "",
+        f"At each run's last checkpoint (`python -m benchmarks.sql_diagnostics "
+        f"{LONG_RUNS_ROOT}/<sampler>_<seed> ... --out benchmarks/results/"
+        f"{LONG_RUNS_DIAGNOSTICS}`; the columns as in the diagnostics section below):",
+        "",
+        diagnostics_table(LONG_RUNS_DIAGNOSTICS),
         "",
         figure_line(LONG_RUNS_FIGURE, "Long runs of rl/swimmer_long_horizon.gin: mean and range "
                                       "over seeds"),
@@ -399,7 +407,7 @@ def render():
         "",
         _page.ran_on(*dict.fromkeys([PAPER_RUNS, *[name for name, *_ in SCREENING],
                                      LONG_HORIZON, *LONG_HORIZON_MORE, LONG_RUNS,
-                                     DIAGNOSTICS,
+                                     LONG_RUNS_DIAGNOSTICS, DIAGNOSTICS,
                                      *HARNESS_STUDY, COST])),
         "",
     ])
