@@ -204,9 +204,11 @@ def interrupted(args, once):
     import time
 
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    # a shell's background job inherits SIGINT ignored, and Python then installs no handler
     process = subprocess.Popen([sys.executable, "-m", "vagan_tf.cli", *args], cwd=REPO,
                                env={**env, "PYTHONPATH": REPO}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 600  # TensorFlow's import alone takes minutes on a loaded machine
     while not os.path.exists(once) and time.time() < deadline and process.poll() is None:
         time.sleep(0.2)
