@@ -52,6 +52,18 @@ def test_shipped_files_resolve_from_any_directory_and_a_local_file_wins(tmp_path
     assert gin.query_parameter("%TOTAL_STEPS") == 10000
 
 
+def test_a_folder_named_like_a_config_folder_on_the_import_path_breaks_no_include(tmp_path,
+                                                                                monkeypatch):
+    """A plain folder rl/ on sys.path is a namespace package; gin's package-resource reader
+    raised TypeError on `include 'rl/swimmer.gin'` before trying the shipped configs."""
+    (tmp_path / "rl").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    parse_gin(["rl/swimmer_long_horizon.gin"], [])
+    assert gin.query_parameter("SoftQAgent.discount") == 0.999
+    assert gin.query_parameter("SoftQAgent.batch_size") == 128  # from the included rl/swimmer.gin
+
+
 @pytest.mark.slow
 def test_a_wheel_ships_the_configs_and_assets_and_finds_them_from_another_directory(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",

@@ -100,6 +100,7 @@ def parse_gin(files, params):
     if config_dir() not in _SEARCH_PATHS:
         gin.add_config_file_search_path(config_dir())
         _SEARCH_PATHS.add(config_dir())
+        _drop_package_resource_reader()
     try:
         with _quiet_root_logger():  # gin logs every search-path miss before it finds a file
             gin.parse_config_files_and_bindings(files, params, finalize_config=True)
@@ -112,6 +113,22 @@ def parse_gin(files, params):
     except (ValueError, KeyError, IOError, SyntaxError) as error:
         message = " ".join(str(error).split(" in config string:")[0].split())
         raise ConfigurationError(f"bad gin configuration: {message}") from None
+
+
+def _drop_package_resource_reader():
+    """Removes gin's package-resource reader (``gin.resource_reader``: "pkg.sub/file.gin" read
+    from an importable package) from the readers gin tries.
+
+    Its existence check takes the folder part of a relative path for a package name and
+    raises TypeError, instead of answering "no such file", when that name is a namespace
+    package: a plain folder ``rl/`` in the working directory under ``python -m`` made
+    ``include 'rl/swimmer.gin'`` fail before gin tried the shipped configs. vagan's gin
+    files are plain paths, so gin's built-in ``open`` reader is the only one they need.
+    """
+    from gin import resource_reader
+
+    gin.config._FILE_READERS[:] = [entry for entry in gin.config._FILE_READERS
+                                   if entry[0] is not resource_reader.system_path_reader]
 
 
 def _tokenizes(text):
