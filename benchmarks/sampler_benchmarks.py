@@ -40,9 +40,12 @@ importance sampling from a multivariate t refit to its own weighted draws
 (``samplers.population_mc``), and writes their estimates; the results page compares every Sonar
 log Z_hat with the AIS seeds' mean.
 
-    python -m benchmarks.sampler_benchmarks --seconds 20 --seeds 0 1 --threads 1 \
-        --out benchmarks/results/sampler_benchmarks.json
-    python -m benchmarks.sampler_benchmarks --reference --seeds 0 1 --threads 1 \
+    python -m benchmarks.sampler_benchmarks --seconds 20 --seeds 0 1 2 --threads 1 \
+        --out benchmarks/results/sampler_benchmarks_20s.json
+    python -m benchmarks.sampler_benchmarks --targets gmm40 many_well \
+        --methods ugan maf_rkl iaf_rkl --seconds 300 --seeds 0 1 2 --threads 1 \
+        --out benchmarks/results/sampler_benchmarks_300s_gmm40_many_well.json
+    python -m benchmarks.sampler_benchmarks --reference --seeds 0 1 2 --threads 1 \
         --out benchmarks/results/sampler_benchmarks_sonar_reference.json
 """
 import argparse

@@ -348,43 +348,43 @@ def test_the_results_page_scores_sonar_against_the_reference_and_judges_the_aims
                                                                                  monkeypatch):
     from benchmarks.pages import sampler_benchmarks as page
 
-    def record(target, method, seed, **scores):
-        return {"target": target, "method": method, "seed": seed, "budget_seconds": 20.0,
-                "steps": 100, "seconds": 20.0, "probe_seconds": 0.0, **scores}
+    def record(target, method, seed, budget=300.0, **scores):
+        return {"target": target, "method": method, "seed": seed, "budget_seconds": budget,
+                "steps": 100, "seconds": budget, "probe_seconds": 0.0, **scores}
 
-    main = []
+    protocol = {name: [] for name in page.PROTOCOL.values()}
+    gmm40_file, sonar_file = (page.PROTOCOL[("gmm40", "many_well")],
+                              page.PROTOCOL[("funnel", "sonar_dds")])
+    short = []
     for seed in (0, 1):
-        main += [record("gmm40", "ugan_flow", seed, log_z_hat=0.01, log_z_error=0.01,
-                        modes_held=40, mode_histogram_kl=0.01, ess_fraction=0.5),
-                 record("gmm40", "maf_rkl", seed, log_z_error=0.5),
-                 record("gmm40", "iaf_rkl", seed, log_z_error=0.2 if seed else 0.005),
-                 record("sonar_dds", "ugan_flow", seed, log_z_hat=-108.0, ess_fraction=0.2),
-                 record("sonar_dds", "maf_rkl", seed, log_z_hat=-109.0),
-                 record("sonar_dds", "iaf_rkl", seed, log_z_hat=-107.0)]
-        main.append(record("gmm40", "ais", seed, log_z_error=9.0))  # replaced by page.AIS's
+        protocol[gmm40_file] += [
+            record("gmm40", "ugan_flow", seed, log_z_hat=0.01, log_z_error=0.01, modes_held=40,
+                   mode_histogram_kl=0.01, ess_fraction=0.5),
+            record("gmm40", "maf_rkl", seed, log_z_error=0.5),
+            record("gmm40", "iaf_rkl", seed, log_z_error=0.2 if seed else 0.005)]
+        protocol[sonar_file] += [
+            record("sonar_dds", "ugan_flow", seed, log_z_hat=-108.0, ess_fraction=0.2),
+            record("sonar_dds", "maf_rkl", seed, log_z_hat=-109.0),
+            record("sonar_dds", "iaf_rkl", seed, log_z_hat=-107.0)]
+        short += [record("gmm40", "ais", seed, 20.0, log_z_error=0.07),
+                  record("gmm40", "ugan_flow", seed, 20.0, log_z_error=0.9),
+                  record("funnel", "iaf_rkl", seed, 20.0, log_z_hat=0.001, log_z_error=0.001,
+                         x0_std=2.99)]
     reference = [{"method": "ais_reference", "seed": s, "chains": 10, "steps": 10,
                   "log_z_hat": v, "ess_fraction": 0.3, "seconds": 1.0}
                  for s, v in ((0, -108.3), (1, -108.1))]
     reference.append({"method": "t_importance", "seed": 0, "draws": 10, "iterations": 2,
                       "df": 10, "log_z_hat": -108.25, "ess_fraction": 0.2, "seconds": 1.0})
-    (tmp_path / page.MAIN).write_text(json.dumps(main))
-    common.save_results(str(tmp_path / page.AIS),
-                        [record("gmm40", "ais", seed, log_z_error=0.07) for seed in (0, 1)]
-                        + [record("gmm40", "ugan_flow", 0, log_z_error=9.0)])  # AIS's rows only
-    for seed, name in page.LONGER.items():
-        (tmp_path / name).write_text(json.dumps([r for r in main if r["target"] == "gmm40"
-                                                 and r["seed"] == seed]))
+    for name, rows in protocol.items():  # stamped, as the benchmark writes them
+        common.save_results(str(tmp_path / name), rows)
+    common.save_results(str(tmp_path / page.SHORT), short)
     common.save_results(str(tmp_path / page.REFERENCE), reference)
-    common.save_results(str(tmp_path / page.LONGEST),  # stamped, as the benchmark writes it
-                        [record("funnel", "iaf_rkl", seed, log_z_hat=0.001, log_z_error=0.001,
-                                x0_std=2.99) for seed in (0, 1)])
     monkeypatch.setattr(page._page, "RESULTS_DIR", str(tmp_path))
-    groups = page.grouped()
+    groups = page.protocol()
     assert groups["sonar_dds"]["ugan_flow"][0]["log_z_error"] == pytest.approx(0.2)
     assert groups["sonar_dds"]["iaf_rkl"][1]["log_z_error"] == pytest.approx(1.2)
     # ahead on Sonar (0.2 < 0.8, 1.2) on both seeds; on GMM-40 IAF-RKL wins seed 0
     assert page.ugan_ahead(groups, "sonar_dds", [0, 1])
-    assert [groups["gmm40"][m][1]["log_z_error"] for m in ("ais", "ugan_flow")] == [0.07, 0.01]
     assert not page.ugan_ahead(groups, "gmm40", [0, 1])
     text = page.render()
     assert "| GMM-40, U-GAN, paired flow ν: 40/40 modes, KL(h ‖ uniform) ≤ 0.05 | 40 / 40 modes; " \
@@ -392,10 +392,16 @@ def test_the_results_page_scores_sonar_against_the_reference_and_judges_the_aims
     assert "| Sonar, U-GAN, paired flow ν: \\|log Ẑ − reference\\| ≤ 0.3, ESS / n ≥ 0.1 | " \
            "0.20 / 0.20; ESS / n 0.200 / 0.200 | yes |" in text
     assert "on at least two of the four targets | Sonar BLR (DDS form) | no |" in text
+    # the head-to-head takes the flows from the protocol's runs and AIS from the 20-s runs
+    assert "| GMM-40 | 0.010 / 0.010 | — / — | 0.500 / 0.500 | 0.005 / 0.200 | 0.070 / 0.070 | no |" \
+        in text
     assert "Reference log Z = -108.200 ± 0.141 (AIS, mean ± std over 2 seeds)" in text
     assert "gives -108.250 over 1 seeds, 0.050 from the reference" in text
-    # the longer funnel runs get their own table, cells per seed
-    assert "| IAF-RKL | 100 / 100 | 20 (0) / 20 (0) | 0.00 / 0.00 | 0.001 / 0.001 |" in text
+    # each target's table has a row per budget and method
+    assert "| U-GAN, paired flow ν | 300 | 100 / 100 | 300 (0) / 300 (0) | 0.01 / 0.01 | 0.010 / 0.010 |" \
+        in text
+    assert "| U-GAN, paired flow ν | 20 | 100 / 100 | 20 (0) / 20 (0) | — / — | 0.900 / 0.900 |" in text
+    assert "| IAF-RKL | 20 | 100 / 100 | 20 (0) / 20 (0) | 0.00 / 0.00 | 0.001 / 0.001 |" in text
 
 
 def test_an_exported_u_gan_reports_its_flows_and_generators_log_weights(tmp_path):
