@@ -1,6 +1,7 @@
 """Soft Q-learning on Swimmer-v5: learning curves of the U-GAN and amortised-SVGD samplers.
 
-Trains (or resumes) one ``vagan train`` run per (sampler, seed) in ``ROOT/<sampler>_<seed>``,
+Trains (or resumes) one ``vagan train`` run per (sampler, seed) in ``ROOT/<sampler>_<seed>``
+(``--root``; ``runs/sql_swimmer``, or ``runs/sql_long_horizon`` with ``--setting long_horizon``),
 ``--parallel`` subprocesses at a time, each on ``--threads`` TensorFlow threads:
 
     vagan train --gin_file rl/swimmer.gin (or rl/swimmer_svgd.gin; with --setting long_horizon
@@ -11,7 +12,8 @@ Trains (or resumes) one ``vagan train`` run per (sampler, seed) in ``ROOT/<sampl
 plus any ``--gin_param`` bindings (the same for every run: a harness variant), then reads
 every run's ``metrics.json`` and draws the evaluation return (the mean of the evaluation
 episodes after each 1000 environment steps) against environment steps: one thin line per
-seed, the mean over seeds thick. Prints and writes to ``--out``, per run:
+seed, the mean over seeds thick (``--png``). Prints and writes to ``--out``, per run (each
+setting has its own results file and figure, ``SETTINGS``):
 
 * ``best_rolling``: the best mean of ``--window`` consecutive evaluations;
 * ``first_mean``, ``last_mean``: the mean evaluation over the first and the last 20 % of
@@ -32,14 +34,32 @@ import os
 import subprocess
 import sys
 import time
+from typing import NamedTuple
 
 import numpy as np
 
 from benchmarks.common import save_results  # noqa: E402
 
-SETTINGS = {"paper": {"ugan": "rl/swimmer.gin", "svgd": "rl/swimmer_svgd.gin"},
-            "long_horizon": {"ugan": "rl/swimmer_long_horizon.gin",
-                             "svgd": "rl/swimmer_long_horizon_svgd.gin"}}
+
+
+class Setting(NamedTuple):
+    """A shipped soft Q-learning setting: its gin file per sampler and where its runs, results
+    file and figure live (the defaults of ``--root``, ``--out`` and ``--png``)."""
+    gin_files: dict
+    root: str
+    out: str
+    png: str
+
+
+SETTINGS = {
+    "paper": Setting({"ugan": "rl/swimmer.gin", "svgd": "rl/swimmer_svgd.gin"},
+                     "runs/sql_swimmer", "benchmarks/results/sql_swimmer.json",
+                     "docs/results/soft_q_learning_paper_runs.png"),
+    "long_horizon": Setting({"ugan": "rl/swimmer_long_horizon.gin",
+                             "svgd": "rl/swimmer_long_horizon_svgd.gin"},
+                            "runs/sql_long_horizon", "benchmarks/results/sql_long_horizon.json",
+                            "docs/results/soft_q_learning_long_runs.png"),
+}
 SAMPLERS = ("ugan", "svgd")
 LABELS = {"ugan": "U-GAN sampler + conditional MAF", "svgd": "amortised SVGD"}
 COLORS = {"ugan": "tab:red", "svgd": "tab:blue"}
@@ -49,7 +69,7 @@ def train_command(sampler, seed, env_steps, model_dir, gin_params, setting="pape
     params = [f"TOTAL_ENV_STEPS = {env_steps}", f"SoftQAgent.seed = {seed}",
               f"RLExperiment.seed = {seed}", "RLExperiment.verbose = 1", *gin_params]
     command = [sys.executable, "-m", "vagan_tf.cli", "train", "--gin_file",
-               SETTINGS[setting][sampler],
+               SETTINGS[setting].gin_files[sampler],
                "--model_dir", model_dir, "--extend"]
     for param in params:
         command += ["--gin_param", param]
@@ -159,14 +179,15 @@ def plot(summaries, path):
     fig.savefig(path, dpi=120)
 
 
-def main():
+def parse_args(argv=None):
+    """The command line; ``--root``, ``--out`` and ``--png`` default to the setting's own."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS), choices=SAMPLERS)
     parser.add_argument("--setting", default="paper", choices=list(SETTINGS),
                         help="paper: rl/swimmer*.gin; long_horizon: rl/swimmer_long_horizon*.gin")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--env_steps", type=int, default=20000)
-    parser.add_argument("--root", default="runs/sql_swimmer")
+    parser.add_argument("--root", help="the runs' parent folder (default: the setting's)")
     parser.add_argument("--threads", type=int, default=1, help="TF threads per run (0: all)")
     parser.add_argument("--parallel", type=int, default=1, help="runs at a time")
     parser.add_argument("--gin_param", action="append", default=[],
@@ -174,9 +195,18 @@ def main():
     parser.add_argument("--plot_only", action="store_true", help="summarise existing runs")
     parser.add_argument("--window", type=int, default=5,
                         help="evaluations in the best rolling mean")
-    parser.add_argument("--png", default="docs/sql_swimmer.png")
-    parser.add_argument("--out", default="benchmarks/results/sql_swimmer.json")
-    args = parser.parse_args()
+    parser.add_argument("--png", help="the figure (default: the setting's)")
+    parser.add_argument("--out", help="the results file (default: the setting's)")
+    args = parser.parse_args(argv)
+    setting = SETTINGS[args.setting]
+    args.root = args.root or setting.root
+    args.out = args.out or setting.out
+    args.png = args.png or setting.png
+    return args
+
+
+def main():
+    args = parse_args()
 
     runs = [(sampler, seed, os.path.join(args.root, f"{sampler}_{seed}"))
             for seed in args.seeds for sampler in args.samplers]

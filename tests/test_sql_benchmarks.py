@@ -192,3 +192,17 @@ def test_the_n_step_fixed_point_is_where_repeated_targets_settle(monkeypatch, n_
     for _ in range(20000):  # Q <- sum_{k<n} gamma^k r + gamma^n (Q + gap)
         q = sum(discount**k * reward for k in range(n_step)) + discount**n_step * (q + gap)
     assert diagnostics.n_step_fixed_point(reward, gap, discount, n_step) == pytest.approx(q)
+
+
+@pytest.mark.parametrize("setting", sorted(sql_swimmer.SETTINGS))
+def test_each_setting_writes_its_own_runs_results_and_figure_unless_told(setting):
+    args = sql_swimmer.parse_args(["--setting", setting])
+    own = sql_swimmer.SETTINGS[setting]
+    assert (args.root, args.out, args.png) == (own.root, own.out, own.png)
+    others = [s for name, s in sql_swimmer.SETTINGS.items() if name != setting]
+    assert all({own.root, own.out, own.png}.isdisjoint({s.root, s.out, s.png}) for s in others)
+    args = sql_swimmer.parse_args(["--setting", setting, "--root", "r", "--out", "o.json",
+                                   "--png", "p.png"])
+    assert (args.root, args.out, args.png) == ("r", "o.json", "p.png")
+    command = sql_swimmer.train_command("svgd", 2, 10, "r/svgd_2", [], setting)
+    assert command[command.index("--gin_file") + 1] == own.gin_files["svgd"]

@@ -11,12 +11,13 @@ import os
 import numpy as np
 
 from benchmarks.pages import _page
-from benchmarks.sql_swimmer import LABELS, plateau_statistics, plot
+from benchmarks.sql_swimmer import LABELS, SETTINGS, plateau_statistics, plot
 
 REPO = _page.REPOSITORY
 
 PAGE = "docs/results/soft_q_learning.md"
-PAPER_RUNS = "sql_swimmer.json"
+PAPER_RUNS = os.path.basename(SETTINGS["paper"].out)  # rl/swimmer*.gin, both samplers
+PAPER_RUNS_FIGURE = SETTINGS["paper"].png
 # the screening: U-GAN seed 0, from rl/swimmer.gin: (results file, gamma, n-step, soft value,
 # target update)
 SCREENING = [("sql_study_base.json", "0.99", 1, "importance-sampled", "hard copy / 1,000"),
@@ -31,9 +32,9 @@ LONG_HORIZON_VARIANT = "polyak_gamma0.999_n5_bounded"  # sql_study.py's; the gin
 LONG_HORIZON = f"sql_study_{LONG_HORIZON_VARIANT}.json"  # seed 0, both samplers
 LONG_HORIZON_MORE = [f"sql_study_{LONG_HORIZON_VARIANT}_seed1.json"]  # U-GAN, seed 1
 DIAGNOSTICS = "sql_diagnostics.json"
-LONG_RUNS = "sql_long_horizon.json"  # rl/swimmer_long_horizon*.gin as shipped, both samplers
-LONG_RUNS_ROOT = "runs/sql_long_horizon"
-LONG_RUNS_FIGURE = "docs/results/soft_q_learning_long_runs.png"
+LONG_RUNS = os.path.basename(SETTINGS["long_horizon"].out)  # rl/swimmer_long_horizon*.gin
+LONG_RUNS_ROOT = SETTINGS["long_horizon"].root
+LONG_RUNS_FIGURE = SETTINGS["long_horizon"].png
 LONG_RUNS_DIAGNOSTICS = "sql_diagnostics_long_runs.json"
 SWIMS = 100.0  # an evaluation at or above it: the long gait, not the gamma = 0.99 wiggle
 WINDOW = 5
@@ -239,13 +240,13 @@ def long_runs_section():
     return "\n".join([
         "## `rl/swimmer_long_horizon.gin` as shipped: the long runs",
         "",
-        f"`{script} --env_steps 300000 --seeds {seeds} --threads 1 --parallel 2 --root "
-        f"{LONG_RUNS_ROOT}` trains each run towards the gin file's 300,000 steps (a second "
-        f"call extends them: `vagan train --extend` resumes from the last checkpoint); "
-        f"`{script} --plot_only --seeds {seeds} --root {LONG_RUNS_ROOT} --out "
-        f"benchmarks/results/{LONG_RUNS}` summarises them where they stand. The gin files' "
-        "own bindings: 5 evaluation episodes, one TensorFlow thread per run, four runs at a "
-        "time on two cores.",
+        f"`{script} --env_steps 300000 --seeds {seeds} --threads 1 --parallel 2` trains each "
+        f"run in `{LONG_RUNS_ROOT}/<sampler>_<seed>` towards the gin file's 300,000 steps (a "
+        "second call extends them: `vagan train --extend` resumes from the last checkpoint); "
+        f"`{script} --plot_only --seeds {seeds}` summarises them where they stand, into "
+        f"`benchmarks/results/{LONG_RUNS}` and the figure below. The gin files' own bindings: "
+        "5 evaluation episodes, one TensorFlow thread per run, two to four runs at a time on "
+        "two cores (the CPU time per step, not the wall time, is what the tables compare).",
         "",
         per_seed_table(runs),
         "",
@@ -323,7 +324,13 @@ def render():
         "",
         "The zoo's run and Tianshou's benchmark are SAC (a Gaussian policy with a learned "
         "temperature), not soft Q-learning; they bound what the discount allows on this "
-        "environment.",
+        "environment. This package's γ = 0.99 runs: `python -m benchmarks.sql_swimmer "
+        f"--env_steps {load(PAPER_RUNS)[0]['env_steps']} --seeds "
+        f"{' '.join(str(s) for s in sorted({r['seed'] for r in load(PAPER_RUNS)}))} "
+        "--threads 1 --parallel 2`.",
+        "",
+        figure_line(PAPER_RUNS_FIGURE, "Runs of rl/swimmer.gin (γ = 0.99): mean and range over "
+                                       "seeds"),
         "",
         "## Screening: the discount, n-step targets and the soft value",
         "",
@@ -441,10 +448,12 @@ def main():
     draw_screening()
     plot([r for name in [LONG_HORIZON, *LONG_HORIZON_MORE] for r in load(name)],
          os.path.join(REPO, LONG_HORIZON_FIGURE))
+    plot(load(PAPER_RUNS), os.path.join(REPO, PAPER_RUNS_FIGURE))
     plot(load(LONG_RUNS), os.path.join(REPO, LONG_RUNS_FIGURE))
     with open(os.path.join(REPO, PAGE), "w", encoding="utf-8") as f:
         f.write(render())
-    print(f"wrote {PAGE}, {SCREENING_FIGURE}, {LONG_HORIZON_FIGURE} and {LONG_RUNS_FIGURE}")
+    print(f"wrote {PAGE}, {SCREENING_FIGURE}, {LONG_HORIZON_FIGURE}, {PAPER_RUNS_FIGURE} and "
+          f"{LONG_RUNS_FIGURE}")
 
 
 if __name__ == "__main__":
