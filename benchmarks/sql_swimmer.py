@@ -41,7 +41,6 @@ import numpy as np
 from benchmarks.common import save_results  # noqa: E402
 
 
-
 class Setting(NamedTuple):
     """A shipped soft Q-learning setting: its gin file per sampler and where its runs, results
     file and figure live (the defaults of ``--root``, ``--out`` and ``--png``)."""
