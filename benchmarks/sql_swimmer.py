@@ -42,22 +42,27 @@ from benchmarks.common import save_results  # noqa: E402
 
 
 class Setting(NamedTuple):
-    """A shipped soft Q-learning setting: its gin file per sampler and where its runs, results
-    file and figure live (the defaults of ``--root``, ``--out`` and ``--png``)."""
+    """A shipped soft Q-learning setting: its gin file per sampler, where its runs, results
+    file and figure live (the defaults of ``--root``, ``--out`` and ``--png``) and the
+    figure's title."""
     gin_files: dict
     root: str
     out: str
     png: str
+    title: str
 
 
 SETTINGS = {
     "paper": Setting({"ugan": "rl/swimmer.gin", "svgd": "rl/swimmer_svgd.gin"},
                      "runs/sql_swimmer", "benchmarks/results/sql_swimmer.json",
-                     "docs/results/soft_q_learning_paper_runs.png"),
+                     "docs/results/soft_q_learning_paper_runs.png",
+                     "Soft Q-learning on Swimmer-v5: the paper's setting (γ = 0.99)"),
     "long_horizon": Setting({"ugan": "rl/swimmer_long_horizon.gin",
                              "svgd": "rl/swimmer_long_horizon_svgd.gin"},
                             "runs/sql_long_horizon", "benchmarks/results/sql_long_horizon.json",
-                            "docs/results/soft_q_learning_long_runs.png"),
+                            "docs/results/soft_q_learning_long_runs.png",
+                            "Soft Q-learning on Swimmer-v5: the long-horizon setting "
+                            "(γ = 0.999, 5-step)"),
 }
 SAMPLERS = ("ugan", "svgd")
 LABELS = {"ugan": "U-GAN sampler + conditional MAF", "svgd": "amortised SVGD"}
@@ -148,7 +153,14 @@ def markdown_table(summaries):
     return "\n".join(lines)
 
 
-def plot(summaries, path):
+def plot(summaries, path, title="Soft Q-learning on Swimmer-v5"):
+    """Draws every run's evaluation return against environment steps into ``path``.
+
+    Args:
+        summaries: ``summarise`` dicts (or their results-file rows), any samplers and seeds.
+        path: the PNG to write.
+        title: the figure's title (a setting's ``Setting.title``).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -172,8 +184,8 @@ def plot(summaries, path):
                       f"({ms:.1f} CPU ms/step)")
     ax.set_xlabel("environment steps")
     ax.set_ylabel("evaluation return (mean of its episodes)")
-    ax.set_title("Soft Q-learning on Swimmer-v5")
-    ax.legend(loc="upper right", fontsize=7)
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="best", fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
@@ -222,7 +234,7 @@ def main():
               f"{s['cpu_ms_per_env_step']:6.1f} CPU ms/step")
     print(markdown_table(summaries))
     save_results(args.out, summaries)
-    plot(summaries, args.png)
+    plot(summaries, args.png, SETTINGS[args.setting].title)
     print(f"wrote {args.out} and {args.png}")
 
 

@@ -447,9 +447,11 @@ def main():
     os.makedirs(os.path.join(REPO, os.path.dirname(PAGE)), exist_ok=True)
     draw_screening()
     plot([r for name in [LONG_HORIZON, *LONG_HORIZON_MORE] for r in load(name)],
-         os.path.join(REPO, LONG_HORIZON_FIGURE))
-    plot(load(PAPER_RUNS), os.path.join(REPO, PAPER_RUNS_FIGURE))
-    plot(load(LONG_RUNS), os.path.join(REPO, LONG_RUNS_FIGURE))
+         os.path.join(REPO, LONG_HORIZON_FIGURE),
+         "Soft Q-learning on Swimmer-v5: the long-horizon study runs")
+    for setting, results, figure in [("paper", PAPER_RUNS, PAPER_RUNS_FIGURE),
+                                     ("long_horizon", LONG_RUNS, LONG_RUNS_FIGURE)]:
+        plot(load(results), os.path.join(REPO, figure), SETTINGS[setting].title)
     with open(os.path.join(REPO, PAGE), "w", encoding="utf-8") as f:
         f.write(render())
     print(f"wrote {PAGE}, {SCREENING_FIGURE}, {LONG_HORIZON_FIGURE}, {PAPER_RUNS_FIGURE} and "
