@@ -233,7 +233,7 @@ def long_runs_section():
             lines.append(f"* {LABELS[r['sampler']]}, seed {r['seed']}: first evaluation "
                          f"≥ {SWIMS:.0f} at {r['steps'][above[0]]:,} steps; from then on "
                          f"{np.mean(later >= SWIMS):.0%} of {len(later)} evaluations ≥ "
-                         f"{SWIMS:.0f}, lowest {later.min():.0f}.")
+                         f"{SWIMS:.0f}, lowest {round(float(later.min())):d}.")
         else:
             lines.append(f"* {LABELS[r['sampler']]}, seed {r['seed']}: no evaluation ≥ "
                          f"{SWIMS:.0f} in {r['env_steps']:,} steps (best {returns.max():.0f}).")
